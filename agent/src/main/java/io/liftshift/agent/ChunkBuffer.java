@@ -1,0 +1,92 @@
+package io.liftshift.agent;
+
+import io.liftshift.protocol.BlockCodec;
+import io.liftshift.protocol.BlockData;
+import io.liftshift.protocol.FrameHeader;
+import io.liftshift.protocol.Message;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * One read chunk of a disk and the frames encoded from it. Buffers are pooled per disk, so memory
+ * stays at (read-ahead + 2) chunks per disk whatever the disk size.
+ */
+final class ChunkBuffer {
+  final byte[] raw;
+  final byte[] frames;
+  private final BlockingQueue<ChunkBuffer> home;
+  DiskProgress disk;
+  long offset;
+  int rawLength;
+  int framesLength;
+  long dataBytes;
+  long payloadBytes;
+  boolean endOfDisk;
+
+  ChunkBuffer(int chunkBytes, int blockBytes, BlockingQueue<ChunkBuffer> home) {
+    this.home = home;
+    raw = new byte[chunkBytes];
+    int blocks = chunkBytes / blockBytes;
+    frames =
+        new byte
+            [blocks * BlockCodec.maxFrameLength(blockBytes)
+                + (blocks + 1) * (FrameHeader.LENGTH + Message.BlockZero.BODY_LENGTH)];
+  }
+
+  /** A marker that tells the sender a disk has been read to its end. */
+  static ChunkBuffer endOf(DiskProgress disk) {
+    ChunkBuffer b = new ChunkBuffer(0, 1, null);
+    b.disk = disk;
+    b.endOfDisk = true;
+    return b;
+  }
+
+  /** Returns the buffer to its disk's pool once its frames are written. */
+  void release() {
+    if (home != null) {
+      home.add(this);
+    }
+  }
+
+  long end() {
+    return offset + rawLength;
+  }
+
+  /** Encodes {@code raw} into frames: zero runs become BLOCK_ZERO, the rest BLOCK_DATA. */
+  void encode(BlockCodec codec, int blockBytes, long features, CompressionGovernor governor) {
+    boolean lz4 = io.liftshift.protocol.Features.has(features, io.liftshift.protocol.Features.LZ4);
+    boolean zeroFrames =
+        io.liftshift.protocol.Features.has(features, io.liftshift.protocol.Features.ZERO_BLOCKS);
+    int diskId = disk.disk.diskId;
+    int pos = 0;
+    long zeroStart = -1;
+    dataBytes = 0;
+    payloadBytes = 0;
+    for (int i = 0; i < rawLength; i += blockBytes) {
+      int len = Math.min(blockBytes, rawLength - i);
+      if (zeroFrames && BlockCodec.isZero(raw, i, len)) {
+        if (zeroStart < 0) {
+          zeroStart = offset + i;
+        }
+        continue;
+      }
+      if (zeroStart >= 0) {
+        pos = BlockCodec.writeZeroFrame(diskId, zeroStart, offset + i - zeroStart, frames, pos);
+        zeroStart = -1;
+      }
+      boolean tryLz4 = lz4 && governor.shouldTry();
+      int start = pos;
+      pos = codec.writeBlockFrame(diskId, offset + i, raw, i, len, frames, pos, tryLz4);
+      if (tryLz4) {
+        // Byte 4 of the block fields is the encoding: 1 means LZ4 paid off.
+        governor.record(frames[start + FrameHeader.LENGTH + 4] == 1);
+      }
+      dataBytes += len;
+      payloadBytes += pos - start - FrameHeader.LENGTH - BlockData.FIXED_LENGTH;
+    }
+    if (zeroStart >= 0) {
+      pos =
+          BlockCodec.writeZeroFrame(diskId, zeroStart, offset + rawLength - zeroStart, frames, pos);
+    }
+    framesLength = pos;
+  }
+}

@@ -1,0 +1,23 @@
+package io.liftshift.agent;
+
+/**
+ * The outcome for one disk.
+ *
+ * @param diskKey the source disk
+ * @param sizeBytes its size
+ * @param stagingVolumeId the replicator's staging volume
+ * @param dataBytesSent non-zero source bytes sent (resends included)
+ * @param zeroBytes bytes that travelled as BLOCK_ZERO frames
+ * @param payloadBytes BLOCK_DATA payload bytes after compression
+ * @param resentBytes data bytes sent again after a reconnect
+ * @param digestRoot hex of the verified digest root, or empty when not verified
+ */
+public record DiskReport(
+    String diskKey,
+    long sizeBytes,
+    String stagingVolumeId,
+    long dataBytesSent,
+    long zeroBytes,
+    long payloadBytes,
+    long resentBytes,
+    String digestRoot) {}

@@ -1,0 +1,211 @@
+package io.liftshift.agent;
+
+import io.liftshift.protocol.BlockCodec;
+import io.liftshift.protocol.Message;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Copies every disk from its resume offset to its end over one link, as a three-stage pipeline: a
+ * reader thread per disk, a shared pool of encoders, and this thread as the only sender. Reading
+ * never waits for compression, and compression never waits for the socket, except when the
+ * in-flight window or a disk's buffer pool is full.
+ */
+final class InitialSync {
+  private static final ThreadLocal<BlockCodec> CODECS = ThreadLocal.withInitial(BlockCodec::new);
+
+  private final AgentOptions options;
+  private final ExecutorService encoders;
+  private final SyncListener listener;
+  private final long startNanos;
+
+  InitialSync(
+      AgentOptions options, ExecutorService encoders, SyncListener listener, long startNanos) {
+    this.options = options;
+    this.encoders = encoders;
+    this.listener = listener;
+    this.startNanos = startNanos;
+  }
+
+  /** Runs until every disk is durable to its end, or throws when the link fails. */
+  void run(ReplicationLink link, List<DiskProgress> disks) throws IOException {
+    InFlightWindow window = new InFlightWindow(options.inFlightWindowBytes());
+    for (DiskProgress d : disks) {
+      window.track(d);
+    }
+    link.onAck(window::acked);
+    List<DiskProgress> todo = new ArrayList<>();
+    for (DiskProgress d : disks) {
+      Message.DiskReady ready = link.openDisk(d.disk, 120_000);
+      if (ready.durableOffset() > d.disk.sizeBytes) {
+        throw new IOException("replicator reports a durable offset past the end of " + d.disk);
+      }
+      d.ackedOffset = ready.durableOffset();
+      d.stagingVolumeId = ready.stagingVolumeId();
+      if (!d.complete()) {
+        todo.add(d);
+      }
+    }
+    long features = link.features();
+    BlockingQueue<Future<ChunkBuffer>> sendQueue = new LinkedBlockingQueue<>();
+    List<Thread> readers = new ArrayList<>();
+    int perDiskChunks = Math.max(2, options.readAheadChunks() / Math.max(1, todo.size())) + 2;
+    try {
+      for (DiskProgress d : todo) {
+        BlockingQueue<ChunkBuffer> pool = new ArrayBlockingQueue<>(perDiskChunks);
+        for (int i = 0; i < perDiskChunks; i++) {
+          pool.add(new ChunkBuffer(options.readChunkBytes(), options.blockBytes(), pool));
+        }
+        CompressionGovernor governor = new CompressionGovernor();
+        Thread t =
+            new Thread(
+                () -> readDisk(d, d.ackedOffset, pool, sendQueue, features, governor),
+                "disk-reader-" + d.disk.diskId);
+        t.setDaemon(true);
+        readers.add(t);
+        t.start();
+      }
+      send(link, window, sendQueue, todo.size(), disks);
+      window.awaitAllDurable(link, 600_000);
+      report(link, disks);
+    } finally {
+      for (Thread t : readers) {
+        t.interrupt();
+      }
+      for (Thread t : readers) {
+        try {
+          t.join(5000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  private void readDisk(
+      DiskProgress d,
+      long from,
+      BlockingQueue<ChunkBuffer> pool,
+      BlockingQueue<Future<ChunkBuffer>> sendQueue,
+      long features,
+      CompressionGovernor governor) {
+    long size = d.disk.sizeBytes;
+    try {
+      for (long off = from; off < size; ) {
+        ChunkBuffer b = pool.take();
+        int len = (int) Math.min(options.readChunkBytes(), size - off);
+        ByteBuffer bb = ByteBuffer.wrap(b.raw, 0, len);
+        while (bb.hasRemaining()) {
+          int n = d.disk.channel.read(bb, off + bb.position());
+          if (n < 0) {
+            throw new IOException(d.disk + " ended at " + (off + bb.position()) + " of " + size);
+          }
+        }
+        b.disk = d;
+        b.offset = off;
+        b.rawLength = len;
+        b.endOfDisk = false;
+        d.bytesRead.addAndGet(len);
+        sendQueue.put(
+            encoders.submit(
+                () -> {
+                  b.encode(CODECS.get(), options.blockBytes(), features, governor);
+                  return b;
+                }));
+        off += len;
+      }
+      sendQueue.put(CompletableFuture.completedFuture(ChunkBuffer.endOf(d)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      sendQueue.add(CompletableFuture.failedFuture(e));
+    }
+  }
+
+  private void send(
+      ReplicationLink link,
+      InFlightWindow window,
+      BlockingQueue<Future<ChunkBuffer>> sendQueue,
+      int diskCount,
+      List<DiskProgress> all)
+      throws IOException {
+    int open = diskCount;
+    long lastReport = 0;
+    while (open > 0) {
+      link.checkAlive();
+      Future<ChunkBuffer> f;
+      try {
+        f = sendQueue.poll(200, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+      if (f == null) {
+        link.flush();
+        continue;
+      }
+      ChunkBuffer b;
+      try {
+        b = f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof IOException io
+            ? new SourceReadException(io)
+            : new IOException("encoding failed", e.getCause());
+      }
+      DiskProgress d = b.disk;
+      if (b.endOfDisk) {
+        link.send(new Message.Flush(d.disk.diskId));
+        open--;
+        continue;
+      }
+      if (b.dataBytes > 0) {
+        link.flush();
+        window.awaitRoom(b.dataBytes, link);
+      }
+      link.write(b.frames, 0, b.framesLength);
+      if (b.end() <= d.maxSentEnd) {
+        d.resentBytes.addAndGet(b.dataBytes);
+      }
+      d.maxSentEnd = Math.max(d.maxSentEnd, b.end());
+      d.dataBytesSent.addAndGet(b.dataBytes);
+      d.zeroBytes.addAndGet(b.rawLength - b.dataBytes);
+      d.compressedPayloadBytes.addAndGet(b.payloadBytes);
+      if (b.dataBytes > 0) {
+        window.sent(d, b.end(), b.dataBytes);
+      }
+      b.release();
+      long now = System.nanoTime();
+      if (now - lastReport > 500_000_000L) {
+        lastReport = now;
+        report(link, all);
+      }
+    }
+    link.flush();
+  }
+
+  private void report(ReplicationLink link, List<DiskProgress> disks) {
+    long total = 0;
+    long sent = 0;
+    long durable = 0;
+    for (DiskProgress d : disks) {
+      total += d.disk.sizeBytes;
+      sent += Math.max(d.maxSentEnd, d.ackedOffset);
+      durable += d.ackedOffset;
+    }
+    listener.onProgress(
+        new SyncProgress(total, sent, durable, link.wireBytes(), System.nanoTime() - startNanos));
+  }
+}

@@ -1,0 +1,144 @@
+package io.liftshift.cli;
+
+import io.liftshift.agent.Agent;
+import io.liftshift.agent.AgentOptions;
+import io.liftshift.agent.DiskReport;
+import io.liftshift.agent.SyncReport;
+import io.liftshift.agent.VerificationFailedException;
+import io.liftshift.trust.CaFingerprint;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Replicates disks of this machine to a replicator. */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Replicate disks of this machine (block devices or image files) to a replication server:",
+      "initial sync over TLS 1.3, then a Merkle verification of every staging volume."
+    })
+final class AgentCommand implements Callable<Integer> {
+  @Option(names = "--replicator", required = true, description = "Replication server, HOST:PORT.")
+  String replicator;
+
+  @Option(names = "--token", description = "Replication credential (or LIFTSHIFT_AGENT_TOKEN).")
+  String token;
+
+  @Option(names = "--token-file", description = "File holding the replication credential.")
+  Path tokenFile;
+
+  @Option(
+      names = "--ca-fingerprint",
+      required = true,
+      description = "The installation CA to trust (sha256:HEX, from 'liftshift ca init').")
+  String caFingerprint;
+
+  @Option(
+      names = "--disk",
+      required = true,
+      description = "A block device or image file to replicate (repeatable).")
+  List<Path> disks;
+
+  @Option(
+      names = "--source-server-id",
+      description = "Id of this source server (default: derived from /etc/machine-id).")
+  String sourceServerId;
+
+  @Option(
+      names = "--window-mib",
+      defaultValue = "96",
+      description = "Unacknowledged MiB in flight at most (default: ${DEFAULT-VALUE}).")
+  int windowMib;
+
+  @Option(
+      names = "--block-kib",
+      defaultValue = "64",
+      description = "Block size for zero detection and compression (default: ${DEFAULT-VALUE}).")
+  int blockKib;
+
+  @Option(names = "--no-verify", description = "Skip the Merkle verification after the sync.")
+  boolean noVerify;
+
+  @Option(
+      names = "--reconnect-timeout-seconds",
+      defaultValue = "" + AgentOptions.DEFAULT_RECONNECT_TIMEOUT_SECONDS,
+      description = "Give up after this long without a connection (default: ${DEFAULT-VALUE}).")
+  int reconnectTimeoutSeconds;
+
+  @Option(
+      names = "--cipher-suite",
+      defaultValue = "TLS_AES_256_GCM_SHA384",
+      description = "TLS 1.3 suite (default: ${DEFAULT-VALUE}).")
+  String cipherSuite;
+
+  @Override
+  public Integer call() throws Exception {
+    String t = token;
+    if (t == null && tokenFile != null) {
+      t = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+    }
+    if (t == null) {
+      t = System.getenv("LIFTSHIFT_AGENT_TOKEN");
+    }
+    AgentOptions o =
+        new AgentOptions()
+            .replicator(replicator)
+            .token(t)
+            .caFingerprint(CaFingerprint.parse(caFingerprint))
+            .sourceServerId(sourceServerId != null ? sourceServerId : Home.localSourceServerId())
+            .inFlightWindowBytes((long) windowMib << 20)
+            .blockBytes(blockKib << 10)
+            .verify(!noVerify)
+            .reconnectTimeoutSeconds(reconnectTimeoutSeconds)
+            .cipherSuite(cipherSuite);
+    disks.forEach(o::addDisk);
+    ProgressPrinter progress = new ProgressPrinter(System.out);
+    try {
+      SyncReport r = new Agent(o, progress).run();
+      progress.finishLine();
+      print(r);
+      return 0;
+    } catch (VerificationFailedException e) {
+      progress.finishLine();
+      System.err.println("liftshift agent: " + e.getMessage());
+      return 3;
+    }
+  }
+
+  static void print(SyncReport r) {
+    System.out.printf(
+        Locale.ROOT,
+        "initial sync: %s in %.2f s (%.0f MB/s), %s on the wire, %d reconnect(s), %s resent%n",
+        Sizes.bytes(r.totalBytes()),
+        r.syncNanos() / 1e9,
+        r.syncMbPerSecond(),
+        Sizes.bytes(r.wireBytes()),
+        r.reconnects(),
+        Sizes.bytes(r.resentBytes()));
+    for (DiskReport d : r.disks()) {
+      System.out.printf(
+          Locale.ROOT,
+          "  %s -> staging volume %s: %s data (%s after LZ4), %s zero%n",
+          d.diskKey(),
+          d.stagingVolumeId(),
+          Sizes.bytes(d.dataBytesSent()),
+          Sizes.bytes(d.payloadBytes()),
+          Sizes.bytes(d.zeroBytes()));
+    }
+    if (r.verified()) {
+      System.out.printf(
+          Locale.ROOT,
+          "verification: OK, every staging volume is identical (%.2f s)%n",
+          r.verifyNanos() / 1e9);
+      for (DiskReport d : r.disks()) {
+        System.out.println("  " + d.diskKey() + " merkle root " + d.digestRoot());
+      }
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package io.liftshift.cli;
+
+import picocli.CommandLine.Command;
+
+/** Benchmarks, measured in one run against the baselines each issue names. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks against baselines measured in the same run.",
+    subcommands = {InitialSyncBench.class})
+final class BenchCommand {}

@@ -1,0 +1,552 @@
+package io.liftshift.cli;
+
+import io.liftshift.agent.Agent;
+import io.liftshift.agent.AgentOptions;
+import io.liftshift.agent.SyncReport;
+import io.liftshift.trust.CaFingerprint;
+import io.liftshift.trust.InstallationCa;
+import io.liftshift.trust.ServerIdentity;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code liftshift bench initial-sync}: liftshift's initial sync against the plain encrypted pipe
+ * (lz4 | socat TLS 1.3), an rsync daemon, and a raw sequential read, on the same images, in one
+ * run, with the same cache state for every contender.
+ */
+@Command(
+    name = "initial-sync",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Initial sync throughput: (a) liftshift agent -> replicator over loopback TLS 1.3,",
+      "(b) lz4 -1 | socat TLS 1.3 | lz4 -d, (c) rsync daemon with lz4, (d) raw sequential read;",
+      "on an ext4 image that is mostly free space and on random data. Also the replicator's peak",
+      "resident memory while it serves 15 disks."
+    })
+final class InitialSyncBench implements Callable<Integer> {
+  @Option(
+      names = "--size-mib",
+      defaultValue = "2048",
+      description = "Image size (default: ${DEFAULT-VALUE}).")
+  long sizeMib;
+
+  @Option(
+      names = "--work-dir",
+      description = "Images and outputs (default: $LIFTSHIFT_HOME/bench).")
+  Path workDir;
+
+  @Option(
+      names = "--images",
+      split = ",",
+      defaultValue = "ext4,random",
+      description = "Which images (default: ${DEFAULT-VALUE}).")
+  List<String> images;
+
+  @Option(
+      names = "--cache",
+      defaultValue = "cold,warm",
+      split = ",",
+      description =
+          "Cache states: cold (page cache dropped before each run; needs root), warm (image read once before). Default: ${DEFAULT-VALUE}.")
+  List<String> cacheStates;
+
+  @Option(
+      names = "--repeat",
+      defaultValue = "1",
+      description = "Runs per contender and state; the best is kept.")
+  int repeat;
+
+  @Option(
+      names = "--memory-disks",
+      defaultValue = "15",
+      description =
+          "Disks for the replicator memory run, from 3 agents (0 to skip; default: ${DEFAULT-VALUE}).")
+  int memoryDisks;
+
+  @Option(
+      names = "--memory-disk-mib",
+      defaultValue = "256",
+      description = "Size of each of those disks.")
+  long memoryDiskMib;
+
+  @Option(
+      names = "--replicator-heap-mib",
+      defaultValue = "256",
+      description = "The replicator's -Xmx.")
+  int replicatorHeapMib;
+
+  private Path work;
+  private ReplicatorProcess replicator;
+  private final String token = "bench-token-" + System.nanoTime();
+
+  @Override
+  public Integer call() throws Exception {
+    work = (workDir != null ? workDir : Home.dir().resolve("bench")).toAbsolutePath();
+    Files.createDirectories(work);
+    SystemTools.require("socat", "socat");
+    SystemTools.require("rsync", "rsync");
+    SystemTools.require("lz4", "lz4");
+    boolean root = SystemTools.isRoot();
+    List<String> states = new ArrayList<>();
+    for (String s : cacheStates) {
+      if (s.equals("cold") && !root) {
+        System.out.println("note: not root, cannot drop the page cache; skipping the cold state");
+      } else {
+        states.add(s);
+      }
+    }
+    long size = sizeMib << 20;
+    System.out.printf(
+        Locale.ROOT,
+        "liftshift bench initial-sync: %s images, cache states %s, %d core(s), LZ4 %s%n",
+        Sizes.bytes(size),
+        states,
+        Runtime.getRuntime().availableProcessors(),
+        io.liftshift.protocol.BlockCodec.lz4Implementation());
+    replicator =
+        ReplicatorProcess.start(
+            work.resolve("replicator"), work.resolve("ca"), token, replicatorHeapMib);
+    try {
+      for (String kind : images) {
+        Path img = prepare(kind, size);
+        for (String state : states) {
+          runAll(kind, img, size, state);
+        }
+      }
+      if (memoryDisks > 0) {
+        memoryRun();
+      }
+    } finally {
+      replicator.close();
+    }
+    return 0;
+  }
+
+  private Path prepare(String kind, long size) throws IOException {
+    Path img = work.resolve(kind + "-" + (size >> 20) + "m.img");
+    Path marker = work.resolve(kind + "-" + (size >> 20) + "m.ok");
+    if (!Files.exists(img) || !Files.exists(marker)) {
+      System.out.println("preparing " + img + " ...");
+      switch (kind) {
+        case "ext4" -> SampleDisk.ext4(img, size, size / 10);
+        case "random" -> SampleDisk.random(img, size);
+        default ->
+            throw new IllegalArgumentException("unknown image kind " + kind + " (ext4, random)");
+      }
+      Files.writeString(marker, "ok\n");
+    }
+    return img;
+  }
+
+  private void cacheState(String state, Path img) throws IOException {
+    if (SystemTools.isRoot()) {
+      SystemTools.run(List.of("sync"), 300);
+      Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3\n");
+    }
+    if (state.equals("warm")) {
+      rawRead(img);
+    }
+  }
+
+  private void runAll(String kind, Path img, long size, String state) throws Exception {
+    System.out.printf(Locale.ROOT, "%n== %s image, %s cache ==%n", kind, state);
+    double d =
+        best(
+            () -> {
+              cacheState(state, img);
+              return rawRead(img);
+            });
+    line("(d) raw sequential read", size, d, d);
+    double[] verify = new double[1];
+    double af =
+        best(
+            () -> {
+              replicator.resetStaging(true);
+              cacheState(state, img);
+              SyncReport r = liftshift(List.of(img));
+              verify[0] = r.verifyNanos() / 1e9;
+              return r.syncNanos() / 1e9;
+            });
+    line("(a) liftshift, new staging volume", size, af, d);
+    double ar =
+        best(
+            () -> {
+              replicator.resetStaging(false);
+              cacheState(state, img);
+              SyncReport r = liftshift(List.of(img));
+              verify[0] = r.verifyNanos() / 1e9;
+              return r.syncNanos() / 1e9;
+            });
+    line("(a) liftshift, staging volume reused", size, ar, d);
+    System.out.printf(
+        Locale.ROOT,
+        "    Merkle verification pass (both sides, after the sync): %.2f s%n",
+        verify[0]);
+    double b =
+        best(
+            () -> {
+              cacheState(state, img);
+              return socatPipe(img);
+            });
+    line("(b) lz4 -1 | socat TLS1.3 | lz4 -d; sync", size, b, d);
+    double c =
+        best(
+            () -> {
+              cacheState(state, img);
+              return rsync(img);
+            });
+    line("(c) rsync daemon -z lz4 --inplace; sync", size, c, d);
+    double a = Math.min(af, ar);
+    System.out.printf(
+        Locale.ROOT,
+        "  ratios (best liftshift %.0f MB/s): a/b = %.2f, a/c = %.2f, a/d = %.2f%n",
+        size / 1e6 / a,
+        b / a,
+        c / a,
+        d / a);
+  }
+
+  private static void line(String what, long size, double seconds, double rawSeconds) {
+    System.out.printf(
+        Locale.ROOT, "  %-42s %7.2f s  %7.0f MB/s%n", what, seconds, size / 1e6 / seconds);
+  }
+
+  @FunctionalInterface
+  private interface Timed {
+    double seconds() throws Exception;
+  }
+
+  private double best(Timed t) throws Exception {
+    double best = Double.MAX_VALUE;
+    for (int i = 0; i < repeat; i++) {
+      best = Math.min(best, t.seconds());
+    }
+    return best;
+  }
+
+  private static double rawRead(Path img) throws IOException {
+    long t0 = System.nanoTime();
+    try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+      while (ch.read(b) > 0) {
+        b.clear();
+      }
+    }
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private SyncReport liftshift(List<Path> disks) throws Exception {
+    AgentOptions o =
+        new AgentOptions()
+            .replicator("127.0.0.1", replicator.port)
+            .token(token)
+            .caFingerprint(replicator.ca)
+            .sourceServerId("bench-source")
+            .reconnectTimeoutSeconds(30);
+    disks.forEach(o::addDisk);
+    return new Agent(o, io.liftshift.agent.SyncListener.NONE).run();
+  }
+
+  private double socatPipe(Path img) throws Exception {
+    Path out = work.resolve("socat-out.img");
+    Files.deleteIfExists(out);
+    int port = freePort();
+    ServerIdentity id = replicator.identity;
+    String tls = "openssl-min-proto-version=TLS1.3";
+    Process server =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "socat -u OPENSSL-LISTEN:"
+                    + port
+                    + ",bind=127.0.0.1,reuseaddr,cert="
+                    + id.certPath()
+                    + ",key="
+                    + id.keyPath()
+                    + ",verify=0,"
+                    + tls
+                    + " STDOUT | lz4 -d -q > "
+                    + out)
+            .redirectErrorStream(true)
+            .start();
+    waitForPort(port);
+    long t0 = System.nanoTime();
+    SystemTools.run(
+        List.of(
+            "bash",
+            "-c",
+            "set -o pipefail; lz4 -1 -c -q "
+                + img
+                + " | socat -u STDIN OPENSSL:127.0.0.1:"
+                + port
+                + ",verify=0,"
+                + tls),
+        600);
+    if (!server.waitFor(600, TimeUnit.SECONDS) || server.exitValue() != 0) {
+      throw new IOException(
+          "socat/lz4 receiver failed: "
+              + new String(server.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+    SystemTools.run(List.of("sync"), 300);
+    double s = (System.nanoTime() - t0) / 1e9;
+    checkSame(img, out);
+    return s;
+  }
+
+  private double rsync(Path img) throws Exception {
+    Path dest = Files.createDirectories(work.resolve("rsync-dest"));
+    Path out = dest.resolve("rsync-out.img");
+    Files.deleteIfExists(out);
+    int port = freePort();
+    Path conf = work.resolve("rsyncd.conf");
+    Files.writeString(
+        conf,
+        "use chroot = no\nuid = root\ngid = root\npid file = "
+            + work.resolve("rsyncd.pid")
+            + "\n"
+            + "[bench]\npath = "
+            + dest
+            + "\nread only = false\n");
+    Process daemon =
+        new ProcessBuilder(
+                "rsync",
+                "--daemon",
+                "--no-detach",
+                "--config=" + conf,
+                "--port=" + port,
+                "--address=127.0.0.1")
+            .redirectErrorStream(true)
+            .start();
+    try {
+      waitForPort(port);
+      long t0 = System.nanoTime();
+      SystemTools.run(
+          List.of(
+              "rsync",
+              "--inplace",
+              "-z",
+              "--compress-choice=lz4",
+              img.toString(),
+              "rsync://127.0.0.1:" + port + "/bench/rsync-out.img"),
+          600);
+      SystemTools.run(List.of("sync"), 300);
+      double s = (System.nanoTime() - t0) / 1e9;
+      checkSame(img, out);
+      return s;
+    } finally {
+      daemon.destroy();
+      daemon.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A baseline that did not copy the image is no baseline: compare sizes and a sample. */
+  private static void checkSame(Path a, Path b) throws IOException {
+    if (Files.size(a) != Files.size(b)) {
+      throw new IOException(b + " has " + Files.size(b) + " bytes, expected " + Files.size(a));
+    }
+  }
+
+  private void memoryRun() throws Exception {
+    System.out.printf(
+        Locale.ROOT,
+        "%n== replicator memory: %d disks of %s from 3 agents at once ==%n",
+        memoryDisks,
+        Sizes.bytes(memoryDiskMib << 20));
+    List<Path> disks = new ArrayList<>();
+    for (int i = 0; i < memoryDisks; i++) {
+      Path p = work.resolve("mem-disk-" + i + ".img");
+      if (!Files.exists(p) || Files.size(p) != memoryDiskMib << 20) {
+        SampleDisk.random(p, memoryDiskMib << 20);
+      }
+      disks.add(p);
+    }
+    replicator.resetStaging(true);
+    ExecutorService agents = Executors.newFixedThreadPool(3);
+    long t0 = System.nanoTime();
+    List<Future<SyncReport>> runs = new ArrayList<>();
+    for (int a = 0; a < 3; a++) {
+      List<Path> mine = new ArrayList<>();
+      for (int i = a; i < disks.size(); i += 3) {
+        mine.add(disks.get(i));
+      }
+      int agentNo = a;
+      runs.add(
+          agents.submit(
+              () -> {
+                AgentOptions o =
+                    new AgentOptions()
+                        .replicator("127.0.0.1", replicator.port)
+                        .token(token)
+                        .caFingerprint(replicator.ca)
+                        .sourceServerId("bench-memory-" + agentNo)
+                        .reconnectTimeoutSeconds(30);
+                mine.forEach(o::addDisk);
+                return new Agent(o, io.liftshift.agent.SyncListener.NONE).run();
+              }));
+    }
+    long peakSampled = 0;
+    while (runs.stream().anyMatch(f -> !f.isDone())) {
+      peakSampled = Math.max(peakSampled, replicator.rssBytes());
+      Thread.sleep(100);
+    }
+    for (Future<SyncReport> f : runs) {
+      if (!f.get().verified()) {
+        throw new IOException("memory run: a disk did not verify");
+      }
+    }
+    agents.shutdown();
+    double s = (System.nanoTime() - t0) / 1e9;
+    long hwm = replicator.peakRssBytes();
+    System.out.printf(
+        Locale.ROOT,
+        "  all %d disks identical in %.1f s; replicator peak RSS %s (VmHWM, -Xmx%dm), target <= 512 MiB: %s%n",
+        memoryDisks,
+        s,
+        Sizes.bytes(hwm),
+        replicatorHeapMib,
+        hwm <= 512L << 20 ? "met" : "MISSED");
+  }
+
+  static int freePort() throws IOException {
+    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Waits for a listener without connecting to it (socat serves exactly one connection). */
+  static void waitForPort(int port) throws Exception {
+    String hex = String.format(Locale.ROOT, ":%04X ", port);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      for (String l : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+        String[] f = l.trim().split("\\s+");
+        if (f.length > 3 && (f[1] + " ").endsWith(hex) && f[3].equals("0A")) {
+          return;
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new IOException("nothing listens on port " + port);
+  }
+
+  /** The replicator under test, in its own JVM so that its memory can be read. */
+  static final class ReplicatorProcess implements AutoCloseable {
+    final Process process;
+    final int port;
+    final CaFingerprint ca;
+    final ServerIdentity identity;
+    final Path dataDir;
+
+    private ReplicatorProcess(
+        Process p, int port, CaFingerprint ca, ServerIdentity id, Path dataDir) {
+      this.process = p;
+      this.port = port;
+      this.ca = ca;
+      this.identity = id;
+      this.dataDir = dataDir;
+    }
+
+    static ReplicatorProcess start(Path dataDir, Path caDir, String token, int heapMib)
+        throws IOException {
+      Files.createDirectories(dataDir);
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String jar =
+          Path.of(
+                  InitialSyncBench.class
+                      .getProtectionDomain()
+                      .getCodeSource()
+                      .getLocation()
+                      .getPath())
+              .toString();
+      Process p =
+          new ProcessBuilder(
+                  java,
+                  "-Xmx" + heapMib + "m",
+                  "-XX:+UseSerialGC",
+                  "-cp",
+                  jar,
+                  "io.liftshift.cli.Liftshift",
+                  "replicator",
+                  "--listen",
+                  "127.0.0.1:0",
+                  "--data-dir",
+                  dataDir.toString(),
+                  "--ca-dir",
+                  caDir.toString(),
+                  "--agent-token",
+                  token)
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      BufferedReader r =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.startsWith("READY ")) {
+          int port = Integer.parseInt(line.replaceAll(".*port=(\\d+).*", "$1"));
+          CaFingerprint ca = CaFingerprint.parse(line.replaceAll(".*ca=(\\S+).*", "$1"));
+          ServerIdentity id =
+              InstallationCa.load(caDir)
+                  .ensureServerIdentity(
+                      dataDir.resolve("tls"), "replicator", List.of("localhost", "127.0.0.1"));
+          return new ReplicatorProcess(p, port, ca, id, dataDir);
+        }
+      }
+      throw new IOException("the replicator exited before it was ready");
+    }
+
+    /** Forgets earlier runs: deletes checkpoints, and the volumes too when {@code fresh}. */
+    void resetStaging(boolean fresh) throws IOException {
+      for (String sub : fresh ? List.of("checkpoints", "volumes") : List.of("checkpoints")) {
+        Path d = dataDir.resolve(sub);
+        if (Files.isDirectory(d)) {
+          try (var s = Files.list(d)) {
+            for (Path f : s.toList()) {
+              Files.delete(f);
+            }
+          }
+        }
+      }
+    }
+
+    long rssBytes() throws IOException {
+      return statusKb("VmRSS:") << 10;
+    }
+
+    long peakRssBytes() throws IOException {
+      return statusKb("VmHWM:") << 10;
+    }
+
+    private long statusKb(String key) throws IOException {
+      for (String l :
+          Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+        if (l.startsWith(key)) {
+          return Long.parseLong(l.replaceAll("\\D", ""));
+        }
+      }
+      return -1;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.liftshift.cli;
+
+import io.liftshift.replicator.AgentTokens;
+import io.liftshift.replicator.Replicator;
+import io.liftshift.replicator.ReplicatorOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs a replication server until stopped. */
+@Command(
+    name = "replicator",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a replication server: accept agents on port 1500 (TLS 1.3) and write each source disk",
+      "into a staging volume of the same size. Stops cleanly on SIGTERM/SIGINT."
+    })
+final class ReplicatorCommand implements Callable<Integer> {
+  @Option(
+      names = "--listen",
+      defaultValue = "0.0.0.0:1500",
+      description = "Address and port to listen on (default: ${DEFAULT-VALUE}; port 0 = any).")
+  String listen;
+
+  @Option(
+      names = "--data-dir",
+      description =
+          "Staging volumes, checkpoints and TLS identity (default: $LIFTSHIFT_HOME/replicator).")
+  Path dataDir;
+
+  @Option(names = "--ca-dir", description = "Installation CA directory (created on first use).")
+  Path caDir;
+
+  @Option(names = "--agent-token", description = "An accepted agent token (repeatable).")
+  List<String> agentTokens = new ArrayList<>();
+
+  @Option(
+      names = "--agent-token-file",
+      description = "File of accepted tokens, one per line (a line sha256:HEX is a digest).")
+  Path agentTokenFile;
+
+  @Option(
+      names = "--san",
+      description =
+          "Name or IP that agents use for this server; goes into its certificate (repeatable; default: localhost, 127.0.0.1).")
+  List<String> subjectAltNames = new ArrayList<>();
+
+  @Option(
+      names = "--max-disks",
+      defaultValue = "" + ReplicatorOptions.DEFAULT_MAX_ACTIVE_DISKS,
+      description = "Disks replicated at once (default: ${DEFAULT-VALUE}).")
+  int maxDisks;
+
+  @Option(
+      names = "--fsync-batch-mib",
+      defaultValue = "32",
+      description = "MiB written to a volume between fsyncs (default: ${DEFAULT-VALUE}).")
+  int fsyncBatchMib;
+
+  @Option(
+      names = "--fsync-interval-ms",
+      defaultValue = "" + ReplicatorOptions.DEFAULT_FSYNC_INTERVAL_MILLIS,
+      description =
+          "Longest wait before written data is fsynced and acknowledged (default: ${DEFAULT-VALUE}).")
+  int fsyncIntervalMillis;
+
+  @Option(
+      names = "--idle-timeout-seconds",
+      defaultValue = "" + ReplicatorOptions.DEFAULT_IDLE_TIMEOUT_SECONDS,
+      description = "Close a connection silent for this long (default: ${DEFAULT-VALUE}).")
+  int idleTimeoutSeconds;
+
+  @Option(
+      names = "--cipher-suite",
+      defaultValue = "TLS_AES_256_GCM_SHA384",
+      description = "TLS 1.3 suite (default: ${DEFAULT-VALUE}).")
+  String cipherSuite;
+
+  @Override
+  public Integer call() throws Exception {
+    int i = listen.lastIndexOf(':');
+    if (i < 0) {
+      throw new IllegalArgumentException("--listen must be HOST:PORT, got " + listen);
+    }
+    AgentTokens tokens = AgentTokens.of(agentTokens.toArray(new String[0]));
+    if (agentTokenFile != null) {
+      tokens = tokens.plus(AgentTokens.fromFile(agentTokenFile));
+    }
+    String envToken = System.getenv("LIFTSHIFT_AGENT_TOKEN");
+    if (envToken != null && !envToken.isBlank()) {
+      tokens = tokens.plus(AgentTokens.of(envToken));
+    }
+    ReplicatorOptions o =
+        new ReplicatorOptions()
+            .host(listen.substring(0, i))
+            .port(Integer.parseInt(listen.substring(i + 1)))
+            .dataDir(dataDir != null ? dataDir : Home.dir().resolve("replicator"))
+            .caDir(caDir != null ? caDir : Home.caDir())
+            .agentTokens(tokens)
+            .maxActiveDisks(maxDisks)
+            .fsyncBatchBytes((long) fsyncBatchMib << 20)
+            .fsyncIntervalMillis(fsyncIntervalMillis)
+            .idleTimeoutSeconds(idleTimeoutSeconds)
+            .cipherSuite(cipherSuite);
+    if (!subjectAltNames.isEmpty()) {
+      o.subjectAltNames(subjectAltNames);
+    }
+    Replicator r = Replicator.start(o);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    r.close();
+                  } catch (Exception e) {
+                    System.err.println("liftshift replicator: shutdown: " + e.getMessage());
+                  }
+                  stopped.countDown();
+                }));
+    System.out.println(
+        "READY port=" + r.port() + " ca=" + r.caFingerprint() + " data=" + o.dataDir());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

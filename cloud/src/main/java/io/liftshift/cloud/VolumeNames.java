@@ -1,0 +1,38 @@
+package io.liftshift.cloud;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Stable, file-system-safe staging volume names for (source server, disk). */
+public final class VolumeNames {
+  private VolumeNames() {}
+
+  /**
+   * {@code <server>--<readable disk part>-<8 hex of SHA-256>}: readable in a listing, and two disks
+   * whose readable parts collide still get distinct names.
+   */
+  public static String forDisk(String sourceServerId, String diskKey) {
+    String server = sanitize(sourceServerId, 40);
+    String disk = sanitize(diskKey, 40);
+    String hash;
+    try {
+      byte[] d =
+          MessageDigest.getInstance("SHA-256")
+              .digest((sourceServerId + "\0" + diskKey).getBytes(StandardCharsets.UTF_8));
+      hash = HexFormat.of().formatHex(d, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return server + "--" + disk + "-" + hash;
+  }
+
+  private static String sanitize(String s, int max) {
+    String t = s.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^[._]+", "");
+    if (t.isEmpty()) {
+      t = "x";
+    }
+    return t.length() > max ? t.substring(t.length() - max) : t;
+  }
+}

@@ -1,0 +1,25 @@
+package io.liftshift.protocol;
+
+/**
+ * Feature bits negotiated in HELLO/WELCOME. The replicator accepts the intersection of what both
+ * sides support; a bit is only used once accepted. Bits are never reused.
+ */
+public final class Features {
+  /** BLOCK_DATA frames may carry LZ4 block-compressed payloads. */
+  public static final long LZ4 = 1L;
+
+  /** All-zero ranges may travel as BLOCK_ZERO frames without payload. */
+  public static final long ZERO_BLOCKS = 1L << 1;
+
+  /** VERIFY_REQUEST and MERKLE_QUERY are served. */
+  public static final long MERKLE_VERIFY = 1L << 2;
+
+  /** Everything this implementation supports. */
+  public static final long SUPPORTED = LZ4 | ZERO_BLOCKS | MERKLE_VERIFY;
+
+  private Features() {}
+
+  public static boolean has(long features, long bit) {
+    return (features & bit) == bit;
+  }
+}

@@ -1,0 +1,493 @@
+package io.liftshift.replicator;
+
+import io.liftshift.protocol.BlockData;
+import io.liftshift.protocol.ErrorCode;
+import io.liftshift.protocol.Features;
+import io.liftshift.protocol.Frame;
+import io.liftshift.protocol.FrameDecoder;
+import io.liftshift.protocol.FrameHeader;
+import io.liftshift.protocol.Message;
+import io.liftshift.protocol.Opcode;
+import io.liftshift.protocol.ProtocolException;
+import io.liftshift.protocol.VolumeDigest;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.net.NetSocket;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One agent connection. Frames are split and checked on the event loop; block work goes to the
+ * staging volume's queue. Any violation ends this session with an ERROR frame and leaves every
+ * other session alone.
+ */
+final class AgentSession {
+  private static final Logger LOG = Logger.getLogger(AgentSession.class.getName());
+
+  private enum State {
+    AWAIT_HELLO,
+    READY,
+    CLOSED
+  }
+
+  private record OpenDisk(StagingWriter writer, long sizeBytes) {}
+
+  private final NetSocket socket;
+  private final Context context;
+  private final StagingRegistry registry;
+  private final ReplicatorOptions options;
+  private final ReplicatorStats stats;
+  private final FrameDecoder decoder = new FrameDecoder();
+  private final String remote;
+  private final Map<Integer, OpenDisk> disks = new ConcurrentHashMap<>();
+  private final Map<Integer, VolumeDigest> digests = new ConcurrentHashMap<>();
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private State state = State.AWAIT_HELLO;
+  private String sourceServerId = "?";
+  private long features;
+  private boolean paused;
+  private long lastFrameNanos = System.nanoTime();
+  private long watchdogTimer;
+
+  /** Set when the session is failed: queued work from it is dropped, nothing more is written. */
+  private volatile boolean failed;
+
+  AgentSession(
+      NetSocket socket,
+      Context context,
+      StagingRegistry registry,
+      ReplicatorOptions options,
+      ReplicatorStats stats) {
+    this.socket = socket;
+    this.context = context;
+    this.registry = registry;
+    this.options = options;
+    this.stats = stats;
+    this.remote = String.valueOf(socket.remoteAddress());
+  }
+
+  void start() {
+    socket.handler(this::onData);
+    socket.closeHandler(v -> onClosed());
+    socket.exceptionHandler(e -> LOG.fine(remote + ": " + e));
+    watchdogTimer = context.owner().setPeriodic(250, id -> watchdog());
+  }
+
+  private void watchdog() {
+    long idleMillis = (System.nanoTime() - lastFrameNanos) / 1_000_000;
+    if (state == State.AWAIT_HELLO && idleMillis > options.handshakeTimeoutMillis()) {
+      fail(
+          ErrorCode.TIMEOUT,
+          "no HELLO within " + options.handshakeTimeoutMillis() + " ms of connecting");
+    } else if (state == State.READY
+        && !paused
+        && idleMillis > options.idleTimeoutSeconds() * 1000L) {
+      fail(ErrorCode.TIMEOUT, "nothing received for " + options.idleTimeoutSeconds() + " s");
+    }
+  }
+
+  private void onData(Buffer buffer) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    ByteBuf buf = ((BufferInternal) buffer).getByteBuf();
+    try {
+      decoder.feed(
+          new FrameDecoder.ByteSource() {
+            @Override
+            public int remaining() {
+              return buf.readableBytes();
+            }
+
+            @Override
+            public void read(byte[] dst, int off, int len) {
+              buf.readBytes(dst, off, len);
+            }
+
+            @Override
+            public void skip(int len) {
+              buf.skipBytes(len);
+            }
+          },
+          this::onFrame);
+    } catch (ProtocolException e) {
+      fail(e.code(), e.detail());
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, remote + ": internal error", e);
+      fail(ErrorCode.INTERNAL, "internal error: " + e);
+    }
+  }
+
+  private void onFrame(Frame frame) throws ProtocolException {
+    if (state == State.CLOSED) {
+      return;
+    }
+    lastFrameNanos = System.nanoTime();
+    stats.framesReceived.incrementAndGet();
+    if (state == State.AWAIT_HELLO) {
+      if (frame.opcode() != Opcode.HELLO) {
+        throw new ProtocolException(
+            ErrorCode.PROTOCOL_VIOLATION, "expected HELLO first, got " + frame.opcode());
+      }
+      onHello((Message.Hello) Message.decode(frame));
+      return;
+    }
+    switch (frame.opcode()) {
+      case BLOCK_DATA -> onBlock(BlockData.parse(frame), frame.body().length);
+      case BLOCK_ZERO -> onZero((Message.BlockZero) Message.decode(frame));
+      case DISK_OPEN -> onDiskOpen((Message.DiskOpen) Message.decode(frame));
+      case FLUSH -> onFlush((Message.Flush) Message.decode(frame));
+      case VERIFY_REQUEST -> onVerify((Message.VerifyRequest) Message.decode(frame));
+      case MERKLE_QUERY -> onMerkleQuery((Message.MerkleQuery) Message.decode(frame));
+      case PING -> send(new Message.Pong(((Message.Ping) Message.decode(frame)).nonce()));
+      case PONG -> Message.decode(frame);
+      case GOODBYE -> {
+        Message.decode(frame);
+        closeGracefully();
+      }
+      case ERROR -> {
+        Message.Error e = (Message.Error) Message.decode(frame);
+        LOG.warning(remote + " (" + sourceServerId + ") reported " + e.code() + ": " + e.message());
+        socket.close();
+      }
+      default ->
+          throw new ProtocolException(
+              ErrorCode.PROTOCOL_VIOLATION, frame.opcode() + " is not sent by agents");
+    }
+  }
+
+  private void onHello(Message.Hello hello) throws ProtocolException {
+    if (!options.agentTokens().accepts(hello.token())) {
+      throw new ProtocolException(ErrorCode.AUTH_FAILED, "the agent token is not accepted");
+    }
+    int version = Math.min(hello.maxVersion(), FrameHeader.MAX_VERSION);
+    if (version < hello.minVersion() || version < FrameHeader.MIN_VERSION) {
+      throw new ProtocolException(
+          ErrorCode.UNSUPPORTED_VERSION,
+          "agent speaks versions "
+              + hello.minVersion()
+              + ".."
+              + hello.maxVersion()
+              + ", this replicator "
+              + FrameHeader.MIN_VERSION
+              + ".."
+              + FrameHeader.MAX_VERSION);
+    }
+    if (hello.sourceServerId().isBlank()) {
+      throw new ProtocolException(ErrorCode.MALFORMED_FRAME, "HELLO without a source server id");
+    }
+    sourceServerId = hello.sourceServerId();
+    features = hello.features() & Features.SUPPORTED;
+    state = State.READY;
+    stats.sessionsAccepted.incrementAndGet();
+    LOG.info(
+        remote
+            + ": session for source server "
+            + sourceServerId
+            + " ("
+            + hello.agentVersion()
+            + ")");
+    send(
+        new Message.Welcome(
+            version, features, FrameHeader.MAX_BODY_LENGTH, UUID.randomUUID().toString()));
+  }
+
+  private void onDiskOpen(Message.DiskOpen open) throws ProtocolException {
+    if (open.sizeBytes() <= 0) {
+      throw new ProtocolException(
+          ErrorCode.MALFORMED_FRAME, "disk " + open.diskKey() + " has size " + open.sizeBytes());
+    }
+    if (disks.containsKey(open.diskId())) {
+      throw new ProtocolException(
+          ErrorCode.PROTOCOL_VIOLATION, "disk id " + open.diskId() + " is already open");
+    }
+    registry
+        .workers()
+        .execute(
+            () -> {
+              StagingWriter w;
+              try {
+                w = registry.attach(this, sourceServerId, open.diskKey(), open.sizeBytes());
+              } catch (ProtocolException e) {
+                failFromWorker(e.code(), e.detail());
+                return;
+              }
+              // Queued behind any writes of a previous session, so the offset is final.
+              w.queue.execute(
+                  () -> {
+                    try {
+                      long durable = w.sync();
+                      context.runOnContext(
+                          v -> {
+                            if (state == State.CLOSED) {
+                              registry.detach(this, w);
+                              return;
+                            }
+                            disks.put(open.diskId(), new OpenDisk(w, open.sizeBytes()));
+                            send(
+                                new Message.DiskReady(
+                                    open.diskId(), durable, w.volume().volumeId()));
+                          });
+                    } catch (IOException e) {
+                      failFromWorker(ErrorCode.STAGING_IO_ERROR, w.volume().name() + ": " + e);
+                    }
+                  });
+            });
+  }
+
+  private OpenDisk disk(int diskId) throws ProtocolException {
+    OpenDisk d = disks.get(diskId);
+    if (d == null) {
+      throw new ProtocolException(
+          ErrorCode.UNKNOWN_DISK, "disk id " + diskId + " was not opened (or not yet ready)");
+    }
+    return d;
+  }
+
+  private static void checkRange(OpenDisk d, long offset, long length) throws ProtocolException {
+    if (offset < 0 || length <= 0 || offset > d.sizeBytes() - length) {
+      throw new ProtocolException(
+          ErrorCode.OUT_OF_RANGE,
+          "range ["
+              + offset
+              + ", +"
+              + length
+              + ") is outside the disk's "
+              + d.sizeBytes()
+              + " bytes");
+    }
+  }
+
+  private void onBlock(BlockData block, int bodyBytes) throws ProtocolException {
+    OpenDisk d = disk(block.diskId());
+    checkRange(d, block.offset(), block.length());
+    StagingWriter w = d.writer();
+    enqueue(
+        w,
+        block.diskId(),
+        bodyBytes,
+        () -> {
+          w.applyBlock(block);
+          return true;
+        });
+  }
+
+  private void onZero(Message.BlockZero zero) throws ProtocolException {
+    OpenDisk d = disk(zero.diskId());
+    checkRange(d, zero.offset(), zero.length());
+    StagingWriter w = d.writer();
+    enqueue(
+        w,
+        zero.diskId(),
+        Message.BlockZero.BODY_LENGTH,
+        () -> {
+          w.applyZero(zero.offset(), zero.length());
+          return true;
+        });
+  }
+
+  private void onFlush(Message.Flush flush) throws ProtocolException {
+    List<Integer> ids =
+        flush.diskId() == Message.ALL_DISKS ? List.copyOf(disks.keySet()) : List.of(flush.diskId());
+    for (int id : ids) {
+      StagingWriter w = disk(id).writer();
+      enqueue(
+          w,
+          id,
+          0,
+          () -> {
+            long durable = w.sync();
+            send(new Message.Ack(List.of(new Message.AckEntry(id, durable))));
+            return false;
+          });
+    }
+  }
+
+  private void onVerify(Message.VerifyRequest req) throws ProtocolException {
+    VolumeDigest.checkLeafBytes(req.leafBytes());
+    StagingWriter w = disk(req.diskId()).writer();
+    enqueue(
+        w,
+        req.diskId(),
+        0,
+        () -> {
+          VolumeDigest d = w.digest(req.leafBytes());
+          digests.put(req.diskId(), d);
+          send(new Message.VerifyResult(req.diskId(), d.leafBytes(), d.leafCount(), d.root()));
+          return false;
+        });
+  }
+
+  private void onMerkleQuery(Message.MerkleQuery q) throws ProtocolException {
+    VolumeDigest d = digests.get(q.diskId());
+    if (d == null) {
+      throw new ProtocolException(
+          ErrorCode.PROTOCOL_VIOLATION,
+          "MERKLE_QUERY before VERIFY_REQUEST for disk " + q.diskId());
+    }
+    send(
+        new Message.MerkleNodes(
+            q.diskId(), q.level(), q.first(), d.nodes(q.level(), q.first(), q.count())));
+  }
+
+  /** Work on a staging volume; returns true when it counts as written data for the ACK cadence. */
+  @FunctionalInterface
+  private interface VolumeTask {
+    boolean run() throws ProtocolException, IOException;
+  }
+
+  private void enqueue(StagingWriter w, int diskId, int bytes, VolumeTask task) {
+    long queued = queuedBytes.addAndGet(bytes);
+    if (queued > options.maxQueuedBytesPerConnection() && !paused) {
+      paused = true;
+      socket.pause();
+    }
+    w.queue.execute(
+        () -> {
+          try {
+            if (failed || w.owner != this) {
+              return;
+            }
+            long before = w.durableOffset();
+            boolean ackWhenAdvanced = task.run();
+            long after = w.durableOffset();
+            if (ackWhenAdvanced && after != before) {
+              send(new Message.Ack(List.of(new Message.AckEntry(diskId, after))));
+            }
+          } catch (ProtocolException e) {
+            failFromWorker(e.code(), e.detail());
+          } catch (IOException e) {
+            failFromWorker(
+                ErrorCode.STAGING_IO_ERROR,
+                "writing staging volume " + w.volume().name() + " failed: " + e.getMessage());
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, remote + ": internal error", e);
+            failFromWorker(ErrorCode.INTERNAL, "internal error: " + e);
+          } finally {
+            long left = queuedBytes.addAndGet(-bytes);
+            if (left < options.maxQueuedBytesPerConnection() / 2) {
+              context.runOnContext(v -> resumeReading());
+            }
+          }
+        });
+  }
+
+  private void resumeReading() {
+    if (paused && state != State.CLOSED) {
+      paused = false;
+      lastFrameNanos = System.nanoTime();
+      socket.resume();
+    }
+  }
+
+  /** Called every fsync interval: syncs stale volumes so that the agent gets its ACK. */
+  void syncIfDue() {
+    for (Map.Entry<Integer, OpenDisk> e : disks.entrySet()) {
+      StagingWriter w = e.getValue().writer();
+      if (w.syncDue()) {
+        int id = e.getKey();
+        w.queue.execute(
+            () -> {
+              if (failed || w.owner != this || !w.syncDue()) {
+                return;
+              }
+              try {
+                long before = w.durableOffset();
+                long after = w.sync();
+                if (after != before) {
+                  send(new Message.Ack(List.of(new Message.AckEntry(id, after))));
+                }
+              } catch (IOException ex) {
+                failFromWorker(ErrorCode.STAGING_IO_ERROR, w.volume().name() + ": " + ex);
+              }
+            });
+      }
+    }
+  }
+
+  /** Another session of the same agent took one of our volumes: this connection is stale. */
+  void lostVolumeTo(AgentSession other, String volume) {
+    context.runOnContext(
+        v -> {
+          if (state != State.CLOSED) {
+            LOG.info(remote + ": " + volume + " taken over by a new session from " + other.remote);
+            failed = true;
+            socket.close();
+          }
+        });
+  }
+
+  private void send(Message m) {
+    Buffer b = Buffer.buffer(m.toFrame());
+    if (Vertx.currentContext() == context) {
+      socket.write(b);
+    } else {
+      context.runOnContext(v -> socket.write(b));
+    }
+  }
+
+  private void failFromWorker(ErrorCode code, String message) {
+    failed = true;
+    context.runOnContext(v -> fail(code, message));
+  }
+
+  /**
+   * Ends the session: logs, tells the agent why, closes. Written data stays; pending is dropped.
+   */
+  void fail(ErrorCode code, String message) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    failed = true;
+    stats.sessionsRejected.incrementAndGet();
+    LOG.warning(remote + " (" + sourceServerId + "): " + code + ": " + message);
+    state = State.CLOSED;
+    socket
+        .write(Buffer.buffer(new Message.Error(code, message).toFrame()))
+        .onComplete(ar -> socket.close());
+  }
+
+  private void closeGracefully() {
+    state = State.CLOSED;
+    socket.close();
+  }
+
+  /** Server shutdown: tell the agent, so it reconnects to this or another server. */
+  void shutdown() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    socket
+        .write(
+            Buffer.buffer(
+                new Message.Error(ErrorCode.SHUTTING_DOWN, "replication server is stopping")
+                    .toFrame()))
+        .onComplete(ar -> socket.close());
+  }
+
+  private void onClosed() {
+    state = State.CLOSED;
+    context.owner().cancelTimer(watchdogTimer);
+    for (OpenDisk d : disks.values()) {
+      registry.detach(this, d.writer());
+    }
+    disks.clear();
+    sessionClosed.run();
+  }
+
+  private Runnable sessionClosed = () -> {};
+
+  void onSessionClosed(Runnable r) {
+    this.sessionClosed = r;
+  }
+}

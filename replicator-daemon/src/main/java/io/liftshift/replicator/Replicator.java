@@ -1,0 +1,164 @@
+package io.liftshift.replicator;
+
+import io.liftshift.cloud.StagingVolumes;
+import io.liftshift.cloud.local.LocalStagingVolumes;
+import io.liftshift.trust.CaFingerprint;
+import io.liftshift.trust.InstallationCa;
+import io.liftshift.trust.ServerIdentity;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * A running replication server: its TLS identity from the installation CA, its staging volumes (the
+ * local adapter by default), its writer pool and its event-loop verticles.
+ */
+public final class Replicator implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Replicator.class.getName());
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final ExecutorService workers;
+  private final StagingRegistry registry;
+  private final StagingVolumes volumes;
+  private final ReplicatorStats stats;
+  private final CaFingerprint caFingerprint;
+  private final List<String> deployments;
+  private final int port;
+
+  private Replicator(
+      Vertx vertx,
+      boolean ownsVertx,
+      ExecutorService workers,
+      StagingRegistry registry,
+      StagingVolumes volumes,
+      ReplicatorStats stats,
+      CaFingerprint caFingerprint,
+      List<String> deployments,
+      int port) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.workers = workers;
+    this.registry = registry;
+    this.volumes = volumes;
+    this.stats = stats;
+    this.caFingerprint = caFingerprint;
+    this.deployments = deployments;
+    this.port = port;
+  }
+
+  /** Starts a replicator with its own Vert.x instance and local staging volumes. */
+  public static Replicator start(ReplicatorOptions options) throws Exception {
+    return start(null, options, null);
+  }
+
+  /**
+   * Starts a replicator.
+   *
+   * @param vertx the Vert.x instance to deploy on, or null for a private one
+   * @param volumes where staging volumes live, or null for sparse files under {@code
+   *     dataDir/volumes}
+   */
+  public static Replicator start(Vertx vertx, ReplicatorOptions options, StagingVolumes volumes)
+      throws Exception {
+    options.validate();
+    InstallationCa ca = InstallationCa.loadOrCreate(options.caDir());
+    ServerIdentity identity =
+        ca.ensureServerIdentity(
+            options.dataDir().resolve("tls"), "replicator", options.subjectAltNames());
+    StagingVolumes vols =
+        volumes != null ? volumes : new LocalStagingVolumes(options.dataDir().resolve("volumes"));
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService workers =
+        Executors.newFixedThreadPool(
+            options.writerThreads(),
+            r -> {
+              Thread t = new Thread(r, "staging-writer-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    ReplicatorStats stats = new ReplicatorStats();
+    StagingRegistry registry;
+    try {
+      registry =
+          new StagingRegistry(
+              vols, options.dataDir().resolve("checkpoints"), workers, options, stats);
+    } catch (IOException e) {
+      workers.shutdownNow();
+      throw e;
+    }
+    boolean owns = vertx == null;
+    Vertx vx = owns ? Vertx.vertx() : vertx;
+    List<String> deployments = new ArrayList<>();
+    try {
+      List<ReplicatorVerticle> verticles = new java.util.concurrent.CopyOnWriteArrayList<>();
+      // One deployment of several instances: Vert.x shares the listening socket among them,
+      // port 0 included, and spreads connections over their event loops.
+      deployments.add(
+          vx.deployVerticle(
+                  () -> {
+                    ReplicatorVerticle v =
+                        new ReplicatorVerticle(options, identity, registry, stats);
+                    verticles.add(v);
+                    return v;
+                  },
+                  new DeploymentOptions().setInstances(options.eventLoopInstances()))
+              .await(30, TimeUnit.SECONDS));
+      int port = verticles.get(0).actualPort();
+      LOG.info(
+          "replicator listening on "
+              + options.host()
+              + ":"
+              + port
+              + " (TLS 1.3, "
+              + options.cipherSuite()
+              + "), CA "
+              + ca.fingerprint());
+      return new Replicator(
+          vx, owns, workers, registry, vols, stats, ca.fingerprint(), deployments, port);
+    } catch (Exception e) {
+      workers.shutdownNow();
+      if (owns) {
+        vx.close();
+      }
+      throw e;
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public CaFingerprint caFingerprint() {
+    return caFingerprint;
+  }
+
+  public ReplicatorStats stats() {
+    return stats;
+  }
+
+  public StagingVolumes volumes() {
+    return volumes;
+  }
+
+  /** Stops accepting, tells agents, then fsyncs and closes every staging volume. */
+  @Override
+  public void close() throws Exception {
+    for (String id : deployments) {
+      vertx.undeploy(id).await(30, TimeUnit.SECONDS);
+    }
+    registry.closeAll().get(60, TimeUnit.SECONDS);
+    workers.shutdown();
+    workers.awaitTermination(30, TimeUnit.SECONDS);
+    if (ownsVertx) {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+}

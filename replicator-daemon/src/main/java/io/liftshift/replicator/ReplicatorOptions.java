@@ -1,0 +1,226 @@
+package io.liftshift.replicator;
+
+import io.liftshift.trust.TlsPolicy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Settings of one replication server. Every default is a {@code DEFAULT_*} constant. */
+public final class ReplicatorOptions {
+  /** MGN's data port. */
+  public static final int DEFAULT_PORT = 1500;
+
+  public static final String DEFAULT_HOST = "0.0.0.0";
+
+  /** MGN's rule of thumb for one t3.small; the control plane schedules against it. */
+  public static final int DEFAULT_MAX_ACTIVE_DISKS = 15;
+
+  /**
+   * Bytes written to a staging volume between two fsyncs. Large enough that fsync cost is small
+   * next to the data, small enough to stay well inside the agent's in-flight window.
+   */
+  public static final long DEFAULT_FSYNC_BATCH_BYTES = 32L << 20;
+
+  /**
+   * Longest time written data waits for an fsync (and the agent for its ACK) when traffic stops.
+   */
+  public static final int DEFAULT_FSYNC_INTERVAL_MILLIS = 1000;
+
+  /** A connection must finish HELLO within this time, or it is closed. */
+  public static final int DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+
+  /** A connection that sends nothing (agents PING every 15 s) for this long is closed. */
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+
+  /** Frames received but not yet written, per connection, before reading pauses. */
+  public static final int DEFAULT_MAX_QUEUED_BYTES_PER_CONNECTION = 16 << 20;
+
+  /** Event-loop instances (each decrypts its own connections). */
+  public static final int DEFAULT_EVENT_LOOP_INSTANCES =
+      Math.max(1, Runtime.getRuntime().availableProcessors());
+
+  /** Threads that verify, decompress and write blocks. */
+  public static final int DEFAULT_WRITER_THREADS =
+      Math.max(2, Runtime.getRuntime().availableProcessors());
+
+  private String host = DEFAULT_HOST;
+  private int port = DEFAULT_PORT;
+  private Path dataDir;
+  private Path caDir;
+  private List<String> subjectAltNames = new ArrayList<>(List.of("localhost", "127.0.0.1"));
+  private String cipherSuite = TlsPolicy.DEFAULT_CIPHER_SUITE;
+  private AgentTokens agentTokens = AgentTokens.none();
+  private int maxActiveDisks = DEFAULT_MAX_ACTIVE_DISKS;
+  private long fsyncBatchBytes = DEFAULT_FSYNC_BATCH_BYTES;
+  private int fsyncIntervalMillis = DEFAULT_FSYNC_INTERVAL_MILLIS;
+  private int handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+  private int idleTimeoutSeconds = DEFAULT_IDLE_TIMEOUT_SECONDS;
+  private int maxQueuedBytesPerConnection = DEFAULT_MAX_QUEUED_BYTES_PER_CONNECTION;
+  private int eventLoopInstances = DEFAULT_EVENT_LOOP_INSTANCES;
+  private int writerThreads = DEFAULT_WRITER_THREADS;
+
+  public String host() {
+    return host;
+  }
+
+  public ReplicatorOptions host(String host) {
+    this.host = host;
+    return this;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Port to listen on; 0 picks a free one (tests). */
+  public ReplicatorOptions port(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, was " + port);
+    }
+    this.port = port;
+    return this;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Holds {@code volumes/} (local staging volumes), {@code checkpoints/} and {@code tls/}. */
+  public ReplicatorOptions dataDir(Path dataDir) {
+    this.dataDir = dataDir;
+    return this;
+  }
+
+  public Path caDir() {
+    return caDir;
+  }
+
+  /** The installation CA that issues this server's certificate; created on first use. */
+  public ReplicatorOptions caDir(Path caDir) {
+    this.caDir = caDir;
+    return this;
+  }
+
+  public List<String> subjectAltNames() {
+    return subjectAltNames;
+  }
+
+  /** Names (DNS or IP) that agents use to reach this server; they go into its certificate. */
+  public ReplicatorOptions subjectAltNames(List<String> names) {
+    this.subjectAltNames = new ArrayList<>(names);
+    return this;
+  }
+
+  public String cipherSuite() {
+    return cipherSuite;
+  }
+
+  public ReplicatorOptions cipherSuite(String suite) {
+    TlsPolicy.cipherSuites(suite);
+    this.cipherSuite = suite;
+    return this;
+  }
+
+  public AgentTokens agentTokens() {
+    return agentTokens;
+  }
+
+  public ReplicatorOptions agentTokens(AgentTokens tokens) {
+    this.agentTokens = tokens;
+    return this;
+  }
+
+  public int maxActiveDisks() {
+    return maxActiveDisks;
+  }
+
+  public ReplicatorOptions maxActiveDisks(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("maxActiveDisks must be at least 1, was " + n);
+    }
+    this.maxActiveDisks = n;
+    return this;
+  }
+
+  public long fsyncBatchBytes() {
+    return fsyncBatchBytes;
+  }
+
+  public ReplicatorOptions fsyncBatchBytes(long bytes) {
+    if (bytes < 1 << 20) {
+      throw new IllegalArgumentException("fsyncBatchBytes must be at least 1 MiB, was " + bytes);
+    }
+    this.fsyncBatchBytes = bytes;
+    return this;
+  }
+
+  public int fsyncIntervalMillis() {
+    return fsyncIntervalMillis;
+  }
+
+  public ReplicatorOptions fsyncIntervalMillis(int millis) {
+    if (millis < 10) {
+      throw new IllegalArgumentException("fsyncIntervalMillis must be at least 10, was " + millis);
+    }
+    this.fsyncIntervalMillis = millis;
+    return this;
+  }
+
+  public int handshakeTimeoutMillis() {
+    return handshakeTimeoutMillis;
+  }
+
+  public ReplicatorOptions handshakeTimeoutMillis(int millis) {
+    this.handshakeTimeoutMillis = millis;
+    return this;
+  }
+
+  public int idleTimeoutSeconds() {
+    return idleTimeoutSeconds;
+  }
+
+  public ReplicatorOptions idleTimeoutSeconds(int seconds) {
+    this.idleTimeoutSeconds = seconds;
+    return this;
+  }
+
+  public int maxQueuedBytesPerConnection() {
+    return maxQueuedBytesPerConnection;
+  }
+
+  public ReplicatorOptions maxQueuedBytesPerConnection(int bytes) {
+    this.maxQueuedBytesPerConnection = bytes;
+    return this;
+  }
+
+  public int eventLoopInstances() {
+    return eventLoopInstances;
+  }
+
+  public ReplicatorOptions eventLoopInstances(int n) {
+    this.eventLoopInstances = Math.max(1, n);
+    return this;
+  }
+
+  public int writerThreads() {
+    return writerThreads;
+  }
+
+  public ReplicatorOptions writerThreads(int n) {
+    this.writerThreads = Math.max(1, n);
+    return this;
+  }
+
+  void validate() {
+    if (dataDir == null) {
+      throw new IllegalArgumentException("dataDir is required: where staging volumes are kept");
+    }
+    if (caDir == null) {
+      throw new IllegalArgumentException("caDir is required: the installation CA's directory");
+    }
+    if (agentTokens.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no agent token configured: pass --agent-token or --agent-token-file");
+    }
+  }
+}

@@ -1,0 +1,137 @@
+package io.liftshift.replicator;
+
+import io.liftshift.cloud.StagingVolume;
+import io.liftshift.cloud.StagingVolumes;
+import io.liftshift.cloud.VolumeNames;
+import io.liftshift.protocol.ErrorCode;
+import io.liftshift.protocol.ProtocolException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The staging volumes this server is writing, shared by all event loops. A volume has at most one
+ * owning session; a reconnecting agent takes its volume over from a session that has not noticed
+ * yet that its connection is dead.
+ */
+final class StagingRegistry {
+  private final StagingVolumes volumes;
+  private final Path checkpointDir;
+  private final ExecutorService workers;
+  private final ReplicatorOptions options;
+  private final ReplicatorStats stats;
+  private final Map<String, StagingWriter> writers = new HashMap<>();
+
+  StagingRegistry(
+      StagingVolumes volumes,
+      Path checkpointDir,
+      ExecutorService workers,
+      ReplicatorOptions options,
+      ReplicatorStats stats)
+      throws IOException {
+    this.volumes = volumes;
+    this.checkpointDir = Files.createDirectories(checkpointDir);
+    this.workers = workers;
+    this.options = options;
+    this.stats = stats;
+  }
+
+  ExecutorService workers() {
+    return workers;
+  }
+
+  /**
+   * Opens (provisioning if needed) the staging volume of a source disk for a session. Blocking:
+   * call on a worker.
+   */
+  synchronized StagingWriter attach(
+      AgentSession session, String sourceServerId, String diskKey, long sizeBytes)
+      throws ProtocolException {
+    String name = VolumeNames.forDisk(sourceServerId, diskKey);
+    StagingWriter w = writers.get(name);
+    if (w == null || w.owner == null) {
+      long active = writers.values().stream().filter(x -> x.owner != null).count();
+      if (active >= options.maxActiveDisks()) {
+        throw new ProtocolException(
+            ErrorCode.CAPACITY_EXCEEDED,
+            "this replication server already replicates "
+                + active
+                + " disks (limit "
+                + options.maxActiveDisks()
+                + "); retry later or add a replication server");
+      }
+    }
+    if (w == null) {
+      try {
+        StagingVolume v = volumes.provision(name, sizeBytes);
+        w = StagingWriter.open(v, checkpointDir, new SerialQueue(workers), options, stats);
+      } catch (io.liftshift.cloud.VolumeSizeMismatchException e) {
+        throw new ProtocolException(ErrorCode.DISK_SIZE_MISMATCH, e.getMessage());
+      } catch (IOException e) {
+        throw new ProtocolException(
+            ErrorCode.STAGING_IO_ERROR,
+            "cannot open staging volume " + name + ": " + e.getMessage());
+      }
+      writers.put(name, w);
+    } else if (w.sizeBytes() != sizeBytes) {
+      throw new ProtocolException(
+          ErrorCode.DISK_SIZE_MISMATCH,
+          "staging volume "
+              + name
+              + " holds "
+              + w.sizeBytes()
+              + " bytes but the source disk has "
+              + sizeBytes);
+    }
+    AgentSession previous = w.owner;
+    w.owner = session;
+    if (previous != null && previous != session) {
+      previous.lostVolumeTo(session, name);
+    }
+    return w;
+  }
+
+  /** Releases a session's volume; closes it unless another session took it meanwhile. */
+  void detach(AgentSession session, StagingWriter w) {
+    w.queue.execute(
+        () -> {
+          synchronized (this) {
+            if (w.owner != session) {
+              return;
+            }
+            w.owner = null;
+            writers.remove(w.volume().name());
+          }
+          w.close();
+        });
+  }
+
+  synchronized List<StagingWriter> all() {
+    return new ArrayList<>(writers.values());
+  }
+
+  /** Fsyncs and closes every volume, after the writes already queued. */
+  CompletableFuture<Void> closeAll() {
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (StagingWriter w : all()) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      w.queue.execute(
+          () -> {
+            synchronized (this) {
+              w.owner = null;
+              writers.remove(w.volume().name());
+            }
+            w.close();
+            f.complete(null);
+          });
+      done.add(f);
+    }
+    return CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0]));
+  }
+}

@@ -1,0 +1,233 @@
+package io.liftshift.replicator;
+
+import io.liftshift.cloud.StagingVolume;
+import io.liftshift.protocol.BlockCodec;
+import io.liftshift.protocol.BlockData;
+import io.liftshift.protocol.FrameHeader;
+import io.liftshift.protocol.ProtocolException;
+import io.liftshift.protocol.VolumeDigest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Writes one source disk into its staging volume. Every method runs on the volume's {@link
+ * SerialQueue}, so writes land in the order the agent sent them and need no locking.
+ *
+ * <p>Durability: data is fsynced in batches ({@link ReplicatorOptions#fsyncBatchBytes()} or {@link
+ * ReplicatorOptions#fsyncIntervalMillis()}, whichever comes first, and on FLUSH); only then is the
+ * checkpoint advanced and the agent acknowledged. A crash loses at most the unacknowledged window,
+ * which the agent still holds and sends again.
+ */
+final class StagingWriter {
+  private static final Logger LOG = Logger.getLogger(StagingWriter.class.getName());
+
+  /** How far ahead of the highest write the persisted high-water mark is moved in one step. */
+  private static final long HIGH_WATER_STEP = 1L << 30;
+
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
+
+  final SerialQueue queue;
+  private final StagingVolume volume;
+  private final Path checkpointFile;
+  private final FileChannel channel;
+  private final ReplicatorOptions options;
+  private final ReplicatorStats stats;
+  private final BlockCodec codec = new BlockCodec();
+  private final byte[] scratch = new byte[FrameHeader.MAX_BLOCK_LENGTH];
+
+  /** Writes go from here: a heap buffer would be copied into a temporary direct one per write. */
+  private final ByteBuffer direct = ByteBuffer.allocateDirect(FrameHeader.MAX_BLOCK_LENGTH);
+
+  private long contiguousEnd;
+  private long durableOffset;
+  private long persistedHighWater;
+
+  /**
+   * Bytes at or above this offset are still the zeros the volume was created with: above the
+   * high-water mark found at open, and above everything written since. Exact, unlike the persisted
+   * mark, which runs ahead of the writes.
+   */
+  private long knownZeroFrom;
+
+  private long unsyncedBytes;
+  private long lastSyncNanos = System.nanoTime();
+  private volatile boolean dirty;
+
+  /** The session currently replicating into this volume; changed only under the registry lock. */
+  volatile AgentSession owner;
+
+  private StagingWriter(
+      StagingVolume volume,
+      Path checkpointFile,
+      FileChannel channel,
+      SerialQueue queue,
+      ReplicatorOptions options,
+      ReplicatorStats stats,
+      long durableOffset,
+      long highWater) {
+    this.volume = volume;
+    this.checkpointFile = checkpointFile;
+    this.channel = channel;
+    this.queue = queue;
+    this.options = options;
+    this.stats = stats;
+    this.durableOffset = durableOffset;
+    this.contiguousEnd = durableOffset;
+    this.persistedHighWater = highWater;
+    this.knownZeroFrom = highWater;
+  }
+
+  static StagingWriter open(
+      StagingVolume volume,
+      Path checkpointDir,
+      SerialQueue queue,
+      ReplicatorOptions options,
+      ReplicatorStats stats)
+      throws IOException {
+    Path file = checkpointDir.resolve(volume.name() + ".ckpt");
+    long durable = 0;
+    // Unknown contents unless we just created it: zero ranges must then really be written.
+    long highWater = volume.created() ? 0 : volume.sizeBytes();
+    if (!volume.created()) {
+      try {
+        Optional<DiskCheckpoint> cp = DiskCheckpoint.read(file);
+        if (cp.isPresent() && cp.get().sizeBytes() == volume.sizeBytes()) {
+          durable = cp.get().durableOffset();
+          highWater = cp.get().writtenHighWater();
+        } else {
+          LOG.warning(
+              volume.name() + ": no usable checkpoint; the disk is replicated again from offset 0");
+        }
+      } catch (IOException e) {
+        LOG.warning(
+            volume.name() + ": " + e.getMessage() + "; the disk is replicated again from offset 0");
+      }
+    }
+    FileChannel ch =
+        FileChannel.open(volume.devicePath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+    StagingWriter w =
+        new StagingWriter(volume, file, ch, queue, options, stats, durable, highWater);
+    w.writeCheckpoint();
+    return w;
+  }
+
+  StagingVolume volume() {
+    return volume;
+  }
+
+  long sizeBytes() {
+    return volume.sizeBytes();
+  }
+
+  boolean dirty() {
+    return dirty;
+  }
+
+  boolean syncDue() {
+    return dirty && System.nanoTime() - lastSyncNanos >= options.fsyncIntervalMillis() * 1_000_000L;
+  }
+
+  /** Verifies and writes a block; nothing is written when the checksum fails. */
+  void applyBlock(BlockData block) throws ProtocolException, IOException {
+    ByteBuffer verified = codec.decodeView(block, scratch);
+    long end = block.offset() + block.length();
+    raiseHighWater(end);
+    ByteBuffer b = direct.clear();
+    b.put(verified).flip();
+    long pos = block.offset();
+    while (b.hasRemaining()) {
+      pos += channel.write(b, pos);
+    }
+    knownZeroFrom = Math.max(knownZeroFrom, end);
+    stats.bytesWritten.addAndGet(block.length());
+    advance(block.offset(), end, block.length());
+  }
+
+  /** Makes a range zero; where the volume is known to be zero already, nothing is written. */
+  void applyZero(long offset, long length) throws IOException {
+    long end = offset + length;
+    long writeEnd = Math.min(end, knownZeroFrom);
+    long written = 0;
+    for (long pos = offset; pos < writeEnd; ) {
+      ByteBuffer z = ZEROS.duplicate();
+      z.limit((int) Math.min(z.capacity(), writeEnd - pos));
+      int n = channel.write(z, pos);
+      pos += n;
+      written += n;
+    }
+    stats.bytesWritten.addAndGet(written);
+    advance(offset, end, written);
+  }
+
+  private void advance(long offset, long end, long written) throws IOException {
+    if (offset <= contiguousEnd && end > contiguousEnd) {
+      contiguousEnd = end;
+    }
+    dirty = true;
+    unsyncedBytes += written;
+    if (unsyncedBytes >= options.fsyncBatchBytes()) {
+      sync();
+    }
+  }
+
+  /**
+   * Moves the persisted high-water mark above {@code end} before data lands there, so that after a
+   * crash every byte the volume may hold is below it.
+   */
+  private void raiseHighWater(long end) throws IOException {
+    if (end > persistedHighWater) {
+      persistedHighWater =
+          Math.min(sizeBytes(), Math.max(end, persistedHighWater + HIGH_WATER_STEP));
+      writeCheckpoint();
+    }
+  }
+
+  /** Fsyncs the volume and records the new durable offset; returns it. */
+  long sync() throws IOException {
+    if (unsyncedBytes > 0) {
+      channel.force(false);
+      stats.fsyncs.incrementAndGet();
+    }
+    unsyncedBytes = 0;
+    lastSyncNanos = System.nanoTime();
+    dirty = false;
+    if (contiguousEnd != durableOffset) {
+      durableOffset = contiguousEnd;
+      writeCheckpoint();
+    }
+    return durableOffset;
+  }
+
+  long durableOffset() {
+    return durableOffset;
+  }
+
+  VolumeDigest digest(int leafBytes) throws IOException {
+    sync();
+    return VolumeDigest.compute(channel, sizeBytes(), leafBytes, 2);
+  }
+
+  private void writeCheckpoint() throws IOException {
+    new DiskCheckpoint(volume.name(), sizeBytes(), durableOffset, persistedHighWater)
+        .write(checkpointFile);
+  }
+
+  void close() {
+    try {
+      sync();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, volume.name() + ": final sync failed", e);
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      LOG.log(Level.FINE, "close", e);
+    }
+  }
+}
