@@ -1,0 +1,106 @@
+package io.liftshift.test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps the flow one-way (source disk → agent → 1500 → replicator → staging volume): the wire
+ * contract stays free of runtimes, and no daemon reaches into another.
+ */
+class ArchitectureTest {
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importClasses() {
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.liftshift");
+  }
+
+  @Test
+  void protocolImportsNeitherVertxNorNettyNorTheAwsSdk() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.protocol..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.vertx..", "io.netty..", "software.amazon..")
+        .check(classes);
+  }
+
+  @Test
+  void protocolKnowsNoEndOfTheFlow() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.protocol..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.liftshift.agent..",
+            "io.liftshift.replicator..",
+            "io.liftshift.cloud..",
+            "io.liftshift.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void theAgentDoesNotImportTheReplicatorOrTheCloud() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.agent..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.liftshift.replicator..", "io.liftshift.cloud..", "io.liftshift.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void theReplicatorDoesNotImportTheAgent() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.replicator..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.liftshift.agent..", "io.liftshift.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void theCloudPortKnowsNoDaemon() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.cloud..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.liftshift.agent..",
+            "io.liftshift.replicator..",
+            "io.liftshift.protocol..",
+            "io.liftshift.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void trustKnowsOnlyTheJdkAndBouncyCastle() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.trust..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.liftshift.agent..",
+            "io.liftshift.replicator..",
+            "io.liftshift.cloud..",
+            "io.liftshift.protocol..",
+            "io.vertx..",
+            "software.amazon..")
+        .check(classes);
+  }
+}
