@@ -59,6 +59,10 @@ final class InitialSync {
     long features = link.features();
     BlockingQueue<Future<ChunkBuffer>> sendQueue = new LinkedBlockingQueue<>();
     List<Thread> readers = new ArrayList<>();
+    // Readers are stopped by this flag, never by interrupt: an interrupt during a read closes the
+    // disk's FileChannel for every later session.
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
     int perDiskChunks = Math.max(2, options.readAheadChunks() / Math.max(1, todo.size())) + 2;
     try {
       for (DiskProgress d : todo) {
@@ -69,7 +73,7 @@ final class InitialSync {
         CompressionGovernor governor = new CompressionGovernor();
         Thread t =
             new Thread(
-                () -> readDisk(d, d.ackedOffset, pool, sendQueue, features, governor),
+                () -> readDisk(d, d.ackedOffset, pool, sendQueue, features, governor, stop),
                 "disk-reader-" + d.disk.diskId);
         t.setDaemon(true);
         readers.add(t);
@@ -79,9 +83,7 @@ final class InitialSync {
       window.awaitAllDurable(link, 600_000);
       report(link, disks);
     } finally {
-      for (Thread t : readers) {
-        t.interrupt();
-      }
+      stop.set(true);
       for (Thread t : readers) {
         try {
           t.join(5000);
@@ -98,11 +100,18 @@ final class InitialSync {
       BlockingQueue<ChunkBuffer> pool,
       BlockingQueue<Future<ChunkBuffer>> sendQueue,
       long features,
-      CompressionGovernor governor) {
+      CompressionGovernor governor,
+      java.util.concurrent.atomic.AtomicBoolean stop) {
     long size = d.disk.sizeBytes;
     try {
       for (long off = from; off < size; ) {
-        ChunkBuffer b = pool.take();
+        ChunkBuffer b = pool.poll(100, TimeUnit.MILLISECONDS);
+        if (stop.get()) {
+          return;
+        }
+        if (b == null) {
+          continue;
+        }
         int len = (int) Math.min(options.readChunkBytes(), size - off);
         ByteBuffer bb = ByteBuffer.wrap(b.raw, 0, len);
         while (bb.hasRemaining()) {

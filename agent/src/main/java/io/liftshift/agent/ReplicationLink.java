@@ -98,6 +98,11 @@ final class ReplicationLink implements AutoCloseable {
     if (!(m instanceof Message.Welcome w)) {
       throw new IOException("replicator answered HELLO with " + f.opcode());
     }
+    if (w.version() < FrameHeader.MIN_VERSION || w.version() > FrameHeader.MAX_VERSION) {
+      throw new ReplicatorRejectedException(
+          io.liftshift.protocol.ErrorCode.UNSUPPORTED_VERSION,
+          "replicator chose protocol version " + w.version() + ", which this agent does not speak");
+    }
     welcome = w;
     receiver = new Thread(this::receiveLoop, "replication-link-receiver");
     receiver.setDaemon(true);
@@ -163,6 +168,8 @@ final class ReplicationLink implements AutoCloseable {
       fail(new IOException("replicator closed the connection", e));
     } catch (IOException e) {
       fail(e);
+    } catch (RuntimeException e) {
+      fail(new IOException("cannot handle the replicator's reply: " + e, e));
     }
   }
 

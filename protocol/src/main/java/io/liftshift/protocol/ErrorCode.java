@@ -19,8 +19,10 @@ public enum ErrorCode {
   UNKNOWN_DISK(12, false),
   OUT_OF_RANGE(13, false),
   SHUTTING_DOWN(14, true),
+  /** Reserved: a reconnecting agent takes its volume over instead of being refused. */
   DISK_BUSY(15, true),
   CAPACITY_EXCEEDED(16, true),
+  /** The agent's own verdict on a digest mismatch; reported locally, not sent. */
   VERIFY_FAILED(17, false),
   INTERNAL(18, true);
 

@@ -95,8 +95,7 @@ public sealed interface Message {
 
     @Override
     public byte[] toFrame() {
-      String m = message.length() > 500 ? message.substring(0, 500) : message;
-      return new BodyWriter().u16(code.code()).string(m).finish(opcode());
+      return new BodyWriter().u16(code.code()).string(truncateUtf8(message)).finish(opcode());
     }
   }
 
@@ -291,6 +290,29 @@ public sealed interface Message {
     }
   }
 
+  /** Cuts a message to what a string field holds, never splitting a character. */
+  static String truncateUtf8(String s) {
+    if (s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= BodyReader.MAX_STRING_BYTES) {
+      return s;
+    }
+    StringBuilder b = new StringBuilder();
+    int bytes = 0;
+    for (int i = 0; i < s.length(); ) {
+      int cp = s.codePointAt(i);
+      int n =
+          new String(Character.toChars(cp))
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8)
+              .length;
+      if (bytes + n > BodyReader.MAX_STRING_BYTES - 3) {
+        break;
+      }
+      b.appendCodePoint(cp);
+      bytes += n;
+      i += Character.charCount(cp);
+    }
+    return b.append("...").toString();
+  }
+
   /**
    * Decodes a control frame. BLOCK_DATA is decoded by {@link BlockData#parse} instead, since its
    * payload stays in the frame's array.
@@ -376,7 +398,8 @@ public sealed interface Message {
           case PONG -> new Pong(r.u64("nonce"));
           case GOODBYE -> new Goodbye();
           case BLOCK_DATA ->
-              throw new IllegalArgumentException("BLOCK_DATA is decoded by BlockData.parse");
+              throw new ProtocolException(
+                  ErrorCode.PROTOCOL_VIOLATION, "BLOCK_DATA where a control frame was expected");
         };
     r.end();
     return m;

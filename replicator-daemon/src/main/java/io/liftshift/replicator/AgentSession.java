@@ -50,6 +50,7 @@ final class AgentSession {
   private final String remote;
   private final Map<Integer, OpenDisk> disks = new ConcurrentHashMap<>();
   private final Map<Integer, VolumeDigest> digests = new ConcurrentHashMap<>();
+  private final java.util.Set<Integer> opening = new java.util.HashSet<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private State state = State.AWAIT_HELLO;
   private String sourceServerId = "?";
@@ -206,7 +207,7 @@ final class AgentSession {
       throw new ProtocolException(
           ErrorCode.MALFORMED_FRAME, "disk " + open.diskKey() + " has size " + open.sizeBytes());
     }
-    if (disks.containsKey(open.diskId())) {
+    if (disks.containsKey(open.diskId()) || !opening.add(open.diskId())) {
       throw new ProtocolException(
           ErrorCode.PROTOCOL_VIOLATION, "disk id " + open.diskId() + " is already open");
     }
@@ -232,7 +233,9 @@ final class AgentSession {
                               registry.detach(this, w);
                               return;
                             }
+                            opening.remove(open.diskId());
                             disks.put(open.diskId(), new OpenDisk(w, open.sizeBytes()));
+                            w.listener(durabilityListener(open.diskId(), w));
                             send(
                                 new Message.DiskReady(
                                     open.diskId(), durable, w.volume().volumeId()));
@@ -242,6 +245,26 @@ final class AgentSession {
                     }
                   });
             });
+  }
+
+  /** ACKs each advance of the durable offset while this session owns the volume. */
+  private StagingWriter.DurabilityListener durabilityListener(int diskId, StagingWriter w) {
+    return new StagingWriter.DurabilityListener() {
+      @Override
+      public void durable(long offset) {
+        if (!failed && w.owner == AgentSession.this) {
+          send(new Message.Ack(List.of(new Message.AckEntry(diskId, offset))));
+        }
+      }
+
+      @Override
+      public void failed(IOException e) {
+        if (w.owner == AgentSession.this) {
+          failFromWorker(
+              ErrorCode.STAGING_IO_ERROR, "fsync of " + w.volume().name() + " failed: " + e);
+        }
+      }
+    };
   }
 
   private OpenDisk disk(int diskId) throws ProtocolException {
@@ -267,7 +290,17 @@ final class AgentSession {
     }
   }
 
+  private void requireFeature(long bit, String what) throws ProtocolException {
+    if (!Features.has(features, bit)) {
+      throw new ProtocolException(
+          ErrorCode.PROTOCOL_VIOLATION, what + " was not negotiated in HELLO/WELCOME");
+    }
+  }
+
   private void onBlock(BlockData block, int bodyBytes) throws ProtocolException {
+    if (block.encoding() == io.liftshift.protocol.BlockEncoding.LZ4) {
+      requireFeature(Features.LZ4, "LZ4");
+    }
     OpenDisk d = disk(block.diskId());
     checkRange(d, block.offset(), block.length());
     StagingWriter w = d.writer();
@@ -282,6 +315,7 @@ final class AgentSession {
   }
 
   private void onZero(Message.BlockZero zero) throws ProtocolException {
+    requireFeature(Features.ZERO_BLOCKS, "BLOCK_ZERO");
     OpenDisk d = disk(zero.diskId());
     checkRange(d, zero.offset(), zero.length());
     StagingWriter w = d.writer();
@@ -305,14 +339,19 @@ final class AgentSession {
           id,
           0,
           () -> {
+            long before = w.durableOffset();
             long durable = w.sync();
-            send(new Message.Ack(List.of(new Message.AckEntry(id, durable))));
+            if (durable == before) {
+              // Nothing new became durable, so the listener sent nothing: answer the FLUSH.
+              send(new Message.Ack(List.of(new Message.AckEntry(id, durable))));
+            }
             return false;
           });
     }
   }
 
   private void onVerify(Message.VerifyRequest req) throws ProtocolException {
+    requireFeature(Features.MERKLE_VERIFY, "VERIFY_REQUEST");
     VolumeDigest.checkLeafBytes(req.leafBytes());
     StagingWriter w = disk(req.diskId()).writer();
     enqueue(
@@ -357,12 +396,7 @@ final class AgentSession {
             if (failed || w.owner != this) {
               return;
             }
-            long before = w.durableOffset();
-            boolean ackWhenAdvanced = task.run();
-            long after = w.durableOffset();
-            if (ackWhenAdvanced && after != before) {
-              send(new Message.Ack(List.of(new Message.AckEntry(diskId, after))));
-            }
+            task.run();
           } catch (ProtocolException e) {
             failFromWorker(e.code(), e.detail());
           } catch (IOException e) {
@@ -389,25 +423,15 @@ final class AgentSession {
     }
   }
 
-  /** Called every fsync interval: syncs stale volumes so that the agent gets its ACK. */
+  /** Called every fsync interval: flushes volumes written to since, so the agent gets its ACK. */
   void syncIfDue() {
-    for (Map.Entry<Integer, OpenDisk> e : disks.entrySet()) {
-      StagingWriter w = e.getValue().writer();
+    for (OpenDisk d : disks.values()) {
+      StagingWriter w = d.writer();
       if (w.syncDue()) {
-        int id = e.getKey();
         w.queue.execute(
             () -> {
-              if (failed || w.owner != this || !w.syncDue()) {
-                return;
-              }
-              try {
-                long before = w.durableOffset();
-                long after = w.sync();
-                if (after != before) {
-                  send(new Message.Ack(List.of(new Message.AckEntry(id, after))));
-                }
-              } catch (IOException ex) {
-                failFromWorker(ErrorCode.STAGING_IO_ERROR, w.volume().name() + ": " + ex);
+              if (!failed && w.owner == this && w.syncDue()) {
+                w.flushAsync();
               }
             });
       }

@@ -29,7 +29,7 @@ public final class ReplicatorOptions {
   /** A connection must finish HELLO within this time, or it is closed. */
   public static final int DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
-  /** A connection that sends nothing (agents PING every 15 s) for this long is closed. */
+  /** A connection that sends nothing (idle agents PING every 10 s) for this long is closed. */
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
 
   /** Frames received but not yet written, per connection, before reading pauses. */

@@ -24,6 +24,7 @@ final class StagingRegistry {
   private final StagingVolumes volumes;
   private final Path checkpointDir;
   private final ExecutorService workers;
+  private final ExecutorService flushers;
   private final ReplicatorOptions options;
   private final ReplicatorStats stats;
   private final Map<String, StagingWriter> writers = new HashMap<>();
@@ -38,6 +39,13 @@ final class StagingRegistry {
     this.volumes = volumes;
     this.checkpointDir = Files.createDirectories(checkpointDir);
     this.workers = workers;
+    this.flushers =
+        java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "staging-flusher");
+              t.setDaemon(true);
+              return t;
+            });
     this.options = options;
     this.stats = stats;
   }
@@ -70,7 +78,9 @@ final class StagingRegistry {
     if (w == null) {
       try {
         StagingVolume v = volumes.provision(name, sizeBytes);
-        w = StagingWriter.open(v, checkpointDir, new SerialQueue(workers), options, stats);
+        w =
+            StagingWriter.open(
+                v, checkpointDir, new SerialQueue(workers), flushers, options, stats);
       } catch (io.liftshift.cloud.VolumeSizeMismatchException e) {
         throw new ProtocolException(ErrorCode.DISK_SIZE_MISMATCH, e.getMessage());
       } catch (IOException e) {
@@ -132,6 +142,7 @@ final class StagingRegistry {
           });
       done.add(f);
     }
-    return CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0]));
+    return CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0]))
+        .whenComplete((v, e) -> flushers.shutdown());
   }
 }

@@ -44,9 +44,33 @@ final class StagingWriter {
   /** Writes go from here: a heap buffer would be copied into a temporary direct one per write. */
   private final ByteBuffer direct = ByteBuffer.allocateDirect(FrameHeader.MAX_BLOCK_LENGTH);
 
+  /** Told when the durable offset advances, or when an fsync fails. */
+  interface DurabilityListener {
+    void durable(long offset);
+
+    void failed(IOException e);
+  }
+
+  private static final DurabilityListener NO_LISTENER =
+      new DurabilityListener() {
+        @Override
+        public void durable(long offset) {}
+
+        @Override
+        public void failed(IOException e) {}
+      };
+
+  private final java.util.concurrent.Executor flusher;
+  private volatile DurabilityListener listener = NO_LISTENER;
+
   private long contiguousEnd;
-  private long durableOffset;
-  private long persistedHighWater;
+  private volatile long durableOffset;
+  private volatile long persistedHighWater;
+
+  /** An fsync runs on the flusher while writes go on; at most one per volume at a time. */
+  private boolean flushInFlight;
+
+  private long flushPendingTarget = -1;
 
   /**
    * Bytes at or above this offset are still the zeros the volume was created with: above the
@@ -67,10 +91,12 @@ final class StagingWriter {
       Path checkpointFile,
       FileChannel channel,
       SerialQueue queue,
+      java.util.concurrent.Executor flusher,
       ReplicatorOptions options,
       ReplicatorStats stats,
       long durableOffset,
       long highWater) {
+    this.flusher = flusher;
     this.volume = volume;
     this.checkpointFile = checkpointFile;
     this.channel = channel;
@@ -87,6 +113,7 @@ final class StagingWriter {
       StagingVolume volume,
       Path checkpointDir,
       SerialQueue queue,
+      java.util.concurrent.Executor flusher,
       ReplicatorOptions options,
       ReplicatorStats stats)
       throws IOException {
@@ -112,13 +139,17 @@ final class StagingWriter {
     FileChannel ch =
         FileChannel.open(volume.devicePath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
     StagingWriter w =
-        new StagingWriter(volume, file, ch, queue, options, stats, durable, highWater);
+        new StagingWriter(volume, file, ch, queue, flusher, options, stats, durable, highWater);
     w.writeCheckpoint();
     return w;
   }
 
   StagingVolume volume() {
     return volume;
+  }
+
+  void listener(DurabilityListener l) {
+    this.listener = l == null ? NO_LISTENER : l;
   }
 
   long sizeBytes() {
@@ -172,7 +203,74 @@ final class StagingWriter {
     dirty = true;
     unsyncedBytes += written;
     if (unsyncedBytes >= options.fsyncBatchBytes()) {
-      sync();
+      flushAsync();
+    }
+  }
+
+  /**
+   * Starts an fsync of everything written so far without waiting for it: writes continue while the
+   * device flushes, and the ACK follows when the fsync returns.
+   */
+  void flushAsync() {
+    long target = contiguousEnd;
+    unsyncedBytes = 0;
+    lastSyncNanos = System.nanoTime();
+    dirty = false;
+    startFlush(target);
+  }
+
+  private synchronized void startFlush(long target) {
+    if (flushInFlight) {
+      flushPendingTarget = Math.max(flushPendingTarget, target);
+      return;
+    }
+    flushInFlight = true;
+    flusher.execute(() -> runFlush(target));
+  }
+
+  private void runFlush(long target) {
+    try {
+      channel.force(false);
+      stats.fsyncs.incrementAndGet();
+      advanceDurable(target);
+    } catch (IOException e) {
+      listener.failed(e);
+    } finally {
+      synchronized (this) {
+        flushInFlight = false;
+        if (flushPendingTarget >= 0) {
+          long next = flushPendingTarget;
+          flushPendingTarget = -1;
+          startFlush(next);
+        } else {
+          notifyAll();
+        }
+      }
+    }
+  }
+
+  private void advanceDurable(long target) throws IOException {
+    boolean advanced = false;
+    synchronized (checkpointFile) {
+      if (target > durableOffset) {
+        durableOffset = target;
+        writeCheckpoint();
+        advanced = true;
+      }
+    }
+    if (advanced) {
+      listener.durable(target);
+    }
+  }
+
+  private synchronized void awaitFlushes() throws IOException {
+    while (flushInFlight) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for an fsync", e);
+      }
     }
   }
 
@@ -188,19 +286,18 @@ final class StagingWriter {
     }
   }
 
-  /** Fsyncs the volume and records the new durable offset; returns it. */
+  /** Fsyncs the volume now (after any flush in flight) and records the durable offset. */
   long sync() throws IOException {
-    if (unsyncedBytes > 0) {
+    awaitFlushes();
+    long target = contiguousEnd;
+    if (unsyncedBytes > 0 || target > durableOffset) {
       channel.force(false);
       stats.fsyncs.incrementAndGet();
     }
     unsyncedBytes = 0;
     lastSyncNanos = System.nanoTime();
     dirty = false;
-    if (contiguousEnd != durableOffset) {
-      durableOffset = contiguousEnd;
-      writeCheckpoint();
-    }
+    advanceDurable(target);
     return durableOffset;
   }
 
@@ -214,8 +311,10 @@ final class StagingWriter {
   }
 
   private void writeCheckpoint() throws IOException {
-    new DiskCheckpoint(volume.name(), sizeBytes(), durableOffset, persistedHighWater)
-        .write(checkpointFile);
+    synchronized (checkpointFile) {
+      new DiskCheckpoint(volume.name(), sizeBytes(), durableOffset, persistedHighWater)
+          .write(checkpointFile);
+    }
   }
 
   void close() {
