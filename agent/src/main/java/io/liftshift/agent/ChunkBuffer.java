@@ -4,6 +4,7 @@ import io.liftshift.protocol.BlockCodec;
 import io.liftshift.protocol.BlockData;
 import io.liftshift.protocol.FrameHeader;
 import io.liftshift.protocol.Message;
+import java.nio.ByteBuffer;
 import java.util.concurrent.BlockingQueue;
 
 /**
@@ -11,6 +12,14 @@ import java.util.concurrent.BlockingQueue;
  * stays at (read-ahead + 2) chunks per disk whatever the disk size.
  */
 final class ChunkBuffer {
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FrameHeader.MAX_BLOCK_LENGTH);
+
+  /**
+   * The disk is read into direct memory (one copy from the kernel) and only non-zero blocks are
+   * copied on to {@link #raw}: on a mostly empty disk most bytes are never copied twice.
+   */
+  final ByteBuffer direct;
+
   final byte[] raw;
   final byte[] frames;
   private final BlockingQueue<ChunkBuffer> home;
@@ -25,6 +34,7 @@ final class ChunkBuffer {
   ChunkBuffer(int chunkBytes, int blockBytes, BlockingQueue<ChunkBuffer> home) {
     this.home = home;
     raw = new byte[chunkBytes];
+    direct = ByteBuffer.allocateDirect(chunkBytes);
     int blocks = chunkBytes / blockBytes;
     frames =
         new byte
@@ -63,7 +73,7 @@ final class ChunkBuffer {
     payloadBytes = 0;
     for (int i = 0; i < rawLength; i += blockBytes) {
       int len = Math.min(blockBytes, rawLength - i);
-      if (zeroFrames && BlockCodec.isZero(raw, i, len)) {
+      if (zeroFrames && direct.slice(i, len).mismatch(ZEROS.slice(0, len)) < 0) {
         if (zeroStart < 0) {
           zeroStart = offset + i;
         }
@@ -73,6 +83,7 @@ final class ChunkBuffer {
         pos = BlockCodec.writeZeroFrame(diskId, zeroStart, offset + i - zeroStart, frames, pos);
         zeroStart = -1;
       }
+      direct.get(i, raw, i, len);
       boolean tryLz4 = lz4 && governor.shouldTry();
       int start = pos;
       pos = codec.writeBlockFrame(diskId, offset + i, raw, i, len, frames, pos, tryLz4);

@@ -113,7 +113,7 @@ final class InitialSync {
           continue;
         }
         int len = (int) Math.min(options.readChunkBytes(), size - off);
-        ByteBuffer bb = ByteBuffer.wrap(b.raw, 0, len);
+        ByteBuffer bb = b.direct.clear().limit(len);
         while (bb.hasRemaining()) {
           int n = d.disk.channel.read(bb, off + bb.position());
           if (n < 0) {
@@ -149,7 +149,7 @@ final class InitialSync {
       List<DiskProgress> all)
       throws IOException {
     int open = diskCount;
-    long lastReport = 0;
+    long lastReport = System.nanoTime();
     while (open > 0) {
       link.checkAlive();
       Future<ChunkBuffer> f;
