@@ -67,7 +67,10 @@ public final class Agent {
     long start = System.nanoTime();
     InitialSync sync = new InitialSync(options, encoders, listener, start);
     long backoff = options.initialBackoffMillis();
-    long lastConnected = System.nanoTime();
+    // Progress, not a connection, resets the clock: a replicator that accepts and then fails every
+    // session (a full staging disk) must not keep the agent retrying silently forever.
+    long lastProgress = System.nanoTime();
+    long lastDurable = durableBytes(disks);
     int reconnects = -1;
     long wireBytes = 0;
     while (true) {
@@ -75,8 +78,6 @@ public final class Agent {
       try {
         link = ReplicationLink.open(options);
         reconnects++;
-        lastConnected = System.nanoTime();
-        backoff = options.initialBackoffMillis();
         sync.run(link, disks);
         long syncNanos = System.nanoTime() - start;
         long verifyNanos = 0;
@@ -114,11 +115,16 @@ public final class Agent {
         if (e instanceof SourceReadException || !ReplicationLink.isRetryable(e)) {
           throw e;
         }
-        long failingFor = (System.nanoTime() - lastConnected) / 1_000_000_000L;
+        long durable = durableBytes(disks);
+        if (durable > lastDurable) {
+          lastDurable = durable;
+          lastProgress = System.nanoTime();
+          backoff = options.initialBackoffMillis();
+        }
+        long failingFor = (System.nanoTime() - lastProgress) / 1_000_000_000L;
         if (failingFor > options.reconnectTimeoutSeconds()) {
           throw new IOException(
-              "gave up after " + failingFor + " s without a working connection: " + e.getMessage(),
-              e);
+              "gave up after " + failingFor + " s without progress: " + e.getMessage(), e);
         }
         long sleep = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
         LOG.info(
@@ -137,6 +143,14 @@ public final class Agent {
         }
       }
     }
+  }
+
+  private static long durableBytes(List<DiskProgress> disks) {
+    long sum = 0;
+    for (DiskProgress d : disks) {
+      sum += d.ackedOffset;
+    }
+    return sum;
   }
 
   /** Compares the source's digest with the staging volume's; names the first differing block. */

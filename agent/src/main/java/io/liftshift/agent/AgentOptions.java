@@ -30,7 +30,7 @@ public final class AgentOptions {
   public static final int DEFAULT_INITIAL_BACKOFF_MILLIS = 500;
   public static final int DEFAULT_MAX_BACKOFF_MILLIS = 30_000;
 
-  /** How long the agent keeps reconnecting before it gives up and says so. */
+  /** How long the agent keeps reconnecting without progress before it gives up and says so. */
   public static final int DEFAULT_RECONNECT_TIMEOUT_SECONDS = 3600;
 
   private String replicatorHost;

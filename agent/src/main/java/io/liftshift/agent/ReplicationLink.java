@@ -208,6 +208,27 @@ final class ReplicationLink implements AutoCloseable {
     }
   }
 
+  /**
+   * A write that fails because the replicator closed the connection is usually preceded by the
+   * replicator's ERROR frame, which says why: wait briefly for it, so that "no space left on the
+   * staging disk" is reported rather than "broken pipe".
+   */
+  private IOException failWithPeerReason(IOException local) {
+    try {
+      failure.get(1, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ReplicatorRejectedException r) {
+        return r;
+      }
+    } catch (TimeoutException e) {
+      // No ERROR came: the local error is all there is.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    fail(local);
+    return local;
+  }
+
   /** The reason this link failed, if it did. */
   IOException failureCause() {
     if (!failure.isCompletedExceptionally()) {
@@ -234,8 +255,7 @@ final class ReplicationLink implements AutoCloseable {
     try {
       out.write(b, off, len);
     } catch (IOException e) {
-      fail(e);
-      throw e;
+      throw failWithPeerReason(e);
     }
     wireBytes.addAndGet(len);
     lastWriteNanos = System.nanoTime();
@@ -249,8 +269,7 @@ final class ReplicationLink implements AutoCloseable {
     try {
       out.flush();
     } catch (IOException e) {
-      fail(e);
-      throw e;
+      throw failWithPeerReason(e);
     }
   }
 

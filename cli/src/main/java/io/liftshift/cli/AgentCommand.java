@@ -68,7 +68,8 @@ final class AgentCommand implements Callable<Integer> {
   @Option(
       names = "--reconnect-timeout-seconds",
       defaultValue = "" + AgentOptions.DEFAULT_RECONNECT_TIMEOUT_SECONDS,
-      description = "Give up after this long without a connection (default: ${DEFAULT-VALUE}).")
+      description =
+          "Give up after this long without progress, reconnecting meanwhile (default: ${DEFAULT-VALUE}).")
   int reconnectTimeoutSeconds;
 
   @Option(

@@ -35,6 +35,7 @@ final class StagingWriter {
   final SerialQueue queue;
   private final StagingVolume volume;
   private final Path checkpointFile;
+  private final DiskCheckpoint.Writer checkpoints;
   private final FileChannel channel;
   private final ReplicatorOptions options;
   private final ReplicatorStats stats;
@@ -92,12 +93,14 @@ final class StagingWriter {
       FileChannel channel,
       SerialQueue queue,
       java.util.concurrent.Executor flusher,
+      DiskCheckpoint.Writer checkpoints,
       ReplicatorOptions options,
       ReplicatorStats stats,
       long durableOffset,
       long highWater) {
     this.flusher = flusher;
     this.volume = volume;
+    this.checkpoints = checkpoints;
     this.checkpointFile = checkpointFile;
     this.channel = channel;
     this.queue = queue;
@@ -121,9 +124,12 @@ final class StagingWriter {
     long durable = 0;
     // Unknown contents unless we just created it: zero ranges must then really be written.
     long highWater = volume.created() ? 0 : volume.sizeBytes();
+    long sequence = 0;
     if (!volume.created()) {
       try {
-        Optional<DiskCheckpoint> cp = DiskCheckpoint.read(file);
+        Optional<DiskCheckpoint.Slot> slot = DiskCheckpoint.readSlot(file);
+        Optional<DiskCheckpoint> cp = slot.map(DiskCheckpoint.Slot::checkpoint);
+        sequence = slot.map(DiskCheckpoint.Slot::sequence).orElse(0L);
         if (cp.isPresent() && cp.get().sizeBytes() == volume.sizeBytes()) {
           durable = cp.get().durableOffset();
           highWater = cp.get().writtenHighWater();
@@ -136,10 +142,17 @@ final class StagingWriter {
             volume.name() + ": " + e.getMessage() + "; the disk is replicated again from offset 0");
       }
     }
-    FileChannel ch =
-        FileChannel.open(volume.devicePath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+    DiskCheckpoint.Writer checkpoints = new DiskCheckpoint.Writer(file, sequence);
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(volume.devicePath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      checkpoints.close();
+      throw e;
+    }
     StagingWriter w =
-        new StagingWriter(volume, file, ch, queue, flusher, options, stats, durable, highWater);
+        new StagingWriter(
+            volume, file, ch, queue, flusher, checkpoints, options, stats, durable, highWater);
     w.writeCheckpoint();
     return w;
   }
@@ -312,8 +325,8 @@ final class StagingWriter {
 
   private void writeCheckpoint() throws IOException {
     synchronized (checkpointFile) {
-      new DiskCheckpoint(volume.name(), sizeBytes(), durableOffset, persistedHighWater)
-          .write(checkpointFile);
+      checkpoints.write(
+          new DiskCheckpoint(volume.name(), sizeBytes(), durableOffset, persistedHighWater));
     }
   }
 
@@ -325,6 +338,7 @@ final class StagingWriter {
     }
     try {
       channel.close();
+      checkpoints.close();
     } catch (IOException e) {
       LOG.log(Level.FINE, "close", e);
     }
