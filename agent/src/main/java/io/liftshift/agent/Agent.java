@@ -46,8 +46,14 @@ public final class Agent {
             });
     try {
       int id = 1;
+      java.util.Set<String> keys = new java.util.HashSet<>();
       for (var p : options.disks()) {
-        disks.add(SourceDisk.open(id++, p));
+        SourceDisk d = SourceDisk.open(id++, p);
+        disks.add(d);
+        if (!keys.add(d.diskKey)) {
+          throw new IllegalArgumentException(
+              "disk " + p + " is given twice (both name " + d.diskKey + ")");
+        }
       }
       List<DiskProgress> progress = new ArrayList<>();
       for (SourceDisk d : disks) {

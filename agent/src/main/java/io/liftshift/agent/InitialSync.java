@@ -184,6 +184,10 @@ final class InitialSync {
         link.flush();
         window.awaitRoom(b.dataBytes, link);
       }
+      // Recorded before the write: an ACK may come back before write() returns.
+      if (b.dataBytes > 0) {
+        window.sent(d, b.end(), b.dataBytes);
+      }
       link.write(b.frames, 0, b.framesLength);
       if (b.end() <= d.maxSentEnd) {
         d.resentBytes.addAndGet(b.dataBytes);
@@ -192,9 +196,6 @@ final class InitialSync {
       d.dataBytesSent.addAndGet(b.dataBytes);
       d.zeroBytes.addAndGet(b.rawLength - b.dataBytes);
       d.compressedPayloadBytes.addAndGet(b.payloadBytes);
-      if (b.dataBytes > 0) {
-        window.sent(d, b.end(), b.dataBytes);
-      }
       b.release();
       long now = System.nanoTime();
       if (now - lastReport > 500_000_000L) {

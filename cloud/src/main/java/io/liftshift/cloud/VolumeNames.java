@@ -29,10 +29,12 @@ public final class VolumeNames {
   }
 
   private static String sanitize(String s, int max) {
-    String t = s.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^[._]+", "");
-    if (t.isEmpty()) {
-      t = "x";
+    String t = s.replaceAll("[^A-Za-z0-9._-]+", "_");
+    if (t.length() > max) {
+      t = t.substring(t.length() - max);
     }
-    return t.length() > max ? t.substring(t.length() - max) : t;
+    // No leading dot or underscore: a name must never be hidden or look like a relative path.
+    t = t.replaceAll("^[._]+", "");
+    return t.isEmpty() ? "x" : t;
   }
 }

@@ -39,7 +39,7 @@ final class AgentSession {
     CLOSED
   }
 
-  private record OpenDisk(StagingWriter writer, long sizeBytes) {}
+  private record OpenDisk(StagingWriter writer, long sizeBytes, String diskKey) {}
 
   private final NetSocket socket;
   private final Context context;
@@ -211,8 +211,14 @@ final class AgentSession {
       throw new ProtocolException(
           ErrorCode.PROTOCOL_VIOLATION, "disk id " + open.diskId() + " is already open");
     }
+    for (OpenDisk d : disks.values()) {
+      if (d.diskKey().equals(open.diskKey())) {
+        throw new ProtocolException(
+            ErrorCode.PROTOCOL_VIOLATION, "disk " + open.diskKey() + " is already open");
+      }
+    }
     registry
-        .workers()
+        .openers()
         .execute(
             () -> {
               StagingWriter w;
@@ -221,28 +227,35 @@ final class AgentSession {
               } catch (ProtocolException e) {
                 failFromWorker(e.code(), e.detail());
                 return;
+              } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, remote + ": cannot open " + open.diskKey(), e);
+                failFromWorker(ErrorCode.INTERNAL, "cannot open " + open.diskKey() + ": " + e);
+                return;
               }
               // Queued behind any writes of a previous session, so the offset is final.
               w.queue.execute(
                   () -> {
+                    long durable;
                     try {
-                      long durable = w.sync();
-                      context.runOnContext(
-                          v -> {
-                            if (state == State.CLOSED) {
-                              registry.detach(this, w);
-                              return;
-                            }
-                            opening.remove(open.diskId());
-                            disks.put(open.diskId(), new OpenDisk(w, open.sizeBytes()));
-                            w.listener(durabilityListener(open.diskId(), w));
-                            send(
-                                new Message.DiskReady(
-                                    open.diskId(), durable, w.volume().volumeId()));
-                          });
+                      durable = w.sync();
                     } catch (IOException e) {
+                      registry.detach(this, w);
                       failFromWorker(ErrorCode.STAGING_IO_ERROR, w.volume().name() + ": " + e);
+                      return;
                     }
+                    context.runOnContext(
+                        v -> {
+                          if (state == State.CLOSED || failed || w.owner != this) {
+                            registry.detach(this, w);
+                            return;
+                          }
+                          opening.remove(open.diskId());
+                          disks.put(
+                              open.diskId(), new OpenDisk(w, open.sizeBytes(), open.diskKey()));
+                          w.listener(durabilityListener(open.diskId(), w));
+                          send(
+                              new Message.DiskReady(open.diskId(), durable, w.volume().volumeId()));
+                        });
                   });
             });
   }

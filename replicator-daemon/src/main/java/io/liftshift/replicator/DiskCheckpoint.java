@@ -140,6 +140,15 @@ record DiskCheckpoint(String name, long sizeBytes, long durableOffset, long writ
           FileChannel.open(
               file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       this.sequence = lastSequence;
+      try {
+        allocate(file);
+      } catch (IOException e) {
+        channel.close();
+        throw e;
+      }
+    }
+
+    private void allocate(Path file) throws IOException {
       if (channel.size() < 2 * SLOT_BYTES) {
         // Allocate both slots now, while there is room, so later updates never need space.
         ByteBuffer zeros = ByteBuffer.allocate(2 * SLOT_BYTES);

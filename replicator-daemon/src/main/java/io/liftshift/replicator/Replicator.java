@@ -151,14 +151,17 @@ public final class Replicator implements AutoCloseable {
   /** Stops accepting, tells agents, then fsyncs and closes every staging volume. */
   @Override
   public void close() throws Exception {
-    for (String id : deployments) {
-      vertx.undeploy(id).await(30, TimeUnit.SECONDS);
-    }
-    registry.closeAll().get(60, TimeUnit.SECONDS);
-    workers.shutdown();
-    workers.awaitTermination(30, TimeUnit.SECONDS);
-    if (ownsVertx) {
-      vertx.close().await(30, TimeUnit.SECONDS);
+    try {
+      for (String id : deployments) {
+        vertx.undeploy(id).await(30, TimeUnit.SECONDS);
+      }
+      registry.closeAll().get(60, TimeUnit.SECONDS);
+    } finally {
+      workers.shutdown();
+      workers.awaitTermination(30, TimeUnit.SECONDS);
+      if (ownsVertx) {
+        vertx.close().await(30, TimeUnit.SECONDS);
+      }
     }
   }
 }

@@ -25,6 +25,10 @@ final class StagingRegistry {
   private final Path checkpointDir;
   private final ExecutorService workers;
   private final ExecutorService flushers;
+
+  /** Opening a volume may wait for its previous writer to close: never on a writer thread. */
+  private final ExecutorService openers;
+
   private final ReplicatorOptions options;
   private final ReplicatorStats stats;
   private final Map<String, StagingWriter> writers = new HashMap<>();
@@ -46,23 +50,55 @@ final class StagingRegistry {
               t.setDaemon(true);
               return t;
             });
+    this.openers =
+        java.util.concurrent.Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "staging-open");
+              t.setDaemon(true);
+              return t;
+            });
     this.options = options;
     this.stats = stats;
   }
 
-  ExecutorService workers() {
-    return workers;
+  ExecutorService openers() {
+    return openers;
   }
 
   /**
    * Opens (provisioning if needed) the staging volume of a source disk for a session. Blocking:
    * call on a worker.
    */
-  synchronized StagingWriter attach(
-      AgentSession session, String sourceServerId, String diskKey, long sizeBytes)
+  StagingWriter attach(AgentSession session, String sourceServerId, String diskKey, long sizeBytes)
       throws ProtocolException {
     String name = VolumeNames.forDisk(sourceServerId, diskKey);
-    StagingWriter w = writers.get(name);
+    while (true) {
+      java.util.concurrent.CompletableFuture<Void> closing;
+      synchronized (this) {
+        StagingWriter w = writers.get(name);
+        if (w == null || !w.closing) {
+          return attachLocked(session, name, w, sizeBytes);
+        }
+        closing = w.closed;
+      }
+      // The previous writer of this volume is still fsyncing and closing: never open the same
+      // files twice at once.
+      try {
+        closing.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "interrupted");
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new ProtocolException(
+            ErrorCode.STAGING_IO_ERROR, "staging volume " + name + " is still closing: " + e);
+      }
+    }
+  }
+
+  private StagingWriter attachLocked(
+      AgentSession session, String name, StagingWriter existing, long sizeBytes)
+      throws ProtocolException {
+    StagingWriter w = existing;
     if (w == null || w.owner == null) {
       long active = writers.values().stream().filter(x -> x.owner != null).count();
       if (active >= options.maxActiveDisks()) {
@@ -77,13 +113,17 @@ final class StagingRegistry {
     }
     if (w == null) {
       try {
+        if (volumes.find(name).isEmpty()) {
+          // A checkpoint left by an earlier volume of this name must not describe the new one.
+          Files.deleteIfExists(checkpointDir.resolve(name + ".ckpt"));
+        }
         StagingVolume v = volumes.provision(name, sizeBytes);
         w =
             StagingWriter.open(
                 v, checkpointDir, new SerialQueue(workers), flushers, options, stats);
       } catch (io.liftshift.cloud.VolumeSizeMismatchException e) {
         throw new ProtocolException(ErrorCode.DISK_SIZE_MISMATCH, e.getMessage());
-      } catch (IOException e) {
+      } catch (IOException | IllegalArgumentException e) {
         throw new ProtocolException(
             ErrorCode.STAGING_IO_ERROR,
             "cannot open staging volume " + name + ": " + e.getMessage());
@@ -112,14 +152,25 @@ final class StagingRegistry {
     w.queue.execute(
         () -> {
           synchronized (this) {
-            if (w.owner != session) {
+            if (w.owner != session || w.closing) {
               return;
             }
             w.owner = null;
-            writers.remove(w.volume().name());
+            w.closing = true;
           }
-          w.close();
+          closeAndForget(w);
         });
+  }
+
+  private void closeAndForget(StagingWriter w) {
+    try {
+      w.close();
+    } finally {
+      synchronized (this) {
+        writers.remove(w.volume().name(), w);
+      }
+      w.closed.complete(null);
+    }
   }
 
   synchronized List<StagingWriter> all() {
@@ -133,16 +184,24 @@ final class StagingRegistry {
       CompletableFuture<Void> f = new CompletableFuture<>();
       w.queue.execute(
           () -> {
+            boolean mine;
             synchronized (this) {
+              mine = !w.closing;
               w.owner = null;
-              writers.remove(w.volume().name());
+              w.closing = true;
             }
-            w.close();
-            f.complete(null);
+            if (mine) {
+              closeAndForget(w);
+            }
+            w.closed.whenComplete((v, e) -> f.complete(null));
           });
       done.add(f);
     }
     return CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0]))
-        .whenComplete((v, e) -> flushers.shutdown());
+        .whenComplete(
+            (v, e) -> {
+              flushers.shutdown();
+              openers.shutdown();
+            });
   }
 }

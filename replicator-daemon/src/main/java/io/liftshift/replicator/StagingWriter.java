@@ -68,6 +68,20 @@ final class StagingWriter {
   private volatile long durableOffset;
   private volatile long persistedHighWater;
 
+  /**
+   * Set for good when an fsync or a checkpoint write fails: after a failed fsync Linux may drop the
+   * dirty pages and report the next fsync as a success, so nothing written since the last good
+   * checkpoint may ever be declared durable by this writer. The volume is reopened from its
+   * checkpoint instead, and the agent sends from there again.
+   */
+  private volatile IOException broken;
+
+  /** Set under the registry lock when the writer is being closed; completed once it is. */
+  volatile boolean closing;
+
+  final java.util.concurrent.CompletableFuture<Void> closed =
+      new java.util.concurrent.CompletableFuture<>();
+
   /** An fsync runs on the flusher while writes go on; at most one per volume at a time. */
   private boolean flushInFlight;
 
@@ -153,7 +167,13 @@ final class StagingWriter {
     StagingWriter w =
         new StagingWriter(
             volume, file, ch, queue, flusher, checkpoints, options, stats, durable, highWater);
-    w.writeCheckpoint();
+    try {
+      w.writeCheckpoint();
+    } catch (IOException e) {
+      ch.close();
+      checkpoints.close();
+      throw e;
+    }
     return w;
   }
 
@@ -179,6 +199,7 @@ final class StagingWriter {
 
   /** Verifies and writes a block; nothing is written when the checksum fails. */
   void applyBlock(BlockData block) throws ProtocolException, IOException {
+    checkNotBroken();
     ByteBuffer verified = codec.decodeView(block, scratch);
     long end = block.offset() + block.length();
     raiseHighWater(end);
@@ -195,6 +216,7 @@ final class StagingWriter {
 
   /** Makes a range zero; where the volume is known to be zero already, nothing is written. */
   void applyZero(long offset, long length) throws IOException {
+    checkNotBroken();
     long end = offset + length;
     long writeEnd = Math.min(end, knownZeroFrom);
     long written = 0;
@@ -243,10 +265,12 @@ final class StagingWriter {
 
   private void runFlush(long target) {
     try {
+      checkNotBroken();
       channel.force(false);
       stats.fsyncs.incrementAndGet();
       advanceDurable(target);
     } catch (IOException e) {
+      markBroken(e);
       listener.failed(e);
     } finally {
       synchronized (this) {
@@ -262,12 +286,34 @@ final class StagingWriter {
     }
   }
 
+  private void markBroken(IOException e) {
+    if (broken == null) {
+      broken = e;
+      LOG.warning(volume.name() + ": no longer trusted for writes: " + e.getMessage());
+    }
+  }
+
+  private void checkNotBroken() throws IOException {
+    IOException b = broken;
+    if (b != null) {
+      throw new IOException("an earlier fsync or checkpoint write failed: " + b.getMessage(), b);
+    }
+  }
+
   private void advanceDurable(long target) throws IOException {
     boolean advanced = false;
     synchronized (checkpointFile) {
+      checkNotBroken();
       if (target > durableOffset) {
+        long previous = durableOffset;
         durableOffset = target;
-        writeCheckpoint();
+        try {
+          writeCheckpoint();
+        } catch (IOException e) {
+          durableOffset = previous;
+          markBroken(e);
+          throw e;
+        }
         advanced = true;
       }
     }
@@ -295,16 +341,27 @@ final class StagingWriter {
     if (end > persistedHighWater) {
       persistedHighWater =
           Math.min(sizeBytes(), Math.max(end, persistedHighWater + HIGH_WATER_STEP));
-      writeCheckpoint();
+      try {
+        writeCheckpoint();
+      } catch (IOException e) {
+        markBroken(e);
+        throw e;
+      }
     }
   }
 
   /** Fsyncs the volume now (after any flush in flight) and records the durable offset. */
   long sync() throws IOException {
     awaitFlushes();
+    checkNotBroken();
     long target = contiguousEnd;
     if (unsyncedBytes > 0 || target > durableOffset) {
-      channel.force(false);
+      try {
+        channel.force(false);
+      } catch (IOException e) {
+        markBroken(e);
+        throw e;
+      }
       stats.fsyncs.incrementAndGet();
     }
     unsyncedBytes = 0;
@@ -332,7 +389,9 @@ final class StagingWriter {
 
   void close() {
     try {
-      sync();
+      if (broken == null) {
+        sync();
+      }
     } catch (IOException e) {
       LOG.log(Level.WARNING, volume.name() + ": final sync failed", e);
     }

@@ -118,4 +118,14 @@ class InitialSyncEndToEndTest {
     assertThat(second.disks().get(0).dataBytesSent()).isZero();
     assertThat(List.of(second.disks().get(0).resentBytes())).containsExactly(0L);
   }
+
+  @Test
+  void aStagingVolumeDeletedBehindTheReplicatorsBackIsReplicatedAgainInFull() throws Exception {
+    Path img = ReplicationHarness.randomImage(dir.resolve("gone.img"), 6 << 20, 7);
+    replicate("s-gone", img);
+    // An operator removes the volume; its checkpoint stays behind and must not be believed.
+    Files.delete(h.stagingVolume("s-gone", img));
+    SyncReport again = replicate("s-gone", img);
+    assertThat(again.disks().get(0).dataBytesSent()).isEqualTo(6L << 20);
+  }
 }
