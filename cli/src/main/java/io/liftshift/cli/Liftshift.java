@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       QuickstartCommand.class,
       AgentCommand.class,
       ReplicatorCommand.class,
+      ControlPlaneCommand.class,
+      AdminCommand.class,
       CaCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -103,4 +103,23 @@ class ArchitectureTest {
             "software.amazon..")
         .check(classes);
   }
+
+  @Test
+  void theControlPlaneKnowsNoDaemonAndNoDaemonKnowsIt() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.controlplane..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.liftshift.agent..", "io.liftshift.replicator..", "io.liftshift.cli..")
+        .check(classes);
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.liftshift.agent..", "io.liftshift.replicator..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.liftshift.controlplane..")
+        .check(classes);
+  }
 }

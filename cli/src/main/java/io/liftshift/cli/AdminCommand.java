@@ -1,0 +1,67 @@
+package io.liftshift.cli;
+
+import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.controlplane.auth.AccessKeys;
+import io.liftshift.controlplane.store.Database;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Operator administration of the control plane. */
+@Command(
+    name = "admin",
+    mixinStandardHelpOptions = true,
+    description = "Administer the control plane: operator access keys.",
+    subcommands = {AdminCommand.CreateAccessKey.class, AdminCommand.RevokeAccessKey.class})
+final class AdminCommand {
+  static Path dataDir(Path given) {
+    return given != null ? given : Home.dir().resolve("control-plane");
+  }
+
+  @Command(
+      name = "create-access-key",
+      mixinStandardHelpOptions = true,
+      description = "Issue an access key for the MGN API; the secret is shown once.")
+  static final class CreateAccessKey implements Callable<Integer> {
+    @Option(names = "--data-dir", description = "Control plane state directory.")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+      Path data = dataDir(dataDir);
+      try (Database db = Database.open(data.resolve("control-plane.db"))) {
+        AccessKeys.NewKey k = ControlPlane.accessKeys(db, data).create();
+        System.out.println("AWS_ACCESS_KEY_ID=" + k.accessKeyId());
+        System.out.println("AWS_SECRET_ACCESS_KEY=" + k.secretAccessKey());
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "revoke-access-key",
+      mixinStandardHelpOptions = true,
+      description = "Revoke an access key; requests signed with it are refused from now on.")
+  static final class RevokeAccessKey implements Callable<Integer> {
+    @Option(names = "--data-dir", description = "Control plane state directory.")
+    Path dataDir;
+
+    @Parameters(index = "0", description = "The access key id.")
+    String accessKeyId;
+
+    @Override
+    public Integer call() throws Exception {
+      Path data = dataDir(dataDir);
+      try (Database db = Database.open(data.resolve("control-plane.db"))) {
+        if (!ControlPlane.accessKeys(db, data).revoke(accessKeyId)) {
+          System.err.println("liftshift admin: no access key " + accessKeyId);
+          return 1;
+        }
+      }
+      System.out.println("revoked " + accessKeyId);
+      return 0;
+    }
+  }
+}

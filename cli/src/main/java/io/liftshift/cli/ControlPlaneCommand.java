@@ -1,0 +1,78 @@
+package io.liftshift.cli;
+
+import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.controlplane.ControlPlaneVerticle;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs the control plane until stopped. */
+@Command(
+    name = "control-plane",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the control plane: the MGN API over HTTPS (TLS 1.3), signed with SigV4, so that the",
+      "AWS CLI and SDKs work against it with --endpoint-url. Stops cleanly on SIGTERM/SIGINT."
+    })
+final class ControlPlaneCommand implements Callable<Integer> {
+  @Option(
+      names = "--listen",
+      defaultValue = "0.0.0.0:" + ControlPlaneVerticle.DEFAULT_PORT,
+      description = "Address and port (default: ${DEFAULT-VALUE}; port 0 = any).")
+  String listen;
+
+  @Option(names = "--data-dir", description = "State (default: $LIFTSHIFT_HOME/control-plane).")
+  Path dataDir;
+
+  @Option(names = "--ca-dir", description = "Installation CA directory (created on first use).")
+  Path caDir;
+
+  @Option(
+      names = "--region",
+      defaultValue = ControlPlane.DEFAULT_REGION,
+      description = "Region that clients sign for (default: ${DEFAULT-VALUE}).")
+  String region;
+
+  @Option(
+      names = "--san",
+      description =
+          "Name or IP clients use; goes into the certificate (default: localhost, 127.0.0.1).")
+  List<String> names = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    int i = listen.lastIndexOf(':');
+    if (i < 0) {
+      throw new IllegalArgumentException("--listen must be HOST:PORT, got " + listen);
+    }
+    Path data = dataDir != null ? dataDir : Home.dir().resolve("control-plane");
+    ControlPlane cp =
+        ControlPlane.start(
+            data,
+            caDir != null ? caDir : Home.caDir(),
+            listen.substring(0, i),
+            Integer.parseInt(listen.substring(i + 1)),
+            region,
+            names.isEmpty() ? List.of("localhost", "127.0.0.1") : names);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    cp.close();
+                  } catch (Exception e) {
+                    System.err.println("liftshift control-plane: shutdown: " + e.getMessage());
+                  }
+                  stopped.countDown();
+                }));
+    System.out.println("READY port=" + cp.port() + " ca=" + cp.caFingerprint() + " data=" + data);
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

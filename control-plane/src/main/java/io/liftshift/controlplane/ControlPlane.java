@@ -1,0 +1,80 @@
+package io.liftshift.controlplane;
+
+import io.liftshift.controlplane.api.ServiceModel;
+import io.liftshift.controlplane.auth.AccessKeys;
+import io.liftshift.controlplane.store.Database;
+import io.liftshift.trust.CaFingerprint;
+import io.liftshift.trust.InstallationCa;
+import io.liftshift.trust.ServerIdentity;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A running control plane: its database, access keys, TLS identity and HTTPS verticle. */
+public final class ControlPlane implements AutoCloseable {
+  public static final String DEFAULT_REGION = "us-east-1";
+
+  private final Vertx vertx;
+  private final Database db;
+  private final AccessKeys keys;
+  private final int port;
+  private final CaFingerprint ca;
+
+  private ControlPlane(Vertx vertx, Database db, AccessKeys keys, int port, CaFingerprint ca) {
+    this.vertx = vertx;
+    this.db = db;
+    this.keys = keys;
+    this.port = port;
+    this.ca = ca;
+  }
+
+  /** Opens the state in {@code dataDir} and serves on host:port (0 picks a free port). */
+  public static ControlPlane start(
+      Path dataDir, Path caDir, String host, int port, String region, List<String> names)
+      throws Exception {
+    InstallationCa installationCa = InstallationCa.loadOrCreate(caDir);
+    ServerIdentity identity =
+        installationCa.ensureServerIdentity(dataDir.resolve("tls"), "control-plane", names);
+    Database db = Database.open(dataDir.resolve("control-plane.db"));
+    AccessKeys keys = AccessKeys.open(db, dataDir.resolve("master.key"));
+    Vertx vertx = Vertx.vertx();
+    try {
+      ControlPlaneVerticle v =
+          new ControlPlaneVerticle(
+              host, port, region, identity, keys, new Operations(db, region), ServiceModel.load());
+      vertx.deployVerticle(v).await(30, TimeUnit.SECONDS);
+      return new ControlPlane(vertx, db, keys, v.actualPort(), installationCa.fingerprint());
+    } catch (Exception e) {
+      vertx.close();
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Opens only the key store, for {@code liftshift admin} commands. */
+  public static AccessKeys accessKeys(Database db, Path dataDir) throws java.io.IOException {
+    return AccessKeys.open(db, dataDir.resolve("master.key"));
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public CaFingerprint caFingerprint() {
+    return ca;
+  }
+
+  public AccessKeys accessKeys() {
+    return keys;
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    } finally {
+      db.close();
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package io.liftshift.controlplane;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.controlplane.api.ApiException;
+import io.liftshift.controlplane.api.ServiceModel;
+import io.liftshift.controlplane.api.ShapeValidator;
+import io.liftshift.controlplane.auth.AccessKeys;
+import io.liftshift.controlplane.auth.SigV4Verifier;
+import io.liftshift.trust.ServerIdentity;
+import io.liftshift.trust.TlsPolicy;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Serves the MGN API on HTTPS (TLS 1.3): {@code POST /<Operation>} with a JSON body, signed with
+ * SigV4. Authentication, validation against AWS's model and the operation itself run off the event
+ * loop; every answer is MGN's shape or an AWS-style error.
+ */
+public final class ControlPlaneVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(ControlPlaneVerticle.class.getName());
+  public static final int DEFAULT_PORT = 443;
+  public static final int MAX_BODY_BYTES = 1 << 20;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String host;
+  private final int port;
+  private final ServerIdentity identity;
+  private final AccessKeys keys;
+  private final Operations operations;
+  private final ServiceModel model;
+  private final ShapeValidator validator;
+  private final SigV4Verifier verifier;
+  private HttpServer server;
+
+  ControlPlaneVerticle(
+      String host,
+      int port,
+      String region,
+      ServerIdentity identity,
+      AccessKeys keys,
+      Operations operations,
+      ServiceModel model) {
+    this.host = host;
+    this.port = port;
+    this.identity = identity;
+    this.keys = keys;
+    this.operations = operations;
+    this.model = model;
+    this.validator = new ShapeValidator(model);
+    this.verifier = new SigV4Verifier(region, "mgn");
+  }
+
+  @Override
+  public Future<?> start() {
+    HttpServerOptions o =
+        new HttpServerOptions()
+            .setHost(host)
+            .setPort(port)
+            .setSsl(true)
+            .setKeyCertOptions(
+                new PemKeyCertOptions()
+                    .setKeyPath(identity.keyPath().toString())
+                    .setCertPath(identity.certPath().toString()))
+            .setEnabledSecureTransportProtocols(Set.of(TlsPolicy.PROTOCOL));
+    server = vertx.createHttpServer(o);
+    server.requestHandler(this::handle);
+    return server.listen();
+  }
+
+  int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server.close();
+  }
+
+  private void handle(HttpServerRequest req) {
+    String length = req.getHeader("content-length");
+    if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
+      reply(
+          req,
+          ApiException.validation("other", "request body exceeds " + MAX_BODY_BYTES + " bytes"));
+      return;
+    }
+    Buffer body = Buffer.buffer();
+    req.handler(
+        chunk -> {
+          if (body.length() + chunk.length() > MAX_BODY_BYTES) {
+            req.pause();
+            reply(
+                req,
+                ApiException.validation(
+                    "other", "request body exceeds " + MAX_BODY_BYTES + " bytes"));
+            return;
+          }
+          body.appendBuffer(chunk);
+        });
+    req.endHandler(
+        v -> {
+          if (req.response().ended()) {
+            return;
+          }
+          vertx
+              .executeBlocking(() -> process(req, body.getBytes()))
+              .onComplete(
+                  ar -> {
+                    if (ar.succeeded()) {
+                      ar.result().send(req);
+                    } else if (ar.cause() instanceof ApiException e) {
+                      reply(req, e);
+                    } else {
+                      LOG.log(Level.WARNING, "internal error on " + req.path(), ar.cause());
+                      reply(
+                          req, new ApiException("InternalServerException", 500, "internal error"));
+                    }
+                  });
+        });
+  }
+
+  /** A successful answer. */
+  private record Answer(int status, JsonNode body) {
+    void send(HttpServerRequest req) {
+      var r = req.response().setStatusCode(status);
+      if (status == 204 || body == null) {
+        r.end();
+      } else {
+        r.putHeader("content-type", "application/json").end(body.toString());
+      }
+    }
+  }
+
+  private Answer process(HttpServerRequest req, byte[] body) throws Exception {
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (Map.Entry<String, String> e : req.headers()) {
+      headers.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
+    }
+    verifier.verify(
+        req.method().name(),
+        req.path(),
+        req.query(),
+        headers,
+        body,
+        Instant.now(),
+        id -> {
+          try {
+            return keys.secretOf(id);
+          } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    String op = req.path().startsWith("/") ? req.path().substring(1) : req.path();
+    Optional<JsonNode> operation = model.operation(op);
+    if (req.method() != io.vertx.core.http.HttpMethod.POST || operation.isEmpty()) {
+      throw new ApiException(
+          "UnknownOperationException", 404, "unknown operation " + req.method() + " " + req.path());
+    }
+    JsonNode request;
+    try {
+      request = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+    } catch (java.io.IOException e) {
+      throw ApiException.validation(
+          "cannotParse",
+          "the request body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    if (request == null || !request.isObject()) {
+      throw ApiException.validation("cannotParse", "the request body must be a JSON object");
+    }
+    String input = operation.get().path("input").path("shape").asText(null);
+    if (input != null) {
+      validator.validate(input, request);
+    }
+    if (!operations.serves(op)) {
+      throw ApiException.validation(
+          "other", op + " is part of the MGN API but not served by this liftshift version yet");
+    }
+    return new Answer(model.successStatus(op), operations.run(op, (ObjectNode) request));
+  }
+
+  private static void reply(HttpServerRequest req, ApiException e) {
+    if (req.response().ended()) {
+      return;
+    }
+    req.response()
+        .setStatusCode(e.status())
+        .putHeader("content-type", "application/json")
+        .putHeader("x-amzn-ErrorType", e.type())
+        .end(e.body().toString());
+  }
+}

@@ -1,0 +1,2 @@
+/** The MGN API contract: the service model, request validation against it, and AWS-style errors. */
+package io.liftshift.controlplane.api;

@@ -1,0 +1,136 @@
+package io.liftshift.controlplane.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The control plane's SQLite database. One connection, serialized: the control plane's write rate
+ * is small, and SQLite serializes writers anyway. WAL mode with synchronous=FULL, so a committed
+ * transaction survives a crash.
+ */
+public final class Database implements AutoCloseable {
+  /** Migrations in order; the schema version is the number applied. Never edit a shipped one. */
+  private static final List<String> MIGRATIONS =
+      List.of(
+          // 1: resources as JSON documents keyed by type and id, and operator access keys.
+          """
+          CREATE TABLE resources (
+            type TEXT NOT NULL,
+            id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (type, id));
+          CREATE TABLE access_keys (
+            access_key_id TEXT PRIMARY KEY,
+            sealed_secret BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0);
+          CREATE TABLE service (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL);
+          """);
+
+  /** Work inside one transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private final Connection connection;
+
+  private Database(Connection connection) {
+    this.connection = connection;
+  }
+
+  public static Database open(Path file) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    try {
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=FULL");
+        s.execute("PRAGMA foreign_keys=ON");
+        s.execute("PRAGMA busy_timeout=5000");
+      }
+      Database db = new Database(c);
+      db.migrate();
+      return db;
+    } catch (SQLException e) {
+      throw new IOException("cannot open the control plane database " + file + ": " + e, e);
+    }
+  }
+
+  public int schemaVersion() throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet r = s.executeQuery("PRAGMA user_version")) {
+      return r.next() ? r.getInt(1) : 0;
+    }
+  }
+
+  private void migrate() throws SQLException {
+    int version = schemaVersion();
+    if (version > MIGRATIONS.size()) {
+      throw new SQLException(
+          "database schema version "
+              + version
+              + " is newer than this liftshift ("
+              + MIGRATIONS.size()
+              + "); upgrade liftshift");
+    }
+    for (int v = version; v < MIGRATIONS.size(); v++) {
+      final int next = v + 1;
+      final String sql = MIGRATIONS.get(v);
+      transaction(
+          c -> {
+            try (Statement s = c.createStatement()) {
+              for (String stmt : sql.split(";")) {
+                if (!stmt.isBlank()) {
+                  s.execute(stmt);
+                }
+              }
+              s.execute("PRAGMA user_version = " + next);
+            }
+            return null;
+          });
+    }
+  }
+
+  /** Runs {@code work} in a transaction: all of it is committed, or none of it. */
+  public synchronized <T> T transaction(Work<T> work) throws SQLException {
+    connection.setAutoCommit(false);
+    try {
+      T result = work.run(connection);
+      connection.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  /** Reads a service-wide setting. */
+  public synchronized String setting(String name) throws SQLException {
+    try (PreparedStatement p =
+        connection.prepareStatement("SELECT value FROM service WHERE name=?")) {
+      p.setString(1, name);
+      try (ResultSet r = p.executeQuery()) {
+        return r.next() ? r.getString(1) : null;
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() throws SQLException {
+    connection.close();
+  }
+}

@@ -1,0 +1,200 @@
+package io.liftshift.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.liftshift.controlplane.auth.AccessKeys;
+import io.liftshift.trust.PinnedCaTrustManager;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.TrustManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.mgn.MgnClient;
+import software.amazon.awssdk.services.mgn.model.ReplicationConfigurationDataPlaneRouting;
+import software.amazon.awssdk.services.mgn.model.ReplicationConfigurationDefaultLargeStagingDiskType;
+import software.amazon.awssdk.services.mgn.model.ReplicationConfigurationEbsEncryption;
+import software.amazon.awssdk.services.mgn.model.ReplicationConfigurationTemplate;
+import software.amazon.awssdk.services.mgn.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.mgn.model.UninitializedAccountException;
+import software.amazon.awssdk.services.mgn.model.ValidationException;
+
+/** The control plane through the official AWS SDK for Java v2 MGN client, unchanged. */
+class MgnApiTest {
+  @TempDir Path dir;
+  ControlPlane cp;
+  AccessKeys.NewKey key;
+
+  @BeforeEach
+  void start() throws Exception {
+    cp =
+        ControlPlane.start(
+            dir.resolve("cp"),
+            dir.resolve("ca"),
+            "127.0.0.1",
+            0,
+            "us-east-1",
+            List.of("localhost", "127.0.0.1"));
+    key = cp.accessKeys().create();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    cp.close();
+  }
+
+  private MgnClient client(String accessKeyId, String secret, String region) {
+    return MgnClient.builder()
+        .endpointOverride(URI.create("https://localhost:" + cp.port()))
+        .region(Region.of(region))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secret)))
+        .httpClient(
+            ApacheHttpClient.builder()
+                .tlsTrustManagersProvider(
+                    () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                .build())
+        .build();
+  }
+
+  private MgnClient client() {
+    return client(key.accessKeyId(), key.secretAccessKey(), "us-east-1");
+  }
+
+  private static ReplicationConfigurationTemplate create(MgnClient mgn, long throttleMbps) {
+    var r =
+        mgn.createReplicationConfigurationTemplate(
+            b ->
+                b.stagingAreaSubnetId("subnet-0123456789abcdef0")
+                    .associateDefaultSecurityGroup(true)
+                    .replicationServersSecurityGroupsIDs(List.of())
+                    .replicationServerInstanceType("t3.small")
+                    .useDedicatedReplicationServer(false)
+                    .defaultLargeStagingDiskType(
+                        ReplicationConfigurationDefaultLargeStagingDiskType.GP3)
+                    .ebsEncryption(ReplicationConfigurationEbsEncryption.DEFAULT)
+                    .bandwidthThrottling(throttleMbps)
+                    .dataPlaneRouting(ReplicationConfigurationDataPlaneRouting.PRIVATE_IP)
+                    .createPublicIP(false)
+                    .stagingAreaTags(Map.of("project", "liftshift")));
+    return ReplicationConfigurationTemplate.builder()
+        .replicationConfigurationTemplateID(r.replicationConfigurationTemplateID())
+        .arn(r.arn())
+        .bandwidthThrottling(r.bandwidthThrottling())
+        .build();
+  }
+
+  @Test
+  void beforeInitializeServiceTheAccountIsUninitialized() {
+    try (MgnClient mgn = client()) {
+      assertThatThrownBy(() -> mgn.describeSourceServers(b -> {}))
+          .isInstanceOf(UninitializedAccountException.class);
+    }
+  }
+
+  @Test
+  void replicationConfigurationTemplatesLifecycle() {
+    try (MgnClient mgn = client()) {
+      mgn.initializeService(b -> {});
+      ReplicationConfigurationTemplate t = create(mgn, 100);
+      assertThat(t.replicationConfigurationTemplateID()).matches("rct-[0-9a-zA-Z]{17}");
+      assertThat(t.arn())
+          .startsWith("arn:aws:mgn:us-east-1:")
+          .contains(":replication-configuration-template/");
+      var updated =
+          mgn.updateReplicationConfigurationTemplate(
+              b ->
+                  b.replicationConfigurationTemplateID(t.replicationConfigurationTemplateID())
+                      .bandwidthThrottling(250L));
+      assertThat(updated.bandwidthThrottling()).isEqualTo(250L);
+      assertThat(updated.replicationServerInstanceType()).isEqualTo("t3.small");
+      var described =
+          mgn.describeReplicationConfigurationTemplates(
+              b -> b.replicationConfigurationTemplateIDs(t.replicationConfigurationTemplateID()));
+      assertThat(described.items()).hasSize(1);
+      assertThat(described.items().get(0).stagingAreaTags()).containsEntry("project", "liftshift");
+      mgn.deleteReplicationConfigurationTemplate(
+          b -> b.replicationConfigurationTemplateID(t.replicationConfigurationTemplateID()));
+      assertThatThrownBy(
+              () ->
+                  mgn.deleteReplicationConfigurationTemplate(
+                      b ->
+                          b.replicationConfigurationTemplateID(
+                              t.replicationConfigurationTemplateID())))
+          .isInstanceOf(ResourceNotFoundException.class);
+    }
+  }
+
+  @Test
+  void paginatorsWalkEveryPage() {
+    try (MgnClient mgn = client()) {
+      mgn.initializeService(b -> {});
+      for (int i = 0; i < 5; i++) {
+        create(mgn, i);
+      }
+      var pages =
+          mgn.describeReplicationConfigurationTemplatesPaginator(b -> b.maxResults(2)).stream()
+              .toList();
+      assertThat(pages).hasSize(3);
+      assertThat(pages.stream().mapToInt(p -> p.items().size()).sum()).isEqualTo(5);
+      assertThat(mgn.describeSourceServers(b -> {}).items()).isEmpty();
+    }
+  }
+
+  @Test
+  void badFieldsAreValidationExceptionsNamingTheFieldAndChangeNothing() {
+    try (MgnClient mgn = client()) {
+      mgn.initializeService(b -> {});
+      assertThatThrownBy(
+              () ->
+                  mgn.createReplicationConfigurationTemplate(
+                      b -> b.stagingAreaSubnetId("not-a-subnet").bandwidthThrottling(99_999L)))
+          .isInstanceOf(ValidationException.class)
+          .satisfies(
+              e -> {
+                var v = (ValidationException) e;
+                assertThat(v.fieldList())
+                    .extracting(f -> f.name())
+                    .contains("stagingAreaSubnetId", "bandwidthThrottling", "ebsEncryption");
+              });
+      assertThatThrownBy(
+              () -> mgn.describeReplicationConfigurationTemplates(b -> b.maxResults(5000)))
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("maxResults");
+      assertThat(mgn.describeReplicationConfigurationTemplates(b -> {}).items()).isEmpty();
+    }
+  }
+
+  @Test
+  void unsignedWrongSecretWrongRegionAndRevokedKeysAreRefused() throws Exception {
+    try (MgnClient wrongSecret =
+        client(key.accessKeyId(), "x" + key.secretAccessKey(), "us-east-1")) {
+      assertThatThrownBy(() -> wrongSecret.initializeService(b -> {}))
+          .isInstanceOf(SdkServiceException.class)
+          .satisfies(e -> assertThat(((SdkServiceException) e).statusCode()).isEqualTo(403))
+          .hasMessageContaining("signature we calculated does not match");
+    }
+    try (MgnClient wrongRegion = client(key.accessKeyId(), key.secretAccessKey(), "eu-west-1")) {
+      assertThatThrownBy(() -> wrongRegion.initializeService(b -> {}))
+          .hasMessageContaining("scoped to a valid region");
+    }
+    try (MgnClient unknown = client("AKLSUNKNOWN000000000", "secret", "us-east-1")) {
+      assertThatThrownBy(() -> unknown.initializeService(b -> {}))
+          .hasMessageContaining("security token included in the request is invalid");
+    }
+    cp.accessKeys().revoke(key.accessKeyId());
+    try (MgnClient revoked = client()) {
+      assertThatThrownBy(() -> revoked.initializeService(b -> {}))
+          .hasMessageContaining("security token included in the request is invalid");
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package io.liftshift.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liftshift.controlplane.auth.AccessKeys;
+import io.liftshift.trust.TlsPolicy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+
+/** Requests the SDK would never send: garbage, unsigned, tampered after signing. */
+class RawRequestTest {
+  @TempDir Path dir;
+  ControlPlane cp;
+  AccessKeys.NewKey key;
+  HttpClient http;
+
+  @BeforeEach
+  void start() throws Exception {
+    cp =
+        ControlPlane.start(
+            dir.resolve("cp"),
+            dir.resolve("ca"),
+            "127.0.0.1",
+            0,
+            "us-east-1",
+            List.of("localhost", "127.0.0.1"));
+    key = cp.accessKeys().create();
+    http =
+        HttpClient.newBuilder()
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .build();
+    send("InitializeService", "{}".getBytes(StandardCharsets.UTF_8), null);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    cp.close();
+  }
+
+  /** Signs {@code signedBody} but sends {@code sentBody} (null: the same). */
+  private HttpResponse<String> send(String op, byte[] signedBody, byte[] sentBody)
+      throws Exception {
+    URI uri = URI.create("https://localhost:" + cp.port() + "/" + op);
+    SdkHttpFullRequest unsigned =
+        SdkHttpFullRequest.builder()
+            .method(SdkHttpMethod.POST)
+            .uri(uri)
+            .putHeader("content-type", "application/json")
+            .build();
+    SdkHttpRequest signed =
+        AwsV4HttpSigner.create()
+            .sign(
+                r ->
+                    r.identity(
+                            AwsCredentialsIdentity.create(key.accessKeyId(), key.secretAccessKey()))
+                        .request(unsigned)
+                        .payload(ContentStreamProvider.fromByteArray(signedBody))
+                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "mgn")
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1"))
+            .request();
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(sentBody != null ? sentBody : signedBody));
+    for (Map.Entry<String, List<String>> h : signed.headers().entrySet()) {
+      if (!h.getKey().equalsIgnoreCase("host")) {
+        for (String v : h.getValue()) {
+          b.header(h.getKey(), v);
+        }
+      }
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(HttpResponse<String> r) throws Exception {
+    return new ObjectMapper().readTree(r.body());
+  }
+
+  @Test
+  void garbageJsonIsAValidationExceptionThatCannotParse() throws Exception {
+    HttpResponse<String> r =
+        send("DescribeSourceServers", "{not json".getBytes(StandardCharsets.UTF_8), null);
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.headers().firstValue("x-amzn-ErrorType")).contains("ValidationException");
+    assertThat(json(r).path("reason").asText()).isEqualTo("cannotParse");
+  }
+
+  @Test
+  void wrongTypesAreNamed() throws Exception {
+    HttpResponse<String> r =
+        send(
+            "DescribeSourceServers",
+            "{\"maxResults\":\"ten\"}".getBytes(StandardCharsets.UTF_8),
+            null);
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).path("fieldList").get(0).path("name").asText()).isEqualTo("maxResults");
+  }
+
+  @Test
+  void aBodyTamperedWithAfterSigningIsRefused() throws Exception {
+    HttpResponse<String> r =
+        send(
+            "DescribeSourceServers",
+            "{}".getBytes(StandardCharsets.UTF_8),
+            "{\"maxResults\":1}".getBytes(StandardCharsets.UTF_8));
+    assertThat(r.statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void anUnsignedRequestIsRefused() throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("https://localhost:" + cp.port() + "/DescribeSourceServers"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.headers().firstValue("x-amzn-ErrorType"))
+        .contains("MissingAuthenticationTokenException");
+  }
+
+  @Test
+  void anOversizeBodyIsRefusedWithoutReadingIt() throws Exception {
+    byte[] big = new byte[ControlPlaneVerticle.MAX_BODY_BYTES + 1];
+    HttpResponse<String> r = send("DescribeSourceServers", big, null);
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).path("message").asText()).contains("exceeds");
+  }
+
+  @Test
+  void anOperationOutsideTheModelIsUnknown() throws Exception {
+    HttpResponse<String> r = send("DeleteEverything", "{}".getBytes(StandardCharsets.UTF_8), null);
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.headers().firstValue("x-amzn-ErrorType")).contains("UnknownOperationException");
+  }
+}
