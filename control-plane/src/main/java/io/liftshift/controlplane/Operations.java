@@ -31,6 +31,19 @@ final class Operations {
   }
 
   static final String REPLICATION_TEMPLATE = "replication-configuration-template";
+
+  /** A kind of resource: its storage type, id format and names in the API. */
+  private record Kind(String type, String prefix, String idField, String apiName) {}
+
+  private static final Kind LAUNCH_TEMPLATE =
+      new Kind(
+          "launch-configuration-template",
+          "lct-",
+          "launchConfigurationTemplateID",
+          "LaunchConfigurationTemplate");
+  private static final Kind APPLICATION =
+      new Kind("application", "app-", "applicationID", "Application");
+  private static final Kind WAVE = new Kind("wave", "wave-", "waveID", "Wave");
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,13 +56,47 @@ final class Operations {
     this.db = db;
     this.region = region;
     this.handlers =
-        Map.of(
-            "InitializeService", this::initializeService,
-            "CreateReplicationConfigurationTemplate", this::createReplicationTemplate,
-            "DescribeReplicationConfigurationTemplates", this::describeReplicationTemplates,
-            "UpdateReplicationConfigurationTemplate", this::updateReplicationTemplate,
-            "DeleteReplicationConfigurationTemplate", this::deleteReplicationTemplate,
-            "DescribeSourceServers", this::describeSourceServers);
+        Map.ofEntries(
+            Map.entry("InitializeService", this::initializeService),
+            Map.entry("CreateReplicationConfigurationTemplate", this::createReplicationTemplate),
+            Map.entry(
+                "DescribeReplicationConfigurationTemplates", this::describeReplicationTemplates),
+            Map.entry("UpdateReplicationConfigurationTemplate", this::updateReplicationTemplate),
+            Map.entry("DeleteReplicationConfigurationTemplate", this::deleteReplicationTemplate),
+            Map.entry("DescribeSourceServers", this::describeSourceServers),
+            Map.entry(
+                "CreateLaunchConfigurationTemplate",
+                (c, r) -> create(c, LAUNCH_TEMPLATE, r, false)),
+            Map.entry(
+                "DescribeLaunchConfigurationTemplates",
+                (c, r) ->
+                    list(c, LAUNCH_TEMPLATE, r, r.path("launchConfigurationTemplateIDs"), null)),
+            Map.entry(
+                "UpdateLaunchConfigurationTemplate",
+                (c, r) -> update(c, LAUNCH_TEMPLATE, r, false)),
+            Map.entry("DeleteLaunchConfigurationTemplate", (c, r) -> delete(c, LAUNCH_TEMPLATE, r)),
+            Map.entry("CreateApplication", (c, r) -> create(c, APPLICATION, r, true)),
+            Map.entry(
+                "ListApplications",
+                (c, r) ->
+                    list(
+                        c,
+                        APPLICATION,
+                        r,
+                        r.path("filters").path("applicationIDs"),
+                        r.path("filters"))),
+            Map.entry("UpdateApplication", (c, r) -> update(c, APPLICATION, r, true)),
+            Map.entry("DeleteApplication", (c, r) -> delete(c, APPLICATION, r)),
+            Map.entry("ArchiveApplication", (c, r) -> archive(c, APPLICATION, r, true)),
+            Map.entry("UnarchiveApplication", (c, r) -> archive(c, APPLICATION, r, false)),
+            Map.entry("CreateWave", (c, r) -> create(c, WAVE, r, true)),
+            Map.entry(
+                "ListWaves",
+                (c, r) -> list(c, WAVE, r, r.path("filters").path("waveIDs"), r.path("filters"))),
+            Map.entry("UpdateWave", (c, r) -> update(c, WAVE, r, true)),
+            Map.entry("DeleteWave", (c, r) -> delete(c, WAVE, r)),
+            Map.entry("ArchiveWave", (c, r) -> archive(c, WAVE, r, true)),
+            Map.entry("UnarchiveWave", (c, r) -> archive(c, WAVE, r, false)));
   }
 
   boolean serves(String operation) {
@@ -121,7 +168,12 @@ final class Operations {
     return "arn:aws:mgn:" + region + ":" + accountId(c) + ":" + type + "/" + id;
   }
 
-  private JsonNode initializeService(Connection c, ObjectNode request) throws SQLException {
+  /**
+   * As in MGN: initializes the account once and creates the default replication and launch
+   * configuration templates that new source servers take their settings from.
+   */
+  private JsonNode initializeService(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
     if (setting(c, "accountId") == null) {
       StringBuilder account = new StringBuilder();
       for (int i = 0; i < 12; i++) {
@@ -129,8 +181,135 @@ final class Operations {
       }
       setSetting(c, "accountId", account.toString());
     }
-    setSetting(c, "initialized", "true");
+    if (setting(c, "defaultReplicationTemplate") == null) {
+      ObjectNode r = JSON.createObjectNode();
+      r.put("stagingAreaSubnetId", "");
+      r.put("associateDefaultSecurityGroup", true);
+      r.putArray("replicationServersSecurityGroupsIDs");
+      r.put("replicationServerInstanceType", "t3.small");
+      r.put("useDedicatedReplicationServer", false);
+      r.put("defaultLargeStagingDiskType", "GP3");
+      r.put("ebsEncryption", "DEFAULT");
+      r.put("bandwidthThrottling", 0);
+      r.put("dataPlaneRouting", "PRIVATE_IP");
+      r.put("createPublicIP", false);
+      r.putObject("stagingAreaTags");
+      r.put("internetProtocol", "IPV4");
+      JsonNode t = createReplicationTemplate(c, r);
+      setSetting(
+          c, "defaultReplicationTemplate", t.path("replicationConfigurationTemplateID").asText());
+    }
+    if (setting(c, "defaultLaunchTemplate") == null) {
+      ObjectNode l = JSON.createObjectNode();
+      l.put("launchDisposition", "STARTED");
+      l.put("targetInstanceTypeRightSizingMethod", "BASIC");
+      l.put("copyPrivateIp", false);
+      l.put("copyTags", false);
+      l.putObject("licensing").put("osByol", false);
+      l.put("bootMode", "USE_SOURCE");
+      JsonNode t = create(c, LAUNCH_TEMPLATE, l, false);
+      setSetting(c, "defaultLaunchTemplate", t.path("launchConfigurationTemplateID").asText());
+    }
     return null;
+  }
+
+  private static String now() {
+    return java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+        java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+  }
+
+  private void checkAccount(Connection c, ObjectNode request) throws SQLException, ApiException {
+    String own = accountId(c);
+    String asked = request.path("accountID").asText(own);
+    if (!asked.equals(own)) {
+      throw ApiException.validation(
+          "fieldValidationFailed",
+          "accountID: managed accounts are not supported; omit it or use " + own);
+    }
+    request.remove("accountID");
+  }
+
+  private JsonNode create(Connection c, Kind kind, ObjectNode request, boolean dated)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    String id = newId(kind.prefix());
+    ObjectNode t = request.deepCopy();
+    t.put(kind.idField(), id);
+    t.put("arn", arn(c, kind.type(), id));
+    if (!t.has("tags")) {
+      t.putObject("tags");
+    }
+    if (dated) {
+      t.put("isArchived", false);
+      t.put("creationDateTime", now());
+      t.put("lastModifiedDateTime", now());
+    }
+    Resources.insert(c, kind.type(), id, t.toString());
+    return t;
+  }
+
+  private JsonNode update(Connection c, Kind kind, ObjectNode request, boolean dated)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    String id = request.path(kind.idField()).asText();
+    ObjectNode t = load(c, kind.type(), kind.apiName(), id);
+    request
+        .fields()
+        .forEachRemaining(
+            f -> {
+              if (!f.getKey().equals("arn")) {
+                t.set(f.getKey(), f.getValue());
+              }
+            });
+    if (dated) {
+      t.put("lastModifiedDateTime", now());
+    }
+    Resources.update(c, kind.type(), id, t.toString());
+    return t;
+  }
+
+  private JsonNode archive(Connection c, Kind kind, ObjectNode request, boolean archived)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    String id = request.path(kind.idField()).asText();
+    ObjectNode t = load(c, kind.type(), kind.apiName(), id);
+    t.put("isArchived", archived);
+    t.put("lastModifiedDateTime", now());
+    Resources.update(c, kind.type(), id, t.toString());
+    return t;
+  }
+
+  private JsonNode delete(Connection c, Kind kind, ObjectNode request)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    String id = request.path(kind.idField()).asText();
+    if (!Resources.delete(c, kind.type(), id)) {
+      throw ApiException.notFound(kind.apiName(), id);
+    }
+    return null;
+  }
+
+  private JsonNode list(
+      Connection c, Kind kind, ObjectNode request, JsonNode idFilter, JsonNode filters)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    Set<String> ids = new HashSet<>();
+    idFilter.forEach(n -> ids.add(n.asText()));
+    JsonNode archived = filters == null ? null : filters.get("isArchived");
+    List<JsonNode> items = new ArrayList<>();
+    for (Resources.Row r : Resources.list(c, kind.type())) {
+      JsonNode item;
+      try {
+        item = JSON.readTree(r.body());
+      } catch (java.io.IOException e) {
+        throw new SQLException(e);
+      }
+      if ((ids.isEmpty() || ids.contains(r.id()))
+          && (archived == null || archived.asBoolean() == item.path("isArchived").asBoolean())) {
+        items.add(item);
+      }
+    }
+    return page(items, request);
   }
 
   private JsonNode createReplicationTemplate(Connection c, ObjectNode request)

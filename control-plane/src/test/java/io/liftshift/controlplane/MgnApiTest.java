@@ -144,8 +144,9 @@ class MgnApiTest {
       var pages =
           mgn.describeReplicationConfigurationTemplatesPaginator(b -> b.maxResults(2)).stream()
               .toList();
+      // Five created here, plus the default template that InitializeService made.
       assertThat(pages).hasSize(3);
-      assertThat(pages.stream().mapToInt(p -> p.items().size()).sum()).isEqualTo(5);
+      assertThat(pages.stream().mapToInt(p -> p.items().size()).sum()).isEqualTo(6);
       assertThat(mgn.describeSourceServers(b -> {}).items()).isEmpty();
     }
   }
@@ -170,7 +171,7 @@ class MgnApiTest {
               () -> mgn.describeReplicationConfigurationTemplates(b -> b.maxResults(5000)))
           .isInstanceOf(ValidationException.class)
           .hasMessageContaining("maxResults");
-      assertThat(mgn.describeReplicationConfigurationTemplates(b -> {}).items()).isEmpty();
+      assertThat(mgn.describeReplicationConfigurationTemplates(b -> {}).items()).hasSize(1);
     }
   }
 
@@ -195,6 +196,77 @@ class MgnApiTest {
     try (MgnClient revoked = client()) {
       assertThatThrownBy(() -> revoked.initializeService(b -> {}))
           .hasMessageContaining("security token included in the request is invalid");
+    }
+  }
+
+  @Test
+  void initializeServiceCreatesTheDefaultTemplatesOnce() {
+    try (MgnClient mgn = client()) {
+      mgn.initializeService(b -> {});
+      mgn.initializeService(b -> {});
+      var rct = mgn.describeReplicationConfigurationTemplates(b -> {}).items();
+      assertThat(rct).hasSize(1);
+      assertThat(rct.get(0).replicationServerInstanceType()).isEqualTo("t3.small");
+      assertThat(rct.get(0).bandwidthThrottling()).isZero();
+      var lct = mgn.describeLaunchConfigurationTemplates(b -> {}).items();
+      assertThat(lct).hasSize(1);
+      assertThat(lct.get(0).launchConfigurationTemplateID()).matches("lct-[0-9a-zA-Z]{17}");
+      assertThat(lct.get(0).bootModeAsString()).isEqualTo("USE_SOURCE");
+    }
+  }
+
+  @Test
+  void applicationsAndWavesWithArchiveAndFilters() {
+    try (MgnClient mgn = client()) {
+      mgn.initializeService(b -> {});
+      var app = mgn.createApplication(b -> b.name("billing").description("invoices"));
+      assertThat(app.applicationID()).matches("app-[0-9a-zA-Z]{17}");
+      assertThat(app.isArchived()).isFalse();
+      assertThat(app.creationDateTime()).isNotBlank();
+      var wave = mgn.createWave(b -> b.name("wave 1"));
+      assertThat(wave.waveID()).matches("wave-[0-9a-zA-Z]{17}");
+      mgn.createApplication(b -> b.name("crm"));
+      var archived = mgn.archiveApplication(b -> b.applicationID(app.applicationID()));
+      assertThat(archived.isArchived()).isTrue();
+      assertThat(mgn.listApplications(b -> b.filters(f -> f.isArchived(false))).items())
+          .extracting(a -> a.name())
+          .containsExactly("crm");
+      assertThat(
+              mgn.listApplications(b -> b.filters(f -> f.applicationIDs(app.applicationID())))
+                  .items())
+          .hasSize(1);
+      var renamed =
+          mgn.updateApplication(b -> b.applicationID(app.applicationID()).name("billing-v2"));
+      assertThat(renamed.name()).isEqualTo("billing-v2");
+      assertThat(renamed.description()).isEqualTo("invoices");
+      mgn.deleteWave(b -> b.waveID(wave.waveID()));
+      assertThat(mgn.listWaves(b -> {}).items()).isEmpty();
+      assertThatThrownBy(() -> mgn.deleteApplication(b -> b.applicationID("app-00000000000000000")))
+          .isInstanceOf(ResourceNotFoundException.class);
+      assertThatThrownBy(() -> mgn.createApplication(b -> b.name("x").accountID("999999999999")))
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("managed accounts are not supported");
+    }
+  }
+
+  @Test
+  void stateSurvivesARestart() throws Exception {
+    String id;
+    try (MgnClient mgn = client()) {
+      mgn.initializeService(b -> {});
+      id = mgn.createWave(b -> b.name("kept")).waveID();
+    }
+    cp.close();
+    cp =
+        ControlPlane.start(
+            dir.resolve("cp"),
+            dir.resolve("ca"),
+            "127.0.0.1",
+            0,
+            "us-east-1",
+            List.of("localhost", "127.0.0.1"));
+    try (MgnClient mgn = client()) {
+      assertThat(mgn.listWaves(b -> {}).items()).extracting(w -> w.waveID()).containsExactly(id);
     }
   }
 }
