@@ -14,7 +14,11 @@ import picocli.CommandLine.Parameters;
     name = "admin",
     mixinStandardHelpOptions = true,
     description = "Administer the control plane: operator access keys.",
-    subcommands = {AdminCommand.CreateAccessKey.class, AdminCommand.RevokeAccessKey.class})
+    subcommands = {
+      AdminCommand.CreateAccessKey.class,
+      AdminCommand.RevokeAccessKey.class,
+      AdminCommand.CreateInstallToken.class
+    })
 final class AdminCommand {
   static Path dataDir(Path given) {
     return given != null ? given : Home.dir().resolve("control-plane");
@@ -61,6 +65,24 @@ final class AdminCommand {
         }
       }
       System.out.println("revoked " + accessKeyId);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "create-install-token",
+      mixinStandardHelpOptions = true,
+      description = "Issue a token that agents register with; shown once, kept only as a digest.")
+  static final class CreateInstallToken implements Callable<Integer> {
+    @Option(names = "--data-dir", description = "Control plane state directory.")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+      Path data = dataDir(dataDir);
+      try (Database db = Database.open(data.resolve("control-plane.db"))) {
+        System.out.println(ControlPlane.createInstallToken(db));
+      }
       return 0;
     }
   }

@@ -18,10 +18,13 @@ public final class ControlPlane implements AutoCloseable {
   private final Vertx vertx;
   private final Database db;
   private final AccessKeys keys;
+  private final AgentApi agentApi;
   private final int port;
   private final CaFingerprint ca;
 
-  private ControlPlane(Vertx vertx, Database db, AccessKeys keys, int port, CaFingerprint ca) {
+  private ControlPlane(
+      Vertx vertx, Database db, AccessKeys keys, AgentApi agentApi, int port, CaFingerprint ca) {
+    this.agentApi = agentApi;
     this.vertx = vertx;
     this.db = db;
     this.keys = keys;
@@ -30,8 +33,23 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /** Opens the state in {@code dataDir} and serves on host:port (0 picks a free port). */
+  /** An agent not heard from for this long is shown DISCONNECTED with AGENT_NOT_SEEN. */
+  public static final long DEFAULT_AGENT_NOT_SEEN_MILLIS = 5 * 60_000L;
+
   public static ControlPlane start(
       Path dataDir, Path caDir, String host, int port, String region, List<String> names)
+      throws Exception {
+    return start(dataDir, caDir, host, port, region, names, DEFAULT_AGENT_NOT_SEEN_MILLIS);
+  }
+
+  public static ControlPlane start(
+      Path dataDir,
+      Path caDir,
+      String host,
+      int port,
+      String region,
+      List<String> names,
+      long agentNotSeenMillis)
       throws Exception {
     InstallationCa installationCa = InstallationCa.loadOrCreate(caDir);
     ServerIdentity identity =
@@ -40,11 +58,20 @@ public final class ControlPlane implements AutoCloseable {
     AccessKeys keys = AccessKeys.open(db, dataDir.resolve("master.key"));
     Vertx vertx = Vertx.vertx();
     try {
+      AgentApi agentApi = new AgentApi(db, region);
       ControlPlaneVerticle v =
           new ControlPlaneVerticle(
-              host, port, region, identity, keys, new Operations(db, region), ServiceModel.load());
+              host,
+              port,
+              region,
+              identity,
+              keys,
+              new Operations(db, region, agentNotSeenMillis),
+              agentApi,
+              ServiceModel.load());
       vertx.deployVerticle(v).await(30, TimeUnit.SECONDS);
-      return new ControlPlane(vertx, db, keys, v.actualPort(), installationCa.fingerprint());
+      return new ControlPlane(
+          vertx, db, keys, agentApi, v.actualPort(), installationCa.fingerprint());
     } catch (Exception e) {
       vertx.close();
       db.close();
@@ -67,6 +94,16 @@ public final class ControlPlane implements AutoCloseable {
 
   public AccessKeys accessKeys() {
     return keys;
+  }
+
+  /** Issues an install token for agents (shown once; only its digest is kept). */
+  public String createInstallToken() throws java.sql.SQLException {
+    return agentApi.createInstallToken();
+  }
+
+  /** Issues an install token against a database directly, for {@code liftshift admin}. */
+  public static String createInstallToken(Database db) throws java.sql.SQLException {
+    return new AgentApi(db, DEFAULT_REGION).createInstallToken();
   }
 
   @Override

@@ -44,6 +44,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
   private final ServerIdentity identity;
   private final AccessKeys keys;
   private final Operations operations;
+  private final AgentApi agentApi;
   private final ServiceModel model;
   private final ShapeValidator validator;
   private final SigV4Verifier verifier;
@@ -56,7 +57,9 @@ public final class ControlPlaneVerticle extends VerticleBase {
       ServerIdentity identity,
       AccessKeys keys,
       Operations operations,
+      AgentApi agentApi,
       ServiceModel model) {
+    this.agentApi = agentApi;
     this.host = host;
     this.port = port;
     this.identity = identity;
@@ -149,6 +152,9 @@ public final class ControlPlaneVerticle extends VerticleBase {
   }
 
   private Answer process(HttpServerRequest req, byte[] body) throws Exception {
+    if (req.path().startsWith("/agent/")) {
+      return processAgent(req, body);
+    }
     Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     for (Map.Entry<String, String> e : req.headers()) {
       headers.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
@@ -193,6 +199,28 @@ public final class ControlPlaneVerticle extends VerticleBase {
           "other", op + " is part of the MGN API but not served by this liftshift version yet");
     }
     return new Answer(model.successStatus(op), operations.run(op, (ObjectNode) request));
+  }
+
+  /** The private agent API: bearer tokens, never SigV4. */
+  private Answer processAgent(HttpServerRequest req, byte[] body) throws Exception {
+    String auth = req.getHeader("authorization");
+    String bearer = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : null;
+    if (auth != null && bearer == null) {
+      throw new ApiException(
+          "AccessDeniedException",
+          401,
+          "the agent API takes a bearer token, not " + auth.split(" ")[0]);
+    }
+    JsonNode request;
+    try {
+      request = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+    } catch (java.io.IOException e) {
+      throw ApiException.validation("cannotParse", "the request body is not valid JSON");
+    }
+    if (req.method() != io.vertx.core.http.HttpMethod.POST || request == null) {
+      throw new ApiException("UnknownOperationException", 404, "unknown " + req.path());
+    }
+    return new Answer(200, agentApi.handle(req.path(), bearer, request));
   }
 
   private static void reply(HttpServerRequest req, ApiException e) {

@@ -50,11 +50,13 @@ final class Operations {
 
   private final Database db;
   private final String region;
+  private final long agentNotSeenMillis;
   private final Map<String, Handler> handlers;
 
-  Operations(Database db, String region) {
+  Operations(Database db, String region, long agentNotSeenMillis) {
     this.db = db;
     this.region = region;
+    this.agentNotSeenMillis = agentNotSeenMillis;
     this.handlers =
         Map.ofEntries(
             Map.entry("InitializeService", this::initializeService),
@@ -120,7 +122,7 @@ final class Operations {
   }
 
   /** Carries an API error out of a transaction, which it rolls back. */
-  private static final class WrappedApiException extends RuntimeException {
+  static final class WrappedApiException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final transient ApiException api;
 
@@ -131,6 +133,13 @@ final class Operations {
   }
 
   static String newId(String prefix) {
+    if (prefix.equals("s-")) {
+      StringBuilder b = new StringBuilder(prefix);
+      for (int i = 0; i < 17; i++) {
+        b.append("0123456789abcdef".charAt(RANDOM.nextInt(16)));
+      }
+      return b.toString();
+    }
     StringBuilder b = new StringBuilder(prefix);
     for (int i = 0; i < 17; i++) {
       b.append(ID_CHARS.charAt(RANDOM.nextInt(ID_CHARS.length())));
@@ -138,7 +147,7 @@ final class Operations {
     return b.toString();
   }
 
-  private String setting(Connection c, String name) throws SQLException {
+  static String setting(Connection c, String name) throws SQLException {
     try (PreparedStatement p = c.prepareStatement("SELECT value FROM service WHERE name=?")) {
       p.setString(1, name);
       try (var r = p.executeQuery()) {
@@ -213,7 +222,7 @@ final class Operations {
     return null;
   }
 
-  private static String now() {
+  static String now() {
     return java.time.format.DateTimeFormatter.ISO_INSTANT.format(
         java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
   }
@@ -384,8 +393,29 @@ final class Operations {
   private JsonNode describeSourceServers(Connection c, ObjectNode request)
       throws SQLException, ApiException {
     accountId(c);
-    // Source servers appear once agents register (agent registration lands with this issue).
-    return page(new ArrayList<>(), request);
+    JsonNode f = request.path("filters");
+    Set<String> ids = new HashSet<>();
+    f.path("sourceServerIDs").forEach(n -> ids.add(n.asText()));
+    Set<String> states = new HashSet<>();
+    f.path("lifeCycleStates").forEach(n -> states.add(n.asText()));
+    Set<String> types = new HashSet<>();
+    f.path("replicationTypes").forEach(n -> types.add(n.asText()));
+    Set<String> apps = new HashSet<>();
+    f.path("applicationIDs").forEach(n -> apps.add(n.asText()));
+    JsonNode archived = f.get("isArchived");
+    java.time.Instant now = java.time.Instant.now();
+    List<JsonNode> items = new ArrayList<>();
+    for (Resources.Row r : Resources.list(c, AgentApi.SOURCE_SERVER)) {
+      ObjectNode s = AgentApi.view(AgentApi.parse(r.body()), agentNotSeenMillis, now);
+      if ((ids.isEmpty() || ids.contains(r.id()))
+          && (states.isEmpty() || states.contains(s.path("lifeCycle").path("state").asText()))
+          && (types.isEmpty() || types.contains(s.path("replicationType").asText()))
+          && (apps.isEmpty() || apps.contains(s.path("applicationID").asText()))
+          && (archived == null || archived.asBoolean() == s.path("isArchived").asBoolean())) {
+        items.add(s);
+      }
+    }
+    return page(items, request);
   }
 
   /** MGN pagination: {@code maxResults} items and an opaque {@code nextToken}. */

@@ -32,6 +32,7 @@ class CliTest {
             List.of("admin"),
             List.of("admin", "create-access-key"),
             List.of("admin", "revoke-access-key"),
+            List.of("admin", "create-install-token"),
             List.of("ca"),
             List.of("ca", "init"),
             List.of("ca", "show"),

@@ -36,6 +36,13 @@ public final class Database implements AutoCloseable {
           CREATE TABLE service (
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL);
+          """,
+          // 2: install tokens agents register with, kept only as SHA-256 digests.
+          """
+          CREATE TABLE install_tokens (
+            token_sha256 TEXT PRIMARY KEY,
+            created_at INTEGER NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0);
           """);
 
   /** Work inside one transaction. */

@@ -1,0 +1,280 @@
+package io.liftshift.controlplane;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.controlplane.api.ApiException;
+import io.liftshift.controlplane.store.Database;
+import io.liftshift.controlplane.store.Resources;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * The private API agents use (docs/control-plane.md, "Agent API"): registration with an install
+ * token, then heartbeats with the agent's own token. Neither token is valid for the MGN API, and
+ * SigV4 is not valid here.
+ */
+final class AgentApi {
+  static final String SOURCE_SERVER = "source-server";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Database db;
+  private final String region;
+
+  AgentApi(Database db, String region) {
+    this.db = db;
+    this.region = region;
+  }
+
+  /** Issues an install token; only its digest is stored. */
+  String createInstallToken() throws SQLException {
+    byte[] b = new byte[24];
+    RANDOM.nextBytes(b);
+    String token = "lsit-" + HexFormat.of().formatHex(b);
+    db.transaction(
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "INSERT INTO install_tokens(token_sha256, created_at) VALUES (?,?)")) {
+            p.setString(1, sha256(token));
+            p.setLong(2, System.currentTimeMillis());
+            p.executeUpdate();
+          }
+          return null;
+        });
+    return token;
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ApiException unauthorized(String message) {
+    return new ApiException("AccessDeniedException", 401, message);
+  }
+
+  JsonNode handle(String path, String bearer, JsonNode body) throws SQLException, ApiException {
+    if (!body.isObject()) {
+      throw ApiException.validation("cannotParse", "the request body must be a JSON object");
+    }
+    ObjectNode request = (ObjectNode) body;
+    try {
+      return db.transaction(
+          c -> {
+            try {
+              return switch (path) {
+                case "/agent/v1/register" -> register(c, bearer, request);
+                case "/agent/v1/heartbeat" -> heartbeat(c, bearer, request);
+                default -> throw new ApiException("UnknownOperationException", 404, "no " + path);
+              };
+            } catch (ApiException e) {
+              throw new Operations.WrappedApiException(e);
+            }
+          });
+    } catch (Operations.WrappedApiException w) {
+      throw w.api;
+    }
+  }
+
+  private JsonNode register(Connection c, String installToken, ObjectNode r)
+      throws SQLException, ApiException {
+    if (installToken == null) {
+      throw unauthorized("registration needs an install token (Authorization: Bearer ...)");
+    }
+    try (PreparedStatement p =
+        c.prepareStatement("SELECT 1 FROM install_tokens WHERE token_sha256=? AND revoked=0")) {
+      p.setString(1, sha256(installToken));
+      try (ResultSet rs = p.executeQuery()) {
+        if (!rs.next()) {
+          throw unauthorized("the install token is not valid");
+        }
+      }
+    }
+    String account = Operations.setting(c, "accountId");
+    if (account == null) {
+      throw ApiException.uninitialized();
+    }
+    String machineId = r.path("machineId").asText("");
+    String fqdn = r.path("identificationHints").path("fqdn").asText("");
+    if (machineId.isBlank() && fqdn.isBlank()) {
+      throw ApiException.validation(
+          "fieldValidationFailed",
+          "machineId: or identificationHints.fqdn is required to identify the server");
+    }
+    Optional<ObjectNode> existing = findByIdentity(c, machineId, fqdn);
+    String now = Operations.now();
+    ObjectNode server;
+    if (existing.isPresent()) {
+      server = existing.get();
+    } else {
+      String id = Operations.newId("s-");
+      server = JSON.createObjectNode();
+      server.put("sourceServerID", id);
+      server.put("arn", "arn:aws:mgn:" + region + ":" + account + ":source-server/" + id);
+      server.put("isArchived", false);
+      server.putObject("tags");
+      server.put("replicationType", "AGENT_BASED");
+      ObjectNode life = server.putObject("lifeCycle");
+      life.put("addedToServiceDateTime", now);
+      life.put("state", "NOT_READY");
+      ObjectNode dri = server.putObject("dataReplicationInfo");
+      dri.put("dataReplicationState", "INITIATING");
+      ObjectNode init = dri.putObject("dataReplicationInitiation");
+      init.put("startDateTime", now);
+      ArrayNode steps = init.putArray("steps");
+      for (String step :
+          new String[] {
+            "WAIT",
+            "AUTHENTICATE_WITH_SERVICE",
+            "CREATE_STAGING_DISKS",
+            "PAIR_REPLICATION_SERVER_WITH_AGENT",
+            "CONNECT_AGENT_TO_REPLICATION_SERVER",
+            "START_DATA_TRANSFER"
+          }) {
+        steps.addObject().put("name", step).put("status", "NOT_STARTED");
+      }
+      dri.putArray("replicatedDisks");
+    }
+    ObjectNode props = JSON.createObjectNode();
+    props.put("lastUpdatedDateTime", now);
+    props.set("identificationHints", r.path("identificationHints").deepCopy());
+    props.set(
+        "networkInterfaces",
+        r.path("networkInterfaces").isArray()
+            ? r.get("networkInterfaces")
+            : JSON.createArrayNode());
+    props.set("disks", r.path("disks").isArray() ? r.get("disks") : JSON.createArrayNode());
+    props.set("cpus", r.path("cpus").isArray() ? r.get("cpus") : JSON.createArrayNode());
+    props.put("ramBytes", r.path("ramBytes").asLong(0));
+    props.putObject("os").put("fullString", r.path("os").path("fullString").asText(""));
+    server.set("sourceProperties", props);
+    ObjectNode step =
+        (ObjectNode) server.path("dataReplicationInfo").path("dataReplicationInitiation");
+    for (JsonNode s : step.path("steps")) {
+      if (s.path("name").asText().equals("AUTHENTICATE_WITH_SERVICE")
+          || s.path("name").asText().equals("WAIT")) {
+        ((ObjectNode) s).put("status", "SUCCEEDED");
+      }
+    }
+    byte[] t = new byte[32];
+    RANDOM.nextBytes(t);
+    String agentToken = "lsat-" + HexFormat.of().formatHex(t);
+    ObjectNode priv = server.putObject("_private");
+    priv.put("machineId", machineId);
+    priv.put("fqdn", fqdn);
+    priv.put("agentTokenSha256", sha256(agentToken));
+    priv.put("lastSeenEpochMillis", System.currentTimeMillis());
+    ((ObjectNode) server.path("lifeCycle")).put("lastSeenByServiceDateTime", now);
+    String id = server.path("sourceServerID").asText();
+    if (existing.isPresent()) {
+      Resources.update(c, SOURCE_SERVER, id, server.toString());
+    } else {
+      Resources.insert(c, SOURCE_SERVER, id, server.toString());
+    }
+    ObjectNode out = JSON.createObjectNode();
+    out.put("sourceServerID", id);
+    out.put("agentToken", agentToken);
+    out.put("reRegistered", existing.isPresent());
+    return out;
+  }
+
+  /**
+   * The same machine is the same source server: matched by machine id first (stable across NIC
+   * changes), then by FQDN; never by MAC address, so a replaced network card does not make a new
+   * server and force a full re-replication.
+   */
+  private Optional<ObjectNode> findByIdentity(Connection c, String machineId, String fqdn)
+      throws SQLException {
+    ObjectNode byFqdn = null;
+    for (Resources.Row row : Resources.list(c, SOURCE_SERVER)) {
+      ObjectNode s = parse(row.body());
+      JsonNode priv = s.path("_private");
+      if (s.path("isArchived").asBoolean()) {
+        continue;
+      }
+      if (!machineId.isBlank() && machineId.equals(priv.path("machineId").asText())) {
+        return Optional.of(s);
+      }
+      if (!fqdn.isBlank() && fqdn.equals(priv.path("fqdn").asText()) && byFqdn == null) {
+        byFqdn = s;
+      }
+    }
+    return Optional.ofNullable(byFqdn);
+  }
+
+  private JsonNode heartbeat(Connection c, String agentToken, ObjectNode r)
+      throws SQLException, ApiException {
+    if (agentToken == null) {
+      throw unauthorized("heartbeats need the agent token from registration");
+    }
+    String id = r.path("sourceServerID").asText();
+    ObjectNode server =
+        Resources.get(c, SOURCE_SERVER, id)
+            .map(AgentApi::parse)
+            .orElseThrow(() -> unauthorized("the agent token is not valid for " + id));
+    if (!MessageDigest.isEqual(
+        sha256(agentToken).getBytes(StandardCharsets.US_ASCII),
+        server
+            .path("_private")
+            .path("agentTokenSha256")
+            .asText()
+            .getBytes(StandardCharsets.US_ASCII))) {
+      throw unauthorized("the agent token is not valid for " + id);
+    }
+    ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
+    if (r.has("dataReplicationState")) {
+      dri.put("dataReplicationState", r.path("dataReplicationState").asText());
+    }
+    if (r.path("replicatedDisks").isArray()) {
+      dri.set("replicatedDisks", r.get("replicatedDisks"));
+    }
+    if (r.has("lagSeconds")) {
+      dri.put("lagDuration", "PT" + r.path("lagSeconds").asLong() + "S");
+    }
+    dri.remove("dataReplicationError");
+    ((ObjectNode) server.path("_private")).put("lastSeenEpochMillis", System.currentTimeMillis());
+    ((ObjectNode) server.path("lifeCycle")).put("lastSeenByServiceDateTime", Operations.now());
+    Resources.update(c, SOURCE_SERVER, id, server.toString());
+    return JSON.createObjectNode().put("sourceServerID", id);
+  }
+
+  static ObjectNode parse(String body) {
+    try {
+      return (ObjectNode) JSON.readTree(body);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("stored resource is not JSON", e);
+    }
+  }
+
+  /** The API view of a stored source server: private fields removed, liveness derived. */
+  static ObjectNode view(ObjectNode stored, long agentNotSeenMillis, Instant now) {
+    ObjectNode s = stored.deepCopy();
+    long lastSeen = s.path("_private").path("lastSeenEpochMillis").asLong(0);
+    s.remove("_private");
+    if (now.toEpochMilli() - lastSeen > agentNotSeenMillis) {
+      ObjectNode dri = (ObjectNode) s.path("dataReplicationInfo");
+      dri.put("dataReplicationState", "DISCONNECTED");
+      dri.putObject("dataReplicationError")
+          .put("error", "AGENT_NOT_SEEN")
+          .put("rawError", "no heartbeat for " + (now.toEpochMilli() - lastSeen) / 1000 + " s");
+    }
+    return s;
+  }
+}

@@ -1,0 +1,195 @@
+package io.liftshift.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.TlsPolicy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import javax.net.ssl.TrustManager;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.mgn.MgnClient;
+import software.amazon.awssdk.services.mgn.model.DataReplicationErrorString;
+import software.amazon.awssdk.services.mgn.model.DataReplicationState;
+import software.amazon.awssdk.services.mgn.model.LifeCycleState;
+import software.amazon.awssdk.services.mgn.model.SourceServer;
+
+/** Agents register and report over the private API; operators see them through the MGN API. */
+class AgentRegistrationTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  ControlPlane cp;
+  MgnClient mgn;
+  HttpClient http;
+  String installToken;
+
+  @BeforeEach
+  void start() throws Exception {
+    cp =
+        ControlPlane.start(
+            dir.resolve("cp"),
+            dir.resolve("ca"),
+            "127.0.0.1",
+            0,
+            "us-east-1",
+            List.of("localhost", "127.0.0.1"),
+            1500);
+    var key = cp.accessKeys().create();
+    mgn =
+        MgnClient.builder()
+            .endpointOverride(URI.create("https://localhost:" + cp.port()))
+            .region(Region.US_EAST_1)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey())))
+            .httpClient(
+                ApacheHttpClient.builder()
+                    .tlsTrustManagersProvider(
+                        () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                    .build())
+            .build();
+    mgn.initializeService(b -> {});
+    installToken = cp.createInstallToken();
+    http =
+        HttpClient.newBuilder()
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    mgn.close();
+    cp.close();
+  }
+
+  private HttpResponse<String> post(String path, String bearer, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("https://localhost:" + cp.port() + path))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (bearer != null) {
+      b.header("Authorization", "Bearer " + bearer);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String registration(String mac) {
+    return """
+        {"machineId":"9f1c2d","identificationHints":{"fqdn":"app-01.corp.example","hostname":"app-01"},
+         "disks":[{"deviceName":"/dev/sda","bytes":107374182400},{"deviceName":"/dev/sdb","bytes":1073741824}],
+         "cpus":[{"cores":4,"modelName":"Intel Xeon"}],"ramBytes":17179869184,
+         "os":{"fullString":"Debian GNU/Linux 12 (bookworm)"},
+         "networkInterfaces":[{"macAddress":"%s","ips":["10.0.0.5"],"isPrimary":true}]}
+        """
+        .formatted(mac);
+  }
+
+  private SourceServer only() {
+    List<SourceServer> all = mgn.describeSourceServers(b -> {}).items();
+    assertThat(all).hasSize(1);
+    return all.get(0);
+  }
+
+  @Test
+  void aRegisteredAgentIsASourceServerWithItsProperties() throws Exception {
+    HttpResponse<String> r =
+        post("/agent/v1/register", installToken, registration("02:00:00:00:00:01"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode reg = JSON.readTree(r.body());
+    SourceServer s = only();
+    assertThat(s.sourceServerID())
+        .isEqualTo(reg.path("sourceServerID").asText())
+        .matches("s-[0-9a-f]{17}");
+    assertThat(s.lifeCycle().state()).isEqualTo(LifeCycleState.NOT_READY);
+    assertThat(s.dataReplicationInfo().dataReplicationState())
+        .isEqualTo(DataReplicationState.INITIATING);
+    assertThat(s.sourceProperties().disks())
+        .extracting(d -> d.deviceName())
+        .containsExactly("/dev/sda", "/dev/sdb");
+    assertThat(s.sourceProperties().ramBytes()).isEqualTo(17179869184L);
+    assertThat(s.sourceProperties().identificationHints().fqdn()).isEqualTo("app-01.corp.example");
+  }
+
+  @Test
+  void aNewNetworkCardIsTheSameServerAndTheOldAgentTokenStopsWorking() throws Exception {
+    JsonNode first =
+        JSON.readTree(
+            post("/agent/v1/register", installToken, registration("02:00:00:00:00:01")).body());
+    JsonNode again =
+        JSON.readTree(
+            post("/agent/v1/register", installToken, registration("02:aa:bb:cc:dd:ee")).body());
+    assertThat(again.path("sourceServerID").asText())
+        .isEqualTo(first.path("sourceServerID").asText());
+    assertThat(again.path("reRegistered").asBoolean()).isTrue();
+    assertThat(only().sourceProperties().networkInterfaces().get(0).macAddress())
+        .isEqualTo("02:aa:bb:cc:dd:ee");
+    String hb = "{\"sourceServerID\":\"" + first.path("sourceServerID").asText() + "\"}";
+    assertThat(post("/agent/v1/heartbeat", first.path("agentToken").asText(), hb).statusCode())
+        .isEqualTo(401);
+    assertThat(post("/agent/v1/heartbeat", again.path("agentToken").asText(), hb).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void heartbeatsShowProgressAndSilenceShowsAgentNotSeen() throws Exception {
+    JsonNode reg =
+        JSON.readTree(
+            post("/agent/v1/register", installToken, registration("02:00:00:00:00:01")).body());
+    String id = reg.path("sourceServerID").asText();
+    String hb =
+        """
+        {"sourceServerID":"%s","dataReplicationState":"INITIAL_SYNC","lagSeconds":3,
+         "replicatedDisks":[{"deviceName":"/dev/sda","totalStorageBytes":107374182400,
+           "replicatedStorageBytes":53687091200,"backloggedStorageBytes":0,"rescannedStorageBytes":0}]}
+        """
+            .formatted(id);
+    assertThat(post("/agent/v1/heartbeat", reg.path("agentToken").asText(), hb).statusCode())
+        .isEqualTo(200);
+    SourceServer s = only();
+    assertThat(s.dataReplicationInfo().dataReplicationState())
+        .isEqualTo(DataReplicationState.INITIAL_SYNC);
+    assertThat(s.dataReplicationInfo().replicatedDisks().get(0).replicatedStorageBytes())
+        .isEqualTo(53687091200L);
+    assertThat(s.dataReplicationInfo().lagDuration()).isEqualTo("PT3S");
+    Thread.sleep(1800);
+    SourceServer silent = only();
+    assertThat(silent.dataReplicationInfo().dataReplicationState())
+        .isEqualTo(DataReplicationState.DISCONNECTED);
+    assertThat(silent.dataReplicationInfo().dataReplicationError().error())
+        .isEqualTo(DataReplicationErrorString.AGENT_NOT_SEEN);
+  }
+
+  @Test
+  void tokensOnlyOpenTheirOwnDoor() throws Exception {
+    assertThat(
+            post("/agent/v1/register", "lsit-wrong", registration("02:00:00:00:00:01"))
+                .statusCode())
+        .isEqualTo(401);
+    assertThat(post("/agent/v1/register", null, registration("02:00:00:00:00:01")).statusCode())
+        .isEqualTo(401);
+    JsonNode reg =
+        JSON.readTree(
+            post("/agent/v1/register", installToken, registration("02:00:00:00:00:01")).body());
+    // An agent token is no credential for the operators' API.
+    HttpResponse<String> op = post("/DescribeSourceServers", reg.path("agentToken").asText(), "{}");
+    assertThat(op.statusCode()).isEqualTo(403);
+    assertThat(op.headers().firstValue("x-amzn-ErrorType"))
+        .contains("IncompleteSignatureException");
+    // And an install token cannot send heartbeats.
+    String hb = "{\"sourceServerID\":\"" + reg.path("sourceServerID").asText() + "\"}";
+    assertThat(post("/agent/v1/heartbeat", installToken, hb).statusCode()).isEqualTo(401);
+  }
+}
