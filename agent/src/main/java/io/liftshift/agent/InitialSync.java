@@ -210,12 +210,16 @@ final class InitialSync {
     long total = 0;
     long sent = 0;
     long durable = 0;
+    List<SyncProgress.Disk> each = new ArrayList<>();
     for (DiskProgress d : disks) {
+      long s = Math.max(d.maxSentEnd, d.ackedOffset);
       total += d.disk.sizeBytes;
-      sent += Math.max(d.maxSentEnd, d.ackedOffset);
+      sent += s;
       durable += d.ackedOffset;
+      each.add(new SyncProgress.Disk(d.disk.diskKey, d.disk.sizeBytes, s, d.ackedOffset));
     }
     listener.onProgress(
-        new SyncProgress(total, sent, durable, link.wireBytes(), System.nanoTime() - startNanos));
+        new SyncProgress(
+            total, sent, durable, link.wireBytes(), System.nanoTime() - startNanos, each));
   }
 }

@@ -10,7 +10,19 @@ package io.liftshift.agent;
  * @param elapsedNanos time since the run started
  */
 public record SyncProgress(
-    long totalBytes, long sentBytes, long durableBytes, long wireBytes, long elapsedNanos) {
+    long totalBytes,
+    long sentBytes,
+    long durableBytes,
+    long wireBytes,
+    long elapsedNanos,
+    java.util.List<Disk> disks) {
+
+  /** One disk's part of the progress. */
+  public record Disk(String diskKey, long totalBytes, long sentBytes, long durableBytes) {}
+
+  public SyncProgress {
+    disks = java.util.List.copyOf(disks);
+  }
 
   /** Average rate over the run so far, in MB/s (10⁶ bytes). */
   public double mbPerSecond() {

@@ -2,7 +2,10 @@ package io.liftshift.cli;
 
 import io.liftshift.agent.Agent;
 import io.liftshift.agent.AgentOptions;
+import io.liftshift.agent.ControlPlaneLink;
 import io.liftshift.agent.DiskReport;
+import io.liftshift.agent.HeartbeatReporter;
+import io.liftshift.agent.SyncProgress;
 import io.liftshift.agent.SyncReport;
 import io.liftshift.agent.VerificationFailedException;
 import io.liftshift.trust.CaFingerprint;
@@ -19,12 +22,13 @@ import picocli.CommandLine.Option;
 @Command(
     name = "agent",
     mixinStandardHelpOptions = true,
+    subcommands = {AgentInstallCommand.class},
     description = {
       "Replicate disks of this machine (block devices or image files) to a replication server:",
       "initial sync over TLS 1.3, then a Merkle verification of every staging volume."
     })
 final class AgentCommand implements Callable<Integer> {
-  @Option(names = "--replicator", required = true, description = "Replication server, HOST:PORT.")
+  @Option(names = "--replicator", description = "Replication server, HOST:PORT (required).")
   String replicator;
 
   @Option(names = "--token", description = "Replication credential (or LIFTSHIFT_AGENT_TOKEN).")
@@ -35,15 +39,20 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(
       names = "--ca-fingerprint",
-      required = true,
-      description = "The installation CA to trust (sha256:HEX, from 'liftshift ca init').")
+      description =
+          "The installation CA to trust (sha256:HEX, from 'liftshift ca init'; required).")
   String caFingerprint;
 
   @Option(
       names = "--disk",
-      required = true,
-      description = "A block device or image file to replicate (repeatable).")
-  List<Path> disks;
+      description = "A block device or image file to replicate (repeatable; at least one).")
+  List<Path> disks = new java.util.ArrayList<>();
+
+  @Option(
+      names = "--state-dir",
+      description =
+          "Where 'agent install' left this server's identity (default: $LIFTSHIFT_HOME/agent); when present, progress is reported to the control plane.")
+  Path stateDir;
 
   @Option(
       names = "--source-server-id",
@@ -87,28 +96,55 @@ final class AgentCommand implements Callable<Integer> {
     if (t == null) {
       t = System.getenv("LIFTSHIFT_AGENT_TOKEN");
     }
-    AgentOptions o =
-        new AgentOptions()
-            .replicator(replicator)
-            .token(t)
-            .caFingerprint(CaFingerprint.parse(caFingerprint))
-            .sourceServerId(sourceServerId != null ? sourceServerId : Home.localSourceServerId())
-            .inFlightWindowBytes((long) windowMib << 20)
-            .blockBytes(blockKib << 10)
-            .verify(!noVerify)
-            .reconnectTimeoutSeconds(reconnectTimeoutSeconds)
-            .cipherSuite(cipherSuite);
+    java.util.Optional<ControlPlaneLink> registered =
+        ControlPlaneLink.load(stateDir != null ? stateDir : Home.dir().resolve("agent"));
+    String server =
+        sourceServerId != null
+            ? sourceServerId
+            : registered.map(l -> l.identity().sourceServerId()).orElse(Home.localSourceServerId());
+    AgentOptions o = new AgentOptions();
+    if (replicator != null) {
+      o.replicator(replicator);
+    }
+    if (caFingerprint != null) {
+      o.caFingerprint(CaFingerprint.parse(caFingerprint));
+    }
+    o.token(t)
+        .sourceServerId(server)
+        .inFlightWindowBytes((long) windowMib << 20)
+        .blockBytes(blockKib << 10)
+        .verify(!noVerify)
+        .reconnectTimeoutSeconds(reconnectTimeoutSeconds)
+        .cipherSuite(cipherSuite);
     disks.forEach(o::addDisk);
     ProgressPrinter progress = new ProgressPrinter(System.out);
+    HeartbeatReporter heartbeats =
+        registered
+            .map(l -> new HeartbeatReporter(l, progress, HeartbeatReporter.DEFAULT_INTERVAL_MILLIS))
+            .orElse(null);
     try {
-      SyncReport r = new Agent(o, progress).run();
+      SyncReport r = new Agent(o, heartbeats != null ? heartbeats : progress).run();
       progress.finishLine();
       print(r);
+      if (heartbeats != null) {
+        java.util.List<SyncProgress.Disk> done = new java.util.ArrayList<>();
+        for (DiskReport d : r.disks()) {
+          done.add(new SyncProgress.Disk(d.diskKey(), d.sizeBytes(), d.sizeBytes(), d.sizeBytes()));
+        }
+        long total = r.totalBytes();
+        heartbeats.report(
+            "INITIAL_SYNC",
+            new SyncProgress(total, total, total, r.wireBytes(), r.syncNanos(), done));
+      }
       return 0;
     } catch (VerificationFailedException e) {
       progress.finishLine();
       System.err.println("liftshift agent: " + e.getMessage());
       return 3;
+    } finally {
+      if (heartbeats != null) {
+        heartbeats.close();
+      }
     }
   }
 

@@ -27,6 +27,7 @@ class CliTest {
             List.of(),
             List.of("quickstart"),
             List.of("agent"),
+            List.of("agent", "install"),
             List.of("replicator"),
             List.of("control-plane"),
             List.of("admin"),

@@ -1,0 +1,293 @@
+package io.liftshift.agent;
+
+import io.liftshift.trust.CaFingerprint;
+import io.liftshift.trust.TlsPolicy;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The agent's side of the control plane's private API (docs/control-plane.md, "Agent API"):
+ * registration, which needs no reboot and survives restarts through a small state file, and
+ * heartbeats. JSON is written by hand: the agent carries no JSON library for two small messages.
+ */
+public final class ControlPlaneLink {
+  /** What registration left on disk: enough to re-register as the same server and to report. */
+  public record Identity(
+      String endpoint, CaFingerprint ca, String sourceServerId, String agentToken) {}
+
+  private static final String STATE_FILE = "agent.properties";
+
+  private final HttpClient http;
+  private final Identity identity;
+
+  private ControlPlaneLink(HttpClient http, Identity identity) {
+    this.http = http;
+    this.identity = identity;
+  }
+
+  public Identity identity() {
+    return identity;
+  }
+
+  private static HttpClient client(CaFingerprint ca) {
+    return HttpClient.newBuilder()
+        .sslContext(TlsPolicy.pinnedClientContext(ca))
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  /**
+   * Registers this machine and its disks, and stores the identity in {@code stateDir}. Running it
+   * again re-registers the same machine as the same source server.
+   */
+  public static ControlPlaneLink install(
+      String endpoint, String installToken, CaFingerprint ca, List<Path> disks, Path stateDir)
+      throws IOException {
+    HttpClient http = client(ca);
+    String body = registration(disks);
+    HttpResponse<String> r = post(http, endpoint, "/agent/v1/register", installToken, body);
+    if (r.statusCode() != 200) {
+      throw new IOException("registration refused (" + r.statusCode() + "): " + r.body());
+    }
+    String id = field(r.body(), "sourceServerID");
+    String token = field(r.body(), "agentToken");
+    Identity identity = new Identity(endpoint, ca, id, token);
+    save(stateDir, identity);
+    return new ControlPlaneLink(http, identity);
+  }
+
+  /** Loads the identity that {@link #install} stored; empty when the agent is not installed. */
+  public static java.util.Optional<ControlPlaneLink> load(Path stateDir) throws IOException {
+    Path f = stateDir.resolve(STATE_FILE);
+    if (!Files.exists(f)) {
+      return java.util.Optional.empty();
+    }
+    Properties p = new Properties();
+    try (var in = Files.newInputStream(f)) {
+      p.load(in);
+    }
+    CaFingerprint ca = CaFingerprint.parse(p.getProperty("caFingerprint", ""));
+    Identity id =
+        new Identity(
+            p.getProperty("endpoint"),
+            ca,
+            p.getProperty("sourceServerID"),
+            p.getProperty("agentToken"));
+    return java.util.Optional.of(new ControlPlaneLink(client(ca), id));
+  }
+
+  private static void save(Path dir, Identity id) throws IOException {
+    Files.createDirectories(dir);
+    Properties p = new Properties();
+    p.setProperty("endpoint", id.endpoint());
+    p.setProperty("caFingerprint", id.ca().toString());
+    p.setProperty("sourceServerID", id.sourceServerId());
+    p.setProperty("agentToken", id.agentToken());
+    Path tmp = dir.resolve(STATE_FILE + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(
+        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try (var out = Files.newOutputStream(tmp)) {
+      p.store(out, "liftshift agent identity: keep private");
+    }
+    Files.move(
+        tmp,
+        dir.resolve(STATE_FILE),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Reports replication state and per-disk progress. */
+  public void heartbeat(String dataReplicationState, List<long[]> disks, List<String> names)
+      throws IOException {
+    StringBuilder b = new StringBuilder();
+    b.append("{\"sourceServerID\":").append(quote(identity.sourceServerId()));
+    b.append(",\"dataReplicationState\":").append(quote(dataReplicationState));
+    b.append(",\"replicatedDisks\":[");
+    for (int i = 0; i < disks.size(); i++) {
+      long[] d = disks.get(i);
+      if (i > 0) {
+        b.append(',');
+      }
+      b.append("{\"deviceName\":")
+          .append(quote(names.get(i)))
+          .append(",\"totalStorageBytes\":")
+          .append(d[0])
+          .append(",\"replicatedStorageBytes\":")
+          .append(d[1])
+          .append(",\"backloggedStorageBytes\":")
+          .append(d[2])
+          .append(",\"rescannedStorageBytes\":0}");
+    }
+    b.append("]}");
+    HttpResponse<String> r =
+        post(http, identity.endpoint(), "/agent/v1/heartbeat", identity.agentToken(), b.toString());
+    if (r.statusCode() != 200) {
+      throw new IOException("heartbeat refused (" + r.statusCode() + "): " + r.body());
+    }
+  }
+
+  private static HttpResponse<String> post(
+      HttpClient http, String endpoint, String path, String bearer, String body)
+      throws IOException {
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create(endpoint.replaceAll("/+$", "") + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + bearer)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    try {
+      return http.send(req, HttpResponse.BodyHandlers.ofString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /** The machine's facts as MGN's SourceProperties expect them. */
+  static String registration(List<Path> disks) throws IOException {
+    StringBuilder b = new StringBuilder("{");
+    b.append("\"machineId\":").append(quote(machineId()));
+    String host = InetAddress.getLocalHost().getHostName();
+    String fqdn = InetAddress.getLocalHost().getCanonicalHostName();
+    b.append(",\"identificationHints\":{\"fqdn\":")
+        .append(quote(fqdn))
+        .append(",\"hostname\":")
+        .append(quote(host))
+        .append('}');
+    b.append(",\"disks\":[");
+    for (int i = 0; i < disks.size(); i++) {
+      Path d = disks.get(i);
+      long size;
+      try (var ch = java.nio.channels.FileChannel.open(d)) {
+        size = ch.size();
+      }
+      if (i > 0) {
+        b.append(',');
+      }
+      b.append("{\"deviceName\":")
+          .append(quote(d.toRealPath().toString()))
+          .append(",\"bytes\":")
+          .append(size)
+          .append('}');
+    }
+    b.append(']');
+    int cores = Runtime.getRuntime().availableProcessors();
+    b.append(",\"cpus\":[{\"cores\":")
+        .append(cores)
+        .append(",\"modelName\":")
+        .append(quote(cpuModel()))
+        .append("}]");
+    b.append(",\"ramBytes\":").append(ramBytes());
+    b.append(",\"os\":{\"fullString\":").append(quote(osName())).append('}');
+    b.append(",\"networkInterfaces\":[");
+    boolean first = true;
+    for (NetworkInterface n : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (n.isLoopback() || !n.isUp() || n.getHardwareAddress() == null) {
+        continue;
+      }
+      List<String> ips = new ArrayList<>();
+      n.getInterfaceAddresses()
+          .forEach(a -> ips.add(quote(a.getAddress().getHostAddress().replaceAll("%.*", ""))));
+      b.append(first ? "" : ",")
+          .append("{\"macAddress\":")
+          .append(quote(HexFormat.ofDelimiter(":").formatHex(n.getHardwareAddress())))
+          .append(",\"ips\":[")
+          .append(String.join(",", ips))
+          .append("],\"isPrimary\":")
+          .append(first)
+          .append('}');
+      first = false;
+    }
+    b.append("]}");
+    return b.toString();
+  }
+
+  private static String machineId() {
+    try {
+      return Files.readString(Path.of("/etc/machine-id")).trim();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static String cpuModel() {
+    try {
+      Matcher m =
+          Pattern.compile("model name\\s*:\\s*(.+)")
+              .matcher(Files.readString(Path.of("/proc/cpuinfo")));
+      return m.find() ? m.group(1).trim() : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static long ramBytes() {
+    try {
+      Matcher m =
+          Pattern.compile("MemTotal:\\s*(\\d+) kB")
+              .matcher(Files.readString(Path.of("/proc/meminfo")));
+      return m.find() ? Long.parseLong(m.group(1)) * 1024 : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static String osName() {
+    try {
+      Matcher m =
+          Pattern.compile("PRETTY_NAME=\"?([^\"\\n]+)")
+              .matcher(Files.readString(Path.of("/etc/os-release")));
+      return m.find() ? m.group(1) : System.getProperty("os.name");
+    } catch (IOException e) {
+      return System.getProperty("os.name");
+    }
+  }
+
+  static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  /** Reads a string field from a flat JSON answer. */
+  static String field(String json, String name) throws IOException {
+    Matcher m =
+        Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
+    if (!m.find()) {
+      throw new IOException("answer has no " + name + ": " + json);
+    }
+    return m.group(1);
+  }
+}
