@@ -238,6 +238,14 @@ final class AgentApi {
             .getBytes(StandardCharsets.US_ASCII))) {
       throw unauthorized("the agent token is not valid for " + id);
     }
+    if (server.path("lifeCycle").path("state").asText().equals("DISCONNECTED")
+        || server.path("isArchived").asBoolean()) {
+      // Disconnected from the service: the agent is told to stop (and uninstall itself).
+      throw new ApiException(
+          "AccessDeniedException",
+          410,
+          "source server " + id + " was disconnected from the service");
+    }
     ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
     if (r.has("dataReplicationState")) {
       dri.put("dataReplicationState", r.path("dataReplicationState").asText());
@@ -268,7 +276,10 @@ final class AgentApi {
     ObjectNode s = stored.deepCopy();
     long lastSeen = s.path("_private").path("lastSeenEpochMillis").asLong(0);
     s.remove("_private");
-    if (now.toEpochMilli() - lastSeen > agentNotSeenMillis) {
+    boolean tracked =
+        !s.path("isArchived").asBoolean()
+            && !s.path("lifeCycle").path("state").asText().equals("DISCONNECTED");
+    if (tracked && now.toEpochMilli() - lastSeen > agentNotSeenMillis) {
       ObjectNode dri = (ObjectNode) s.path("dataReplicationInfo");
       dri.put("dataReplicationState", "DISCONNECTED");
       dri.putObject("dataReplicationError")

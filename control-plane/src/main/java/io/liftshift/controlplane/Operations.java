@@ -98,7 +98,14 @@ final class Operations {
             Map.entry("UpdateWave", (c, r) -> update(c, WAVE, r, true)),
             Map.entry("DeleteWave", (c, r) -> delete(c, WAVE, r)),
             Map.entry("ArchiveWave", (c, r) -> archive(c, WAVE, r, true)),
-            Map.entry("UnarchiveWave", (c, r) -> archive(c, WAVE, r, false)));
+            Map.entry("UnarchiveWave", (c, r) -> archive(c, WAVE, r, false)),
+            Map.entry("GetReplicationConfiguration", (c, r) -> serverConfig(c, r, true, false)),
+            Map.entry("UpdateReplicationConfiguration", (c, r) -> serverConfig(c, r, true, true)),
+            Map.entry("GetLaunchConfiguration", (c, r) -> serverConfig(c, r, false, false)),
+            Map.entry("UpdateLaunchConfiguration", (c, r) -> serverConfig(c, r, false, true)),
+            Map.entry("ChangeServerLifeCycleState", this::changeLifeCycleState),
+            Map.entry("MarkAsArchived", this::markAsArchived),
+            Map.entry("DisconnectFromService", this::disconnectFromService));
   }
 
   boolean serves(String operation) {
@@ -416,6 +423,199 @@ final class Operations {
       }
     }
     return page(items, request);
+  }
+
+  private ObjectNode server(Connection c, ObjectNode request) throws SQLException, ApiException {
+    checkAccount(c, request);
+    String id = request.path("sourceServerID").asText();
+    return load(c, AgentApi.SOURCE_SERVER, "SourceServer", id);
+  }
+
+  private void save(Connection c, ObjectNode server) throws SQLException {
+    Resources.update(
+        c, AgentApi.SOURCE_SERVER, server.path("sourceServerID").asText(), server.toString());
+  }
+
+  private JsonNode viewOf(ObjectNode stored) {
+    return AgentApi.view(stored, agentNotSeenMillis, java.time.Instant.now());
+  }
+
+  private static ApiException conflict(ObjectNode server, String message) {
+    ApiException e = new ApiException("ConflictException", 409, message);
+    e.extra()
+        .put("resourceId", server.path("sourceServerID").asText())
+        .put("resourceType", "SOURCE_SERVER");
+    return e;
+  }
+
+  /**
+   * A source server's replication or launch configuration: taken from the default template the
+   * first time it is read, then its own. Updates merge; the server's id and name stay.
+   */
+  private JsonNode serverConfig(
+      Connection c, ObjectNode request, boolean replication, boolean update)
+      throws SQLException, ApiException {
+    ObjectNode server = server(c, request);
+    String id = server.path("sourceServerID").asText();
+    String type = replication ? "replication-configuration" : "launch-configuration";
+    ObjectNode config;
+    java.util.Optional<String> stored = Resources.get(c, type, id);
+    if (stored.isPresent()) {
+      config = AgentApi.parse(stored.get());
+    } else {
+      String templateId =
+          setting(c, replication ? "defaultReplicationTemplate" : "defaultLaunchTemplate");
+      ObjectNode template =
+          templateId == null
+              ? JSON.createObjectNode()
+              : load(
+                  c,
+                  replication ? REPLICATION_TEMPLATE : LAUNCH_TEMPLATE.type(),
+                  replication ? "ReplicationConfigurationTemplate" : "LaunchConfigurationTemplate",
+                  templateId);
+      config = JSON.createObjectNode();
+      config.put("sourceServerID", id);
+      config.put(
+          "name",
+          server.path("sourceProperties").path("identificationHints").path("hostname").asText(id));
+      String[] fields =
+          replication
+              ? new String[] {
+                "stagingAreaSubnetId",
+                "associateDefaultSecurityGroup",
+                "replicationServersSecurityGroupsIDs",
+                "replicationServerInstanceType",
+                "useDedicatedReplicationServer",
+                "defaultLargeStagingDiskType",
+                "ebsEncryption",
+                "ebsEncryptionKeyArn",
+                "bandwidthThrottling",
+                "dataPlaneRouting",
+                "createPublicIP",
+                "stagingAreaTags",
+                "internetProtocol"
+              }
+              : new String[] {
+                "launchDisposition",
+                "targetInstanceTypeRightSizingMethod",
+                "copyPrivateIp",
+                "copyTags",
+                "licensing",
+                "bootMode",
+                "postLaunchActions"
+              };
+      for (String f : fields) {
+        if (template.has(f)) {
+          config.set(f, template.get(f));
+        }
+      }
+      if (replication) {
+        ArrayNode disks = config.putArray("replicatedDisks");
+        for (JsonNode d : server.path("sourceProperties").path("disks")) {
+          disks
+              .addObject()
+              .put("deviceName", d.path("deviceName").asText())
+              .put("isBootDisk", disks.size() == 0)
+              .put("stagingDiskType", "AUTO");
+        }
+      }
+      Resources.insert(c, type, id, config.toString());
+    }
+    if (update) {
+      if (server.path("isArchived").asBoolean()) {
+        throw conflict(server, "source server " + id + " is archived");
+      }
+      request.remove("sourceServerID");
+      request.fields().forEachRemaining(f -> config.set(f.getKey(), f.getValue()));
+      Resources.update(c, type, id, config.toString());
+    }
+    return config;
+  }
+
+  /** Initial sync complete: every disk fully replicated. */
+  private static boolean launchable(ObjectNode server) {
+    JsonNode disks = server.path("dataReplicationInfo").path("replicatedDisks");
+    if (!disks.isArray() || disks.isEmpty()) {
+      return false;
+    }
+    for (JsonNode d : disks) {
+      if (d.path("totalStorageBytes").asLong(0) == 0
+          || d.path("replicatedStorageBytes").asLong(0) < d.path("totalStorageBytes").asLong(0)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final Map<String, Set<String>> MANUAL_TRANSITIONS =
+      Map.of(
+          "READY_FOR_TEST", Set.of("NOT_READY", "READY_FOR_TEST", "TESTING", "READY_FOR_CUTOVER"),
+          "READY_FOR_CUTOVER", Set.of("READY_FOR_TEST", "TESTING", "READY_FOR_CUTOVER"),
+          "CUTOVER", Set.of("READY_FOR_CUTOVER", "CUTTING_OVER", "CUTOVER"));
+
+  private JsonNode changeLifeCycleState(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    ObjectNode server = server(c, request);
+    String id = server.path("sourceServerID").asText();
+    String target = request.path("lifeCycle").path("state").asText();
+    String current = server.path("lifeCycle").path("state").asText();
+    if (server.path("isArchived").asBoolean()) {
+      throw conflict(server, "source server " + id + " is archived");
+    }
+    if (!launchable(server)) {
+      throw conflict(
+          server,
+          "source server "
+              + id
+              + " is "
+              + current
+              + " and not launchable yet: its initial sync has not completed");
+    }
+    if (!MANUAL_TRANSITIONS.getOrDefault(target, Set.of()).contains(current)) {
+      throw conflict(
+          server, "source server " + id + " is " + current + "; it cannot be set to " + target);
+    }
+    ((ObjectNode) server.path("lifeCycle")).put("state", target);
+    save(c, server);
+    return viewOf(server);
+  }
+
+  private JsonNode markAsArchived(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    ObjectNode server = server(c, request);
+    String state = server.path("lifeCycle").path("state").asText();
+    if (!state.equals("DISCONNECTED") && !state.equals("CUTOVER")) {
+      throw conflict(
+          server,
+          "source server "
+              + server.path("sourceServerID").asText()
+              + " is "
+              + state
+              + "; only DISCONNECTED or CUTOVER servers can be archived");
+    }
+    server.put("isArchived", true);
+    save(c, server);
+    return viewOf(server);
+  }
+
+  private JsonNode disconnectFromService(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    ObjectNode server = server(c, request);
+    if (server.path("isArchived").asBoolean()) {
+      throw conflict(
+          server, "source server " + server.path("sourceServerID").asText() + " is archived");
+    }
+    ((ObjectNode) server.path("lifeCycle")).put("state", "DISCONNECTED");
+    ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
+    dri.put("dataReplicationState", "DISCONNECTED");
+    dri.remove("lagDuration");
+    dri.remove("etaDateTime");
+    dri.remove("dataReplicationError");
+    for (JsonNode d : dri.path("replicatedDisks")) {
+      ((ObjectNode) d).put("totalStorageBytes", 0);
+    }
+    save(c, server);
+    return viewOf(server);
   }
 
   /** MGN pagination: {@code maxResults} items and an opaque {@code nextToken}. */

@@ -192,4 +192,84 @@ class AgentRegistrationTest {
     String hb = "{\"sourceServerID\":\"" + reg.path("sourceServerID").asText() + "\"}";
     assertThat(post("/agent/v1/heartbeat", installToken, hb).statusCode()).isEqualTo(401);
   }
+
+  private String registerAndSync(boolean complete) throws Exception {
+    JsonNode reg =
+        JSON.readTree(
+            post("/agent/v1/register", installToken, registration("02:00:00:00:00:01")).body());
+    String id = reg.path("sourceServerID").asText();
+    long done = complete ? 1073741824L : 1024;
+    String hb =
+        """
+        {"sourceServerID":"%s","dataReplicationState":"INITIAL_SYNC",
+         "replicatedDisks":[{"deviceName":"/dev/sdb","totalStorageBytes":1073741824,
+           "replicatedStorageBytes":%d,"backloggedStorageBytes":0,"rescannedStorageBytes":0}]}
+        """
+            .formatted(id, done);
+    assertThat(post("/agent/v1/heartbeat", reg.path("agentToken").asText(), hb).statusCode())
+        .isEqualTo(200);
+    return id;
+  }
+
+  @Test
+  void replicationAndLaunchConfigurationComeFromTheDefaultTemplatesAndUpdate() throws Exception {
+    String id = registerAndSync(false);
+    var rc = mgn.getReplicationConfiguration(b -> b.sourceServerID(id));
+    assertThat(rc.replicationServerInstanceType()).isEqualTo("t3.small");
+    assertThat(rc.replicatedDisks())
+        .extracting(d -> d.deviceName())
+        .containsExactly("/dev/sda", "/dev/sdb");
+    assertThat(rc.name()).isEqualTo("app-01");
+    var updated =
+        mgn.updateReplicationConfiguration(b -> b.sourceServerID(id).bandwidthThrottling(50L));
+    assertThat(updated.bandwidthThrottling()).isEqualTo(50L);
+    assertThat(mgn.getReplicationConfiguration(b -> b.sourceServerID(id)).bandwidthThrottling())
+        .isEqualTo(50L);
+    var lc = mgn.getLaunchConfiguration(b -> b.sourceServerID(id));
+    assertThat(lc.bootModeAsString()).isEqualTo("USE_SOURCE");
+    assertThat(
+            mgn.updateLaunchConfiguration(b -> b.sourceServerID(id).copyPrivateIp(true))
+                .copyPrivateIp())
+        .isTrue();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mgn.getReplicationConfiguration(b -> b.sourceServerID("s-00000000000000000")))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ResourceNotFoundException.class);
+  }
+
+  @Test
+  void lifecycleTransitionsFollowMgnAndForbiddenOnesNameTheState() throws Exception {
+    String notSynced = registerAndSync(false);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                mgn.changeServerLifeCycleState(
+                    b -> b.sourceServerID(notSynced).lifeCycle(l -> l.state("READY_FOR_TEST"))))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ConflictException.class)
+        .hasMessageContaining("NOT_READY");
+    String id = registerAndSync(true);
+    assertThat(
+            mgn.changeServerLifeCycleState(
+                    b -> b.sourceServerID(id).lifeCycle(l -> l.state("READY_FOR_TEST")))
+                .lifeCycle()
+                .state())
+        .isEqualTo(LifeCycleState.READY_FOR_TEST);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                mgn.changeServerLifeCycleState(
+                    b -> b.sourceServerID(id).lifeCycle(l -> l.state("CUTOVER"))))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ConflictException.class)
+        .hasMessageContaining("READY_FOR_TEST");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mgn.markAsArchived(b -> b.sourceServerID(id)))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ConflictException.class)
+        .hasMessageContaining("only DISCONNECTED or CUTOVER");
+    var disconnected = mgn.disconnectFromService(b -> b.sourceServerID(id));
+    assertThat(disconnected.lifeCycle().state()).isEqualTo(LifeCycleState.DISCONNECTED);
+    assertThat(disconnected.dataReplicationInfo().dataReplicationState())
+        .isEqualTo(DataReplicationState.DISCONNECTED);
+    assertThat(disconnected.dataReplicationInfo().replicatedDisks().get(0).totalStorageBytes())
+        .isZero();
+    assertThat(mgn.markAsArchived(b -> b.sourceServerID(id)).isArchived()).isTrue();
+    assertThat(mgn.describeSourceServers(b -> b.filters(f -> f.isArchived(true))).items())
+        .hasSize(1);
+  }
 }
