@@ -238,7 +238,7 @@ final class AgentApi {
             .getBytes(StandardCharsets.US_ASCII))) {
       throw unauthorized("the agent token is not valid for " + id);
     }
-    if (server.path("lifeCycle").path("state").asText().equals("DISCONNECTED")
+    if (server.path("_private").path("replicationStopped").asBoolean()
         || server.path("isArchived").asBoolean()) {
       // Disconnected from the service: the agent is told to stop (and uninstall itself).
       throw new ApiException(
@@ -278,7 +278,7 @@ final class AgentApi {
     s.remove("_private");
     boolean tracked =
         !s.path("isArchived").asBoolean()
-            && !s.path("lifeCycle").path("state").asText().equals("DISCONNECTED");
+            && !stored.path("_private").path("replicationStopped").asBoolean();
     if (tracked && now.toEpochMilli() - lastSeen > agentNotSeenMillis) {
       ObjectNode dri = (ObjectNode) s.path("dataReplicationInfo");
       dri.put("dataReplicationState", "DISCONNECTED");

@@ -105,7 +105,13 @@ final class Operations {
             Map.entry("UpdateLaunchConfiguration", (c, r) -> serverConfig(c, r, false, true)),
             Map.entry("ChangeServerLifeCycleState", this::changeLifeCycleState),
             Map.entry("MarkAsArchived", this::markAsArchived),
-            Map.entry("DisconnectFromService", this::disconnectFromService));
+            Map.entry("DisconnectFromService", this::disconnectFromService),
+            Map.entry("StartTest", (c, r) -> startLaunch(c, r, "START_TEST")),
+            Map.entry("StartCutover", (c, r) -> startLaunch(c, r, "START_CUTOVER")),
+            Map.entry("TerminateTargetInstances", this::terminateTargetInstances),
+            Map.entry("FinalizeCutover", this::finalizeCutover),
+            Map.entry("DescribeJobs", this::describeJobs),
+            Map.entry("DescribeJobLogItems", this::describeJobLogItems));
   }
 
   boolean serves(String operation) {
@@ -607,6 +613,14 @@ final class Operations {
     }
     ((ObjectNode) server.path("lifeCycle")).put("state", "DISCONNECTED");
     ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
+    stopReplication(server);
+    save(c, server);
+    return viewOf(server);
+  }
+
+  /** What MGN does to a server it stops replicating (disconnect, finalized cutover). */
+  private static void stopReplication(ObjectNode server) {
+    ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
     dri.put("dataReplicationState", "DISCONNECTED");
     dri.remove("lagDuration");
     dri.remove("etaDateTime");
@@ -614,8 +628,155 @@ final class Operations {
     for (JsonNode d : dri.path("replicatedDisks")) {
       ((ObjectNode) d).put("totalStorageBytes", 0);
     }
+    ((ObjectNode) server.path("_private")).put("replicationStopped", true);
+  }
+
+  static final String JOB = "job";
+  static final String JOB_LOG = "job-log";
+
+  private static final Map<String, Set<String>> LAUNCHABLE_FROM =
+      Map.of(
+          "START_TEST", Set.of("READY_FOR_TEST", "TESTING", "READY_FOR_CUTOVER"),
+          "START_CUTOVER", Set.of("READY_FOR_CUTOVER", "CUTTING_OVER"));
+
+  private ObjectNode newJob(
+      Connection c, String type, String initiatedBy, ObjectNode request, List<String> servers)
+      throws SQLException, ApiException {
+    String jobId = newId("mgnjob-");
+    ObjectNode job = JSON.createObjectNode();
+    job.put("jobID", jobId);
+    job.put("arn", arn(c, "job", jobId));
+    job.put("type", type);
+    job.put("initiatedBy", initiatedBy);
+    job.put("creationDateTime", now());
+    // The launch itself belongs to the launch backend (conversion and boot); until one takes
+    // the job, it stays PENDING and never claims that anything was launched.
+    job.put("status", "PENDING");
+    ArrayNode ps = job.putArray("participatingServers");
+    for (String id : servers) {
+      ps.addObject().put("sourceServerID", id).put("launchStatus", "PENDING");
+    }
+    job.set("tags", request.has("tags") ? request.get("tags") : JSON.createObjectNode());
+    Resources.insert(c, JOB, jobId, job.toString());
+    ArrayNode log = JSON.createArrayNode();
+    log.addObject().put("logDateTime", now()).put("event", "JOB_START").putObject("eventData");
+    Resources.insert(c, JOB_LOG, jobId, log.toString());
+    return job;
+  }
+
+  private JsonNode startLaunch(Connection c, ObjectNode request, String initiatedBy)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    List<ObjectNode> servers = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (JsonNode n : request.path("sourceServerIDs")) {
+      ObjectNode server = load(c, AgentApi.SOURCE_SERVER, "SourceServer", n.asText());
+      String state = server.path("lifeCycle").path("state").asText();
+      if (server.path("isArchived").asBoolean()
+          || !launchable(server)
+          || !LAUNCHABLE_FROM.get(initiatedBy).contains(state)) {
+        throw conflict(
+            server,
+            "source server "
+                + n.asText()
+                + " is "
+                + state
+                + (launchable(server) ? "" : " and its initial sync has not completed")
+                + "; "
+                + (initiatedBy.equals("START_TEST") ? "a test" : "a cutover")
+                + " launch needs "
+                + LAUNCHABLE_FROM.get(initiatedBy));
+      }
+      servers.add(server);
+      ids.add(n.asText());
+    }
+    ObjectNode job = newJob(c, "LAUNCH", initiatedBy, request, ids);
+    boolean test = initiatedBy.equals("START_TEST");
+    for (ObjectNode server : servers) {
+      ObjectNode life = (ObjectNode) server.path("lifeCycle");
+      life.put("state", test ? "TESTING" : "CUTTING_OVER");
+      ObjectNode last = life.putObject(test ? "lastTest" : "lastCutover");
+      last.putObject("initiated")
+          .put("apiCallDateTime", now())
+          .put("jobID", job.path("jobID").asText());
+      save(c, server);
+    }
+    ObjectNode out = JSON.createObjectNode();
+    out.set("job", job);
+    return out;
+  }
+
+  private JsonNode terminateTargetInstances(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    List<String> ids = new ArrayList<>();
+    for (JsonNode n : request.path("sourceServerIDs")) {
+      load(c, AgentApi.SOURCE_SERVER, "SourceServer", n.asText());
+      ids.add(n.asText());
+    }
+    ObjectNode out = JSON.createObjectNode();
+    out.set("job", newJob(c, "TERMINATE", "TERMINATE", request, ids));
+    return out;
+  }
+
+  private JsonNode finalizeCutover(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    ObjectNode server = server(c, request);
+    String state = server.path("lifeCycle").path("state").asText();
+    if (!state.equals("CUTTING_OVER")) {
+      throw conflict(
+          server,
+          "source server "
+              + server.path("sourceServerID").asText()
+              + " is "
+              + state
+              + "; only a server that is CUTTING_OVER can be finalized");
+    }
+    ObjectNode life = (ObjectNode) server.path("lifeCycle");
+    life.put("state", "CUTOVER");
+    ObjectNode last =
+        life.has("lastCutover")
+            ? (ObjectNode) life.get("lastCutover")
+            : life.putObject("lastCutover");
+    last.putObject("finalized").put("apiCallDateTime", now());
+    stopReplication(server);
     save(c, server);
     return viewOf(server);
+  }
+
+  private JsonNode describeJobs(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    JsonNode f = request.path("filters");
+    Set<String> ids = new HashSet<>();
+    f.path("jobIDs").forEach(n -> ids.add(n.asText()));
+    String from = f.path("fromDate").asText("");
+    String to = f.path("toDate").asText("");
+    List<JsonNode> items = new ArrayList<>();
+    for (Resources.Row r : Resources.list(c, JOB)) {
+      ObjectNode job = AgentApi.parse(r.body());
+      String created = job.path("creationDateTime").asText();
+      if ((ids.isEmpty() || ids.contains(r.id()))
+          && (from.isEmpty() || created.compareTo(from) >= 0)
+          && (to.isEmpty() || created.compareTo(to) <= 0)) {
+        items.add(job);
+      }
+    }
+    return page(items, request);
+  }
+
+  private JsonNode describeJobLogItems(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    String id = request.path("jobID").asText();
+    String log = Resources.get(c, JOB_LOG, id).orElseThrow(() -> ApiException.notFound("Job", id));
+    List<JsonNode> items = new ArrayList<>();
+    try {
+      JSON.readTree(log).forEach(items::add);
+    } catch (java.io.IOException e) {
+      throw new SQLException(e);
+    }
+    return page(items, request);
   }
 
   /** MGN pagination: {@code maxResults} items and an opaque {@code nextToken}. */

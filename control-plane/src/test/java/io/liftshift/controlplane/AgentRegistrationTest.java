@@ -272,4 +272,46 @@ class AgentRegistrationTest {
     assertThat(mgn.describeSourceServers(b -> b.filters(f -> f.isArchived(true))).items())
         .hasSize(1);
   }
+
+  @Test
+  void aWholeWalkFromRegistrationToArchiveWithJobsThatStayPending() throws Exception {
+    String id = registerAndSync(true);
+    mgn.changeServerLifeCycleState(
+        b -> b.sourceServerID(id).lifeCycle(l -> l.state("READY_FOR_TEST")));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mgn.startCutover(b -> b.sourceServerIDs(id)))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ConflictException.class)
+        .hasMessageContaining("READY_FOR_TEST");
+    var test = mgn.startTest(b -> b.sourceServerIDs(id)).job();
+    assertThat(test.jobID()).matches("mgnjob-[0-9a-zA-Z]{17}");
+    assertThat(test.statusAsString()).isEqualTo("PENDING");
+    assertThat(test.initiatedByAsString()).isEqualTo("START_TEST");
+    assertThat(test.participatingServers().get(0).launchStatusAsString()).isEqualTo("PENDING");
+    assertThat(only().lifeCycle().state()).isEqualTo(LifeCycleState.TESTING);
+    assertThat(only().lifeCycle().lastTest().initiated().jobID()).isEqualTo(test.jobID());
+    assertThat(mgn.describeJobLogItems(b -> b.jobID(test.jobID())).items())
+        .extracting(i -> i.eventAsString())
+        .containsExactly("JOB_START");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mgn.finalizeCutover(b -> b.sourceServerID(id)))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ConflictException.class)
+        .hasMessageContaining("TESTING");
+    mgn.changeServerLifeCycleState(
+        b -> b.sourceServerID(id).lifeCycle(l -> l.state("READY_FOR_CUTOVER")));
+    var cutover = mgn.startCutover(b -> b.sourceServerIDs(id)).job();
+    assertThat(only().lifeCycle().state()).isEqualTo(LifeCycleState.CUTTING_OVER);
+    assertThat(mgn.describeJobs(b -> {}).items())
+        .extracting(j -> j.jobID())
+        .containsExactly(test.jobID(), cutover.jobID());
+    var finalized = mgn.finalizeCutover(b -> b.sourceServerID(id));
+    assertThat(finalized.lifeCycle().state()).isEqualTo(LifeCycleState.CUTOVER);
+    assertThat(finalized.dataReplicationInfo().dataReplicationState())
+        .isEqualTo(DataReplicationState.DISCONNECTED);
+    assertThat(mgn.markAsArchived(b -> b.sourceServerID(id)).isArchived()).isTrue();
+    var terminate = mgn.terminateTargetInstances(b -> b.sourceServerIDs(id)).job();
+    assertThat(terminate.typeAsString()).isEqualTo("TERMINATE");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mgn.describeJobLogItems(b -> b.jobID("mgnjob-00000000000000000")))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ResourceNotFoundException.class);
+  }
 }
