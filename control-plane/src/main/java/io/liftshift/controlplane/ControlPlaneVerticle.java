@@ -173,12 +173,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
             throw new IllegalStateException(e);
           }
         });
-    String op = req.path().startsWith("/") ? req.path().substring(1) : req.path();
-    Optional<JsonNode> operation = model.operation(op);
-    if (req.method() != io.vertx.core.http.HttpMethod.POST || operation.isEmpty()) {
-      throw new ApiException(
-          "UnknownOperationException", 404, "unknown operation " + req.method() + " " + req.path());
-    }
+    String op;
     JsonNode request;
     try {
       request = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
@@ -189,6 +184,34 @@ public final class ControlPlaneVerticle extends VerticleBase {
     }
     if (request == null || !request.isObject()) {
       throw ApiException.validation("cannotParse", "the request body must be a JSON object");
+    }
+    if (req.path().startsWith("/tags/")) {
+      // The tagging operations bind the ARN to the path (and tag keys to the query), not the body.
+      ObjectNode r = (ObjectNode) request;
+      r.put(
+          "resourceArn",
+          java.net.URLDecoder.decode(
+              req.path().substring("/tags/".length()), java.nio.charset.StandardCharsets.UTF_8));
+      switch (req.method().name()) {
+        case "POST" -> op = "TagResource";
+        case "GET" -> op = "ListTagsForResource";
+        case "DELETE" -> {
+          op = "UntagResource";
+          var keys = r.putArray("tagKeys");
+          req.params().getAll("tagKeys").forEach(keys::add);
+        }
+        default -> op = "";
+      }
+    } else {
+      op = req.path().startsWith("/") ? req.path().substring(1) : req.path();
+      if (req.method() != io.vertx.core.http.HttpMethod.POST) {
+        op = "";
+      }
+    }
+    Optional<JsonNode> operation = model.operation(op);
+    if (operation.isEmpty()) {
+      throw new ApiException(
+          "UnknownOperationException", 404, "unknown operation " + req.method() + " " + req.path());
     }
     String input = operation.get().path("input").path("shape").asText(null);
     if (input != null) {

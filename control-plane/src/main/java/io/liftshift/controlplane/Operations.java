@@ -111,7 +111,10 @@ final class Operations {
             Map.entry("TerminateTargetInstances", this::terminateTargetInstances),
             Map.entry("FinalizeCutover", this::finalizeCutover),
             Map.entry("DescribeJobs", this::describeJobs),
-            Map.entry("DescribeJobLogItems", this::describeJobLogItems));
+            Map.entry("DescribeJobLogItems", this::describeJobLogItems),
+            Map.entry("TagResource", (c, r) -> tags(c, r, "tag")),
+            Map.entry("UntagResource", (c, r) -> tags(c, r, "untag")),
+            Map.entry("ListTagsForResource", (c, r) -> tags(c, r, "list")));
   }
 
   boolean serves(String operation) {
@@ -777,6 +780,55 @@ final class Operations {
       throw new SQLException(e);
     }
     return page(items, request);
+  }
+
+  private static final Set<String> TAGGABLE =
+      Set.of(
+          AgentApi.SOURCE_SERVER,
+          REPLICATION_TEMPLATE,
+          "launch-configuration-template",
+          "application",
+          "wave",
+          JOB);
+
+  /** Tags on any of liftshift's resources, by ARN. */
+  private JsonNode tags(Connection c, ObjectNode request, String action)
+      throws SQLException, ApiException {
+    String arn = request.path("resourceArn").asText();
+    String prefix = "arn:aws:mgn:" + region + ":" + accountId(c) + ":";
+    int slash = arn.indexOf('/', prefix.length());
+    if (!arn.startsWith(prefix) || slash < 0) {
+      throw ApiException.validation(
+          "fieldValidationFailed", "resourceArn: not an ARN of this installation: " + arn);
+    }
+    String type = arn.substring(prefix.length(), slash);
+    String id = arn.substring(slash + 1);
+    if (!TAGGABLE.contains(type)) {
+      throw ApiException.notFound("Resource", arn);
+    }
+    ObjectNode resource =
+        AgentApi.parse(
+            Resources.get(c, type, id).orElseThrow(() -> ApiException.notFound("Resource", arn)));
+    ObjectNode tags =
+        resource.path("tags").isObject()
+            ? (ObjectNode) resource.get("tags")
+            : resource.putObject("tags");
+    switch (action) {
+      case "tag" ->
+          request.path("tags").fields().forEachRemaining(f -> tags.set(f.getKey(), f.getValue()));
+      case "untag" -> request.path("tagKeys").forEach(k -> tags.remove(k.asText()));
+      default -> {
+        ObjectNode out = JSON.createObjectNode();
+        out.set("tags", tags);
+        return out;
+      }
+    }
+    if (tags.size() > 50) {
+      throw ApiException.validation(
+          "fieldValidationFailed", "tags: a resource has at most 50 tags");
+    }
+    Resources.update(c, type, id, resource.toString());
+    return null;
   }
 
   /** MGN pagination: {@code maxResults} items and an opaque {@code nextToken}. */

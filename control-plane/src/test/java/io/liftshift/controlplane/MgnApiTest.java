@@ -269,4 +269,27 @@ class MgnApiTest {
       assertThat(mgn.listWaves(b -> {}).items()).extracting(w -> w.waveID()).containsExactly(id);
     }
   }
+
+  @Test
+  void tagsByArnOnAnyResource() {
+    try (MgnClient mgn = client()) {
+      mgn.initializeService(b -> {});
+      var app = mgn.createApplication(b -> b.name("erp").tags(Map.of("team", "finance")));
+      mgn.tagResource(b -> b.resourceArn(app.arn()).tags(Map.of("wave", "1", "owner", "ops")));
+      assertThat(mgn.listTagsForResource(b -> b.resourceArn(app.arn())).tags())
+          .containsEntry("team", "finance")
+          .containsEntry("wave", "1")
+          .containsEntry("owner", "ops");
+      mgn.untagResource(b -> b.resourceArn(app.arn()).tagKeys("wave", "owner"));
+      assertThat(mgn.listTagsForResource(b -> b.resourceArn(app.arn())).tags())
+          .containsOnlyKeys("team");
+      assertThatThrownBy(
+              () ->
+                  mgn.listTagsForResource(
+                      b ->
+                          b.resourceArn(
+                              app.arn().replace(app.applicationID(), "app-00000000000000000"))))
+          .isInstanceOf(ResourceNotFoundException.class);
+    }
+  }
 }

@@ -204,7 +204,9 @@ public final class SigV4Verifier {
       if (out.length() > 0 || rawPath.startsWith("/")) {
         out.append('/');
       }
-      out.append(uriEncode(URLDecoder.decode(seg, StandardCharsets.UTF_8), true));
+      // Services other than S3 sign the path encoded twice: the raw (already encoded) segment is
+      // encoded again, so "%3A" in the request line is "%253A" in the canonical request.
+      out.append(uriEncode(seg, true));
     }
     String p = out.toString().replaceFirst("^//", "/");
     return p.isEmpty() ? "/" : p;
