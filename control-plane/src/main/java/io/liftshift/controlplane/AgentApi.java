@@ -247,7 +247,8 @@ final class AgentApi {
           "source server " + id + " was disconnected from the service");
     }
     ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
-    if (r.has("dataReplicationState")) {
+    String desired = server.path("_private").path("desiredReplication").asText("RUNNING");
+    if (r.has("dataReplicationState") && desired.equals("RUNNING")) {
       dri.put("dataReplicationState", r.path("dataReplicationState").asText());
     }
     if (r.path("replicatedDisks").isArray()) {
@@ -260,7 +261,14 @@ final class AgentApi {
     ((ObjectNode) server.path("_private")).put("lastSeenEpochMillis", System.currentTimeMillis());
     ((ObjectNode) server.path("lifeCycle")).put("lastSeenByServiceDateTime", Operations.now());
     Resources.update(c, SOURCE_SERVER, id, server.toString());
-    return JSON.createObjectNode().put("sourceServerID", id);
+    // The answer carries what the operator wants: the agent applies it without reconnecting.
+    ObjectNode out = JSON.createObjectNode().put("sourceServerID", id);
+    out.put("replication", server.path("_private").path("desiredReplication").asText("RUNNING"));
+    Resources.get(c, "replication-configuration", id)
+        .map(AgentApi::parse)
+        .ifPresent(
+            cfg -> out.put("bandwidthThrottlingMbps", cfg.path("bandwidthThrottling").asLong(0)));
+    return out;
   }
 
   static ObjectNode parse(String body) {

@@ -112,6 +112,11 @@ final class Operations {
             Map.entry("FinalizeCutover", this::finalizeCutover),
             Map.entry("DescribeJobs", this::describeJobs),
             Map.entry("DescribeJobLogItems", this::describeJobLogItems),
+            Map.entry("PauseReplication", (c, r) -> replicationControl(c, r, "PAUSE")),
+            Map.entry("ResumeReplication", (c, r) -> replicationControl(c, r, "RESUME")),
+            Map.entry("StopReplication", (c, r) -> replicationControl(c, r, "STOP")),
+            Map.entry("StartReplication", (c, r) -> replicationControl(c, r, "START")),
+            Map.entry("RetryDataReplication", (c, r) -> replicationControl(c, r, "RETRY")),
             Map.entry("TagResource", (c, r) -> tags(c, r, "tag")),
             Map.entry("UntagResource", (c, r) -> tags(c, r, "untag")),
             Map.entry("ListTagsForResource", (c, r) -> tags(c, r, "list")));
@@ -780,6 +785,68 @@ final class Operations {
       throw new SQLException(e);
     }
     return page(items, request);
+  }
+
+  /**
+   * Pause, resume, stop, start and retry, with MGN's preconditions. The state is the service's
+   * record at once; the agent learns the wanted state from its next heartbeat's answer.
+   */
+  private JsonNode replicationControl(Connection c, ObjectNode request, String action)
+      throws SQLException, ApiException {
+    ObjectNode server = server(c, request);
+    String id = server.path("sourceServerID").asText();
+    ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
+    ObjectNode priv = (ObjectNode) server.path("_private");
+    String state = dri.path("dataReplicationState").asText();
+    if (server.path("isArchived").asBoolean() || priv.path("replicationStopped").asBoolean()) {
+      throw conflict(server, "source server " + id + " is disconnected from the service");
+    }
+    switch (action) {
+      case "PAUSE" -> {
+        if (state.equals("PAUSED") || state.equals("STOPPED")) {
+          throw conflict(server, "replication of " + id + " is " + state + "; it cannot be paused");
+        }
+        priv.put("stateBeforePause", state);
+        priv.put("desiredReplication", "PAUSED");
+        dri.put("dataReplicationState", "PAUSED");
+      }
+      case "RESUME" -> {
+        if (!state.equals("PAUSED")) {
+          throw conflict(server, "replication of " + id + " is " + state + ", not PAUSED");
+        }
+        priv.put("desiredReplication", "RUNNING");
+        dri.put("dataReplicationState", priv.path("stateBeforePause").asText("INITIATING"));
+      }
+      case "STOP" -> {
+        if (state.equals("STOPPED")) {
+          throw conflict(server, "replication of " + id + " is already STOPPED");
+        }
+        priv.put("desiredReplication", "STOPPED");
+        dri.put("dataReplicationState", "STOPPED");
+      }
+      case "START" -> {
+        if (!state.equals("STOPPED")) {
+          throw conflict(server, "replication of " + id + " is " + state + ", not STOPPED");
+        }
+        priv.put("desiredReplication", "RUNNING");
+        dri.put("dataReplicationState", "INITIATING");
+      }
+      default -> {
+        JsonNode viewed = viewOf(server);
+        String shown = viewed.path("dataReplicationInfo").path("dataReplicationState").asText();
+        if (!shown.equals("STALLED") && !shown.equals("INITIATING")) {
+          throw conflict(
+              server,
+              "replication of " + id + " is " + shown + "; only a stalled one can be retried");
+        }
+        priv.put("desiredReplication", "RUNNING");
+        priv.put("retryRequestedAt", now());
+        dri.put("dataReplicationState", "INITIATING");
+        dri.remove("dataReplicationError");
+      }
+    }
+    save(c, server);
+    return viewOf(server);
   }
 
   private static final Set<String> TAGGABLE =

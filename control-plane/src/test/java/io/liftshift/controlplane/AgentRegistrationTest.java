@@ -314,4 +314,58 @@ class AgentRegistrationTest {
             () -> mgn.describeJobLogItems(b -> b.jobID("mgnjob-00000000000000000")))
         .isInstanceOf(software.amazon.awssdk.services.mgn.model.ResourceNotFoundException.class);
   }
+
+  @Test
+  void pauseResumeStopStartAreTheServicesRecordAndReachTheAgentInItsNextHeartbeat()
+      throws Exception {
+    JsonNode reg =
+        JSON.readTree(
+            post("/agent/v1/register", installToken, registration("02:00:00:00:00:01")).body());
+    String id = reg.path("sourceServerID").asText();
+    String token = reg.path("agentToken").asText();
+    String hb = "{\"sourceServerID\":\"" + id + "\",\"dataReplicationState\":\"INITIAL_SYNC\"}";
+    post("/agent/v1/heartbeat", token, hb);
+    assertThat(
+            mgn.pauseReplication(b -> b.sourceServerID(id))
+                .dataReplicationInfo()
+                .dataReplicationState())
+        .isEqualTo(DataReplicationState.PAUSED);
+    JsonNode answer = JSON.readTree(post("/agent/v1/heartbeat", token, hb).body());
+    assertThat(answer.path("replication").asText()).isEqualTo("PAUSED");
+    assertThat(only().dataReplicationInfo().dataReplicationState())
+        .isEqualTo(DataReplicationState.PAUSED);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mgn.pauseReplication(b -> b.sourceServerID(id)))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ConflictException.class)
+        .hasMessageContaining("PAUSED");
+    assertThat(
+            mgn.resumeReplication(b -> b.sourceServerID(id))
+                .dataReplicationInfo()
+                .dataReplicationState())
+        .isEqualTo(DataReplicationState.INITIAL_SYNC);
+    assertThat(
+            mgn.stopReplication(b -> b.sourceServerID(id))
+                .dataReplicationInfo()
+                .dataReplicationState())
+        .isEqualTo(DataReplicationState.STOPPED);
+    assertThat(
+            JSON.readTree(post("/agent/v1/heartbeat", token, hb).body())
+                .path("replication")
+                .asText())
+        .isEqualTo("STOPPED");
+    assertThat(
+            mgn.startReplication(b -> b.sourceServerID(id))
+                .dataReplicationInfo()
+                .dataReplicationState())
+        .isEqualTo(DataReplicationState.INITIATING);
+    mgn.updateReplicationConfiguration(b -> b.sourceServerID(id).bandwidthThrottling(40L));
+    assertThat(
+            JSON.readTree(post("/agent/v1/heartbeat", token, hb).body())
+                .path("bandwidthThrottlingMbps")
+                .asLong())
+        .isEqualTo(40L);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mgn.retryDataReplication(b -> b.sourceServerID(id)))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ConflictException.class);
+  }
 }
