@@ -203,10 +203,8 @@ public final class ControlPlaneVerticle extends VerticleBase {
         default -> op = "";
       }
     } else {
-      op = req.path().startsWith("/") ? req.path().substring(1) : req.path();
-      if (req.method() != io.vertx.core.http.HttpMethod.POST) {
-        op = "";
-      }
+      op = model.operationAt(req.method().name(), req.path()).orElse("");
+      bindQuery(op, (ObjectNode) request, req);
     }
     Optional<JsonNode> operation = model.operation(op);
     if (operation.isEmpty()) {
@@ -217,11 +215,49 @@ public final class ControlPlaneVerticle extends VerticleBase {
     if (input != null) {
       validator.validate(input, request);
     }
+    Optional<String> refused = Operations.unsupported(op);
+    if (refused.isPresent()) {
+      throw ApiException.validation("other", op + ": " + refused.get());
+    }
     if (!operations.serves(op)) {
       throw ApiException.validation(
           "other", op + " is part of the MGN API but not served by this liftshift version yet");
     }
     return new Answer(model.successStatus(op), operations.run(op, (ObjectNode) request));
+  }
+
+  /** Copies members the model binds to the query string (GET operations) into the request. */
+  private void bindQuery(String op, ObjectNode request, HttpServerRequest req) throws ApiException {
+    Optional<JsonNode> operation = model.operation(op);
+    if (operation.isEmpty()) {
+      return;
+    }
+    String input = operation.get().path("input").path("shape").asText(null);
+    if (input == null) {
+      return;
+    }
+    for (var m :
+        (Iterable<Map.Entry<String, JsonNode>>) () -> model.shape(input).path("members").fields()) {
+      JsonNode member = m.getValue();
+      if (!member.path("location").asText().equals("querystring")) {
+        continue;
+      }
+      String value = req.getParam(member.path("locationName").asText(m.getKey()));
+      if (value == null) {
+        continue;
+      }
+      String type = model.shape(member.path("shape").asText()).path("type").asText();
+      if (type.equals("integer") || type.equals("long")) {
+        try {
+          request.put(m.getKey(), Long.parseLong(value));
+        } catch (NumberFormatException e) {
+          throw ApiException.validation(
+              "fieldValidationFailed", m.getKey() + ": must be an integer");
+        }
+      } else {
+        request.put(m.getKey(), value);
+      }
+    }
   }
 
   /** The private agent API: bearer tokens, never SigV4. */

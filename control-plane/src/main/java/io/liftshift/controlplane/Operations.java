@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -117,6 +118,20 @@ final class Operations {
             Map.entry("StopReplication", (c, r) -> replicationControl(c, r, "STOP")),
             Map.entry("StartReplication", (c, r) -> replicationControl(c, r, "START")),
             Map.entry("RetryDataReplication", (c, r) -> replicationControl(c, r, "RETRY")),
+            Map.entry("AssociateApplications", (c, r) -> associateApplications(c, r, true)),
+            Map.entry("DisassociateApplications", (c, r) -> associateApplications(c, r, false)),
+            Map.entry("AssociateSourceServers", (c, r) -> associateServers(c, r, true)),
+            Map.entry("DisassociateSourceServers", (c, r) -> associateServers(c, r, false)),
+            Map.entry("DeleteJob", this::deleteJob),
+            Map.entry("DeleteSourceServer", this::deleteSourceServer),
+            Map.entry("ListManagedAccounts", this::listManagedAccounts),
+            Map.entry("DescribeVcenterClients", (c, r) -> page(new ArrayList<>(), r)),
+            Map.entry("PutSourceServerAction", (c, r) -> putAction(c, r, true)),
+            Map.entry("ListSourceServerActions", (c, r) -> listActions(c, r, true)),
+            Map.entry("RemoveSourceServerAction", (c, r) -> removeAction(c, r, true)),
+            Map.entry("PutTemplateAction", (c, r) -> putAction(c, r, false)),
+            Map.entry("ListTemplateActions", (c, r) -> listActions(c, r, false)),
+            Map.entry("RemoveTemplateAction", (c, r) -> removeAction(c, r, false)),
             Map.entry("TagResource", (c, r) -> tags(c, r, "tag")),
             Map.entry("UntagResource", (c, r) -> tags(c, r, "untag")),
             Map.entry("ListTagsForResource", (c, r) -> tags(c, r, "list")));
@@ -124,6 +139,34 @@ final class Operations {
 
   boolean serves(String operation) {
     return handlers.containsKey(operation);
+  }
+
+  /**
+   * Why liftshift will not honour an operation of the MGN API, or empty. These are MGN features
+   * that depend on AWS-only machinery (agentless vCenter discovery, connectors, Organizations, the
+   * import/export and network-migration services), not work left to do.
+   */
+  static java.util.Optional<String> unsupported(String operation) {
+    if (operation.contains("NetworkMigration")) {
+      return java.util.Optional.of(
+          "network migration (MGN's VPC and network mapping service) is not part of liftshift");
+    }
+    if (operation.contains("Connector") || operation.equals("UpdateSourceServer")) {
+      return java.util.Optional.of(
+          "connectors (MGN's remote execution of agent installs through SSM) are not supported;"
+              + " install the agent with 'liftshift agent install'");
+    }
+    if (operation.equals("DeleteVcenterClient")
+        || operation.equals("UpdateSourceServerReplicationType")) {
+      return java.util.Optional.of(
+          "agentless vCenter replication is not supported; liftshift replicates with its agent"
+              + " (replication type AGENT_BASED)");
+    }
+    if (operation.contains("Import") || operation.contains("Export")) {
+      return java.util.Optional.of(
+          "bulk import and export through S3 files are not supported; use the API or the CDK app");
+    }
+    return java.util.Optional.empty();
   }
 
   JsonNode run(String operation, ObjectNode request) throws SQLException, ApiException {
@@ -847,6 +890,167 @@ final class Operations {
     }
     save(c, server);
     return viewOf(server);
+  }
+
+  /** A wave holds applications; an application belongs to at most one wave. */
+  private JsonNode associateApplications(Connection c, ObjectNode request, boolean associate)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    String waveId = request.path("waveID").asText();
+    ObjectNode wave = load(c, WAVE.type(), "Wave", waveId);
+    if (wave.path("isArchived").asBoolean()) {
+      throw new ApiException("ConflictException", 409, "wave " + waveId + " is archived");
+    }
+    for (JsonNode n : request.path("applicationIDs")) {
+      ObjectNode app = load(c, APPLICATION.type(), "Application", n.asText());
+      if (associate) {
+        app.put("waveID", waveId);
+      } else if (waveId.equals(app.path("waveID").asText())) {
+        app.remove("waveID");
+      }
+      Resources.update(c, APPLICATION.type(), n.asText(), app.toString());
+    }
+    return JSON.createObjectNode();
+  }
+
+  /** An application holds source servers; a server belongs to at most one application. */
+  private JsonNode associateServers(Connection c, ObjectNode request, boolean associate)
+      throws SQLException, ApiException {
+    checkAccount(c, request);
+    String appId = request.path("applicationID").asText();
+    ObjectNode app = load(c, APPLICATION.type(), "Application", appId);
+    if (app.path("isArchived").asBoolean()) {
+      throw new ApiException("ConflictException", 409, "application " + appId + " is archived");
+    }
+    for (JsonNode n : request.path("sourceServerIDs")) {
+      ObjectNode server = load(c, AgentApi.SOURCE_SERVER, "SourceServer", n.asText());
+      if (associate) {
+        server.put("applicationID", appId);
+      } else if (appId.equals(server.path("applicationID").asText())) {
+        server.remove("applicationID");
+      }
+      save(c, server);
+    }
+    return JSON.createObjectNode();
+  }
+
+  private JsonNode deleteJob(Connection c, ObjectNode request) throws SQLException, ApiException {
+    checkAccount(c, request);
+    String id = request.path("jobID").asText();
+    ObjectNode job = load(c, JOB, "Job", id);
+    if (job.path("status").asText().equals("STARTED")) {
+      throw new ApiException(
+          "ConflictException", 409, "job " + id + " is STARTED; it cannot be deleted");
+    }
+    Resources.delete(c, JOB, id);
+    Resources.delete(c, JOB_LOG, id);
+    return null;
+  }
+
+  private JsonNode deleteSourceServer(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    ObjectNode server = server(c, request);
+    String id = server.path("sourceServerID").asText();
+    String state = server.path("lifeCycle").path("state").asText();
+    if (!state.equals("DISCONNECTED") && !state.equals("CUTOVER")) {
+      throw conflict(
+          server,
+          "source server " + id + " is " + state + "; disconnect it from the service first");
+    }
+    Resources.delete(c, AgentApi.SOURCE_SERVER, id);
+    Resources.delete(c, "replication-configuration", id);
+    Resources.delete(c, "launch-configuration", id);
+    Resources.delete(c, "source-server-actions", id);
+    return null;
+  }
+
+  /** liftshift serves one account, its own: the management account of no organization. */
+  private JsonNode listManagedAccounts(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    List<JsonNode> items = new ArrayList<>();
+    items.add(JSON.createObjectNode().put("accountId", accountId(c)));
+    return page(items, request);
+  }
+
+  /**
+   * Post-launch actions, kept per source server or per launch configuration template; running them
+   * after a launch comes with the launch issue.
+   */
+  private JsonNode putAction(Connection c, ObjectNode request, boolean onServer)
+      throws SQLException, ApiException {
+    String owner = actionOwner(c, request, onServer);
+    String type = onServer ? "source-server-actions" : "template-actions";
+    ObjectNode all =
+        Resources.get(c, type, owner).map(AgentApi::parse).orElse(JSON.createObjectNode());
+    ObjectNode action = request.deepCopy();
+    action.remove(List.of("sourceServerID", "launchConfigurationTemplateID", "accountID"));
+    action.put("active", request.path("active").asBoolean(true));
+    action.put("timeoutSeconds", request.path("timeoutSeconds").asInt(600));
+    action.put("mustSucceedForCutover", request.path("mustSucceedForCutover").asBoolean(true));
+    int order = request.path("order").asInt();
+    for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getKey().equals(action.path("actionID").asText())
+          && e.getValue().path("order").asInt() == order) {
+        throw ApiException.validation(
+            "fieldValidationFailed",
+            "order: " + order + " is already used by action " + e.getKey());
+      }
+    }
+    boolean exists = Resources.get(c, type, owner).isPresent();
+    all.set(action.path("actionID").asText(), action);
+    if (exists) {
+      Resources.update(c, type, owner, all.toString());
+    } else {
+      Resources.insert(c, type, owner, all.toString());
+    }
+    return action;
+  }
+
+  private String actionOwner(Connection c, ObjectNode request, boolean onServer)
+      throws SQLException, ApiException {
+    if (onServer) {
+      return server(c, request).path("sourceServerID").asText();
+    }
+    checkAccount(c, request);
+    String id = request.path("launchConfigurationTemplateID").asText();
+    load(c, LAUNCH_TEMPLATE.type(), "LaunchConfigurationTemplate", id);
+    return id;
+  }
+
+  private JsonNode listActions(Connection c, ObjectNode request, boolean onServer)
+      throws SQLException, ApiException {
+    String owner = actionOwner(c, request, onServer);
+    String type = onServer ? "source-server-actions" : "template-actions";
+    Set<String> ids = new HashSet<>();
+    request.path("filters").path("actionIDs").forEach(n -> ids.add(n.asText()));
+    List<JsonNode> items = new ArrayList<>();
+    Resources.get(c, type, owner)
+        .map(AgentApi::parse)
+        .ifPresent(
+            all ->
+                all.forEach(
+                    a -> {
+                      if (ids.isEmpty() || ids.contains(a.path("actionID").asText())) {
+                        items.add(a);
+                      }
+                    }));
+    items.sort(java.util.Comparator.comparingInt(a -> a.path("order").asInt()));
+    return page(items, request);
+  }
+
+  private JsonNode removeAction(Connection c, ObjectNode request, boolean onServer)
+      throws SQLException, ApiException {
+    String owner = actionOwner(c, request, onServer);
+    String type = onServer ? "source-server-actions" : "template-actions";
+    String id = request.path("actionID").asText();
+    ObjectNode all =
+        Resources.get(c, type, owner).map(AgentApi::parse).orElse(JSON.createObjectNode());
+    if (all.remove(id) == null) {
+      throw ApiException.notFound("Action", id);
+    }
+    Resources.update(c, type, owner, all.toString());
+    return null;
   }
 
   private static final Set<String> TAGGABLE =

@@ -368,4 +368,88 @@ class AgentRegistrationTest {
             () -> mgn.retryDataReplication(b -> b.sourceServerID(id)))
         .isInstanceOf(software.amazon.awssdk.services.mgn.model.ConflictException.class);
   }
+
+  @Test
+  void wavesApplicationsServersAndPostLaunchActions() throws Exception {
+    String id = registerAndSync(true);
+    var wave = mgn.createWave(b -> b.name("wave 1"));
+    var app = mgn.createApplication(b -> b.name("erp"));
+    mgn.associateApplications(b -> b.waveID(wave.waveID()).applicationIDs(app.applicationID()));
+    mgn.associateSourceServers(b -> b.applicationID(app.applicationID()).sourceServerIDs(id));
+    assertThat(mgn.listApplications(b -> b.filters(f -> f.waveIDs(wave.waveID()))).items())
+        .hasSize(1);
+    assertThat(
+            mgn.describeSourceServers(b -> b.filters(f -> f.applicationIDs(app.applicationID())))
+                .items())
+        .hasSize(1);
+    mgn.disassociateSourceServers(b -> b.applicationID(app.applicationID()).sourceServerIDs(id));
+    assertThat(only().applicationID()).isNull();
+
+    mgn.putSourceServerAction(
+        b ->
+            b.sourceServerID(id)
+                .actionID("a1")
+                .actionName("install-cw-agent")
+                .documentIdentifier("AWS-ConfigureAWSPackage")
+                .order(1002));
+    mgn.putSourceServerAction(
+        b ->
+            b.sourceServerID(id)
+                .actionID("a0")
+                .actionName("hostname")
+                .documentIdentifier("AWS-RunShellScript")
+                .order(1001));
+    assertThat(mgn.listSourceServerActions(b -> b.sourceServerID(id)).items())
+        .extracting(a -> a.actionID())
+        .containsExactly("a0", "a1");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                mgn.putSourceServerAction(
+                    b ->
+                        b.sourceServerID(id)
+                            .actionID("a2")
+                            .actionName("x")
+                            .documentIdentifier("AWS-RunShellScript")
+                            .order(1001)))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ValidationException.class)
+        .hasMessageContaining("order");
+    mgn.removeSourceServerAction(b -> b.sourceServerID(id).actionID("a0"));
+    assertThat(mgn.listSourceServerActions(b -> b.sourceServerID(id)).items()).hasSize(1);
+
+    String lct =
+        mgn.describeLaunchConfigurationTemplates(b -> {})
+            .items()
+            .get(0)
+            .launchConfigurationTemplateID();
+    mgn.putTemplateAction(
+        b ->
+            b.launchConfigurationTemplateID(lct)
+                .actionID("t1")
+                .actionName("patch")
+                .documentIdentifier("AWS-RunPatchBaseline")
+                .order(1001));
+    assertThat(mgn.listTemplateActions(b -> b.launchConfigurationTemplateID(lct)).items())
+        .hasSize(1);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mgn.deleteSourceServer(b -> b.sourceServerID(id)))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ConflictException.class)
+        .hasMessageContaining("disconnect it");
+    mgn.disconnectFromService(b -> b.sourceServerID(id));
+    mgn.deleteSourceServer(b -> b.sourceServerID(id));
+    assertThat(mgn.describeSourceServers(b -> {}).items()).isEmpty();
+    assertThat(mgn.listManagedAccounts(b -> {}).items()).hasSize(1);
+    assertThat(mgn.describeVcenterClients(b -> {}).items()).isEmpty();
+  }
+
+  @Test
+  void featuresLiftshiftCannotHonourAreClearTypedErrors() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> mgn.listConnectors(b -> {}))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ValidationException.class)
+        .hasMessageContaining("connectors")
+        .hasMessageContaining("liftshift agent install");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> mgn.listImports(b -> {}))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ValidationException.class)
+        .hasMessageContaining("bulk import");
+  }
 }

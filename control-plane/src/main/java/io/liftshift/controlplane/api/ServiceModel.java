@@ -46,6 +46,19 @@ public final class ServiceModel {
     return s;
   }
 
+  /** The operation bound to a method and a literal path (no path parameters), if any. */
+  public Optional<String> operationAt(String method, String path) {
+    for (var it = operations.fields(); it.hasNext(); ) {
+      var e = it.next();
+      JsonNode http = e.getValue().path("http");
+      if (http.path("method").asText().equals(method)
+          && http.path("requestUri").asText().equals(path)) {
+        return Optional.of(e.getKey());
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The success status of an operation (200, 201 or 204). */
   public int successStatus(String operation) {
     return operation(operation)
