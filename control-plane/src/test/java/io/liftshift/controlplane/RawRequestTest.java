@@ -55,6 +55,8 @@ class RawRequestTest {
     cp.close();
   }
 
+  private java.time.Clock clock = java.time.Clock.systemUTC();
+
   /** Signs {@code signedBody} but sends {@code sentBody} (null: the same). */
   private HttpResponse<String> send(String op, byte[] signedBody, byte[] sentBody)
       throws Exception {
@@ -74,7 +76,8 @@ class RawRequestTest {
                         .request(unsigned)
                         .payload(ContentStreamProvider.fromByteArray(signedBody))
                         .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "mgn")
-                        .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1"))
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                        .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, clock))
             .request();
     HttpRequest.Builder b =
         HttpRequest.newBuilder(uri)
@@ -150,5 +153,33 @@ class RawRequestTest {
     HttpResponse<String> r = send("DeleteEverything", "{}".getBytes(StandardCharsets.UTF_8), null);
     assertThat(r.statusCode()).isEqualTo(404);
     assertThat(r.headers().firstValue("x-amzn-ErrorType")).contains("UnknownOperationException");
+  }
+
+  @Test
+  void aSignatureOlderThanTheClockSkewWindowIsExpired() throws Exception {
+    clock = java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofMinutes(-20));
+    HttpResponse<String> r =
+        send("DescribeSourceServers", "{}".getBytes(StandardCharsets.UTF_8), null);
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(json(r).path("message").asText()).contains("Signature expired");
+  }
+
+  @Test
+  void tooLongStringsAndOutOfRangeNumbersAreNamedAndStoreNothing() throws Exception {
+    String name = "x".repeat(300);
+    HttpResponse<String> r =
+        send(
+            "CreateApplication",
+            ("{\"name\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8),
+            null);
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).path("fieldList").get(0).path("name").asText()).isEqualTo("name");
+    HttpResponse<String> list =
+        send("ListApplications", "{}".getBytes(StandardCharsets.UTF_8), null);
+    assertThat(json(list).path("items").size()).isZero();
+    HttpResponse<String> range =
+        send("ListApplications", "{\"maxResults\":0}".getBytes(StandardCharsets.UTF_8), null);
+    assertThat(range.statusCode()).isEqualTo(400);
+    assertThat(json(range).path("fieldList").get(0).path("name").asText()).isEqualTo("maxResults");
   }
 }
