@@ -2,10 +2,14 @@ package io.liftshift.cli;
 
 import io.liftshift.agent.Agent;
 import io.liftshift.agent.AgentOptions;
+import io.liftshift.agent.ControlPlaneLink;
 import io.liftshift.agent.DiskReport;
+import io.liftshift.agent.HeartbeatReporter;
+import io.liftshift.agent.SyncProgress;
 import io.liftshift.agent.SyncReport;
 import io.liftshift.agent.VerificationFailedException;
 import io.liftshift.cloud.StagingVolume;
+import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.replicator.AgentTokens;
 import io.liftshift.replicator.Replicator;
 import io.liftshift.replicator.ReplicatorOptions;
@@ -68,7 +72,48 @@ final class QuickstartCommand implements Callable<Integer> {
             + Sizes.bytes(size)
             + " sparse image, ext4 with logs, binaries and reports");
 
-    System.out.println("[2/4] starting the replicator");
+    System.out.println("[2/4] starting the control plane and the replicator");
+    Path controlPlaneDir = work.resolve("control-plane");
+    SampleDisk.deleteTree(controlPlaneDir);
+    java.util.List<String> names = java.util.List.of("localhost", "127.0.0.1");
+    ControlPlane controlPlane;
+    try {
+      controlPlane =
+          ControlPlane.start(
+              controlPlaneDir,
+              work.resolve("ca"),
+              "127.0.0.1",
+              443,
+              ControlPlane.DEFAULT_REGION,
+              names);
+    } catch (Exception e) {
+      controlPlane =
+          ControlPlane.start(
+              controlPlaneDir,
+              work.resolve("ca"),
+              "127.0.0.1",
+              0,
+              ControlPlane.DEFAULT_REGION,
+              names);
+    }
+    try (ControlPlane cp = controlPlane) {
+      return run(work, source, cp);
+    }
+  }
+
+  private Integer run(Path work, Path source, ControlPlane cp) throws Exception {
+    cp.call("InitializeService", "{}");
+    System.out.println(
+        "  control plane (MGN API) on https://127.0.0.1:" + cp.port() + ", account initialized");
+    ControlPlaneLink registration =
+        ControlPlaneLink.install(
+            "https://localhost:" + cp.port(),
+            cp.createInstallToken(),
+            cp.caFingerprint(),
+            java.util.List.of(source),
+            work.resolve("agent"));
+    String sourceServerId = registration.identity().sourceServerId();
+    System.out.println("  agent installed and registered: source server " + sourceServerId);
     Path replicatorDir = work.resolve("replicator");
     // A fresh staging area, so that the quickstart always shows a full initial sync.
     SampleDisk.deleteTree(replicatorDir);
@@ -101,17 +146,28 @@ final class QuickstartCommand implements Callable<Integer> {
               .replicator("127.0.0.1", r.port())
               .token(token)
               .caFingerprint(r.caFingerprint())
-              .sourceServerId("quickstart-source")
+              .sourceServerId(sourceServerId)
               .addDisk(source)
               .reconnectTimeoutSeconds(60);
       ProgressPrinter progress = new ProgressPrinter(System.out);
       SyncReport report;
+      HeartbeatReporter heartbeats = new HeartbeatReporter(registration, progress, 1000);
       try {
-        report = new Agent(ao, progress).run();
+        report = new Agent(ao, heartbeats).run();
+        java.util.List<SyncProgress.Disk> done = new java.util.ArrayList<>();
+        for (DiskReport d : report.disks()) {
+          done.add(new SyncProgress.Disk(d.diskKey(), d.sizeBytes(), d.sizeBytes(), d.sizeBytes()));
+        }
+        long total = report.totalBytes();
+        heartbeats.report(
+            "INITIAL_SYNC",
+            new SyncProgress(total, total, total, report.wireBytes(), report.syncNanos(), done));
       } catch (VerificationFailedException e) {
         progress.finishLine();
         System.out.println("[4/4] verification FAILED: " + e.getMessage());
         return 3;
+      } finally {
+        heartbeats.close();
       }
       progress.finishLine();
       AgentCommand.print(report);
@@ -135,6 +191,16 @@ final class QuickstartCommand implements Callable<Integer> {
       }
       System.out.println("  VERIFIED: the staging volume is byte-identical to the source disk");
       System.out.println("  staging volume: " + volume.devicePath());
+      String described =
+          cp.call(
+              "DescribeSourceServers",
+              "{\"filters\":{\"sourceServerIDs\":[\"" + sourceServerId + "\"]}}");
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("\"replicatedStorageBytes\":(\\d+)").matcher(described);
+      System.out.println(
+          "  control plane: DescribeSourceServers shows "
+              + sourceServerId
+              + (m.find() ? " with " + m.group(1) + " bytes replicated" : ""));
       return 0;
     }
   }

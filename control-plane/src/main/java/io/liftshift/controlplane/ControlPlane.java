@@ -19,12 +19,20 @@ public final class ControlPlane implements AutoCloseable {
   private final Database db;
   private final AccessKeys keys;
   private final AgentApi agentApi;
+  private final Operations operations;
   private final int port;
   private final CaFingerprint ca;
 
   private ControlPlane(
-      Vertx vertx, Database db, AccessKeys keys, AgentApi agentApi, int port, CaFingerprint ca) {
+      Vertx vertx,
+      Database db,
+      AccessKeys keys,
+      AgentApi agentApi,
+      Operations operations,
+      int port,
+      CaFingerprint ca) {
     this.agentApi = agentApi;
+    this.operations = operations;
     this.vertx = vertx;
     this.db = db;
     this.keys = keys;
@@ -59,19 +67,13 @@ public final class ControlPlane implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     try {
       AgentApi agentApi = new AgentApi(db, region);
+      Operations operations = new Operations(db, region, agentNotSeenMillis);
       ControlPlaneVerticle v =
           new ControlPlaneVerticle(
-              host,
-              port,
-              region,
-              identity,
-              keys,
-              new Operations(db, region, agentNotSeenMillis),
-              agentApi,
-              ServiceModel.load());
+              host, port, region, identity, keys, operations, agentApi, ServiceModel.load());
       vertx.deployVerticle(v).await(30, TimeUnit.SECONDS);
       return new ControlPlane(
-          vertx, db, keys, agentApi, v.actualPort(), installationCa.fingerprint());
+          vertx, db, keys, agentApi, operations, v.actualPort(), installationCa.fingerprint());
     } catch (Exception e) {
       vertx.close();
       db.close();
@@ -90,6 +92,18 @@ public final class ControlPlane implements AutoCloseable {
 
   public CaFingerprint caFingerprint() {
     return ca;
+  }
+
+  /**
+   * Runs an MGN operation in-process, as an operator would over the API (the quickstart uses it);
+   * the request is the operation's JSON body. Returns the answer's JSON text, or "" for none.
+   */
+  public String call(String operation, String requestJson) throws Exception {
+    var request =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(requestJson);
+    var answer = operations.run(operation, request);
+    return answer == null ? "" : answer.toString();
   }
 
   public AccessKeys accessKeys() {

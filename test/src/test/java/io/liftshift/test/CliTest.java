@@ -83,6 +83,8 @@ class CliTest {
     assertThat(code).as(out).isZero();
     assertThat(out)
         .contains("verification: OK")
+        .contains("agent installed and registered: source server s-")
+        .contains("bytes replicated")
         .contains("VERIFIED: the staging volume is byte-identical")
         .contains("staging volume: " + dir.resolve("replicator/volumes"));
   }
