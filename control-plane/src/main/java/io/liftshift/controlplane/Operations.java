@@ -369,6 +369,10 @@ final class Operations {
     Set<String> ids = new HashSet<>();
     idFilter.forEach(n -> ids.add(n.asText()));
     JsonNode archived = filters == null ? null : filters.get("isArchived");
+    Set<String> waves = new HashSet<>();
+    if (filters != null && kind == APPLICATION) {
+      filters.path("waveIDs").forEach(n -> waves.add(n.asText()));
+    }
     List<JsonNode> items = new ArrayList<>();
     for (Resources.Row r : Resources.list(c, kind.type())) {
       JsonNode item;
@@ -378,7 +382,8 @@ final class Operations {
         throw new SQLException(e);
       }
       if ((ids.isEmpty() || ids.contains(r.id()))
-          && (archived == null || archived.asBoolean() == item.path("isArchived").asBoolean())) {
+          && (archived == null || archived.asBoolean() == item.path("isArchived").asBoolean())
+          && (waves.isEmpty() || waves.contains(item.path("waveID").asText()))) {
         items.add(item);
       }
     }

@@ -292,4 +292,43 @@ class MgnApiTest {
           .isInstanceOf(ResourceNotFoundException.class);
     }
   }
+
+  @Test
+  void wavesUpdateArchiveAndReleaseTheirApplications() {
+    try (MgnClient mgn = client()) {
+      mgn.initializeService(b -> {});
+      var wave = mgn.createWave(b -> b.name("w1"));
+      var app = mgn.createApplication(b -> b.name("a1"));
+      mgn.associateApplications(b -> b.waveID(wave.waveID()).applicationIDs(app.applicationID()));
+      assertThat(mgn.updateWave(b -> b.waveID(wave.waveID()).description("first")).description())
+          .isEqualTo("first");
+      assertThat(mgn.archiveWave(b -> b.waveID(wave.waveID())).isArchived()).isTrue();
+      assertThat(mgn.listWaves(b -> b.filters(f -> f.isArchived(true))).items()).hasSize(1);
+      assertThat(mgn.unarchiveWave(b -> b.waveID(wave.waveID())).isArchived()).isFalse();
+      mgn.disassociateApplications(
+          b -> b.waveID(wave.waveID()).applicationIDs(app.applicationID()));
+      assertThat(mgn.listApplications(b -> b.filters(f -> f.waveIDs(wave.waveID()))).items())
+          .isEmpty();
+      String lct =
+          mgn.describeLaunchConfigurationTemplates(b -> {})
+              .items()
+              .get(0)
+              .launchConfigurationTemplateID();
+      mgn.putTemplateAction(
+          b ->
+              b.launchConfigurationTemplateID(lct)
+                  .actionID("t1")
+                  .actionName("patch")
+                  .documentIdentifier("AWS-RunPatchBaseline")
+                  .order(1001));
+      mgn.removeTemplateAction(b -> b.launchConfigurationTemplateID(lct).actionID("t1"));
+      assertThat(mgn.listTemplateActions(b -> b.launchConfigurationTemplateID(lct)).items())
+          .isEmpty();
+      assertThatThrownBy(
+              () ->
+                  mgn.removeTemplateAction(
+                      b -> b.launchConfigurationTemplateID(lct).actionID("t1")))
+          .isInstanceOf(ResourceNotFoundException.class);
+    }
+  }
 }
