@@ -54,9 +54,14 @@ public final class HeartbeatReporter implements SyncListener, AutoCloseable {
     next.onVerifying();
   }
 
-  /** Sends a final report synchronously, e.g. after the initial sync completed. */
-  public void report(String state, SyncProgress p) {
-    send(state, p);
+  /** Reports a completed initial sync: every disk replicated to its end. */
+  public void reportComplete(SyncReport r) {
+    List<SyncProgress.Disk> done = new ArrayList<>();
+    for (DiskReport d : r.disks()) {
+      done.add(new SyncProgress.Disk(d.diskKey(), d.sizeBytes(), d.sizeBytes(), d.sizeBytes()));
+    }
+    long total = r.totalBytes();
+    send("INITIAL_SYNC", new SyncProgress(total, total, total, r.wireBytes(), r.syncNanos(), done));
   }
 
   private void send(String state, SyncProgress p) {

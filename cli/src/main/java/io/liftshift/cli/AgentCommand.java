@@ -5,7 +5,6 @@ import io.liftshift.agent.AgentOptions;
 import io.liftshift.agent.ControlPlaneLink;
 import io.liftshift.agent.DiskReport;
 import io.liftshift.agent.HeartbeatReporter;
-import io.liftshift.agent.SyncProgress;
 import io.liftshift.agent.SyncReport;
 import io.liftshift.agent.VerificationFailedException;
 import io.liftshift.trust.CaFingerprint;
@@ -127,14 +126,7 @@ final class AgentCommand implements Callable<Integer> {
       progress.finishLine();
       print(r);
       if (heartbeats != null) {
-        java.util.List<SyncProgress.Disk> done = new java.util.ArrayList<>();
-        for (DiskReport d : r.disks()) {
-          done.add(new SyncProgress.Disk(d.diskKey(), d.sizeBytes(), d.sizeBytes(), d.sizeBytes()));
-        }
-        long total = r.totalBytes();
-        heartbeats.report(
-            "INITIAL_SYNC",
-            new SyncProgress(total, total, total, r.wireBytes(), r.syncNanos(), done));
+        heartbeats.reportComplete(r);
       }
       return 0;
     } catch (VerificationFailedException e) {

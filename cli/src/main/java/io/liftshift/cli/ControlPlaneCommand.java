@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -58,21 +57,10 @@ final class ControlPlaneCommand implements Callable<Integer> {
             Integer.parseInt(listen.substring(i + 1)),
             region,
             names.isEmpty() ? List.of("localhost", "127.0.0.1") : names);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    cp.close();
-                  } catch (Exception e) {
-                    System.err.println("liftshift control-plane: shutdown: " + e.getMessage());
-                  }
-                  stopped.countDown();
-                }));
-    System.out.println("READY port=" + cp.port() + " ca=" + cp.caFingerprint() + " data=" + data);
-    System.out.flush();
-    stopped.await();
+    Daemon.runUntilStopped(
+        "control-plane",
+        cp,
+        "READY port=" + cp.port() + " ca=" + cp.caFingerprint() + " data=" + data);
     return 0;
   }
 }

@@ -5,7 +5,6 @@ import io.liftshift.agent.AgentOptions;
 import io.liftshift.agent.ControlPlaneLink;
 import io.liftshift.agent.DiskReport;
 import io.liftshift.agent.HeartbeatReporter;
-import io.liftshift.agent.SyncProgress;
 import io.liftshift.agent.SyncReport;
 import io.liftshift.agent.VerificationFailedException;
 import io.liftshift.cloud.StagingVolume;
@@ -154,14 +153,7 @@ final class QuickstartCommand implements Callable<Integer> {
       HeartbeatReporter heartbeats = new HeartbeatReporter(registration, progress, 1000);
       try {
         report = new Agent(ao, heartbeats).run();
-        java.util.List<SyncProgress.Disk> done = new java.util.ArrayList<>();
-        for (DiskReport d : report.disks()) {
-          done.add(new SyncProgress.Disk(d.diskKey(), d.sizeBytes(), d.sizeBytes(), d.sizeBytes()));
-        }
-        long total = report.totalBytes();
-        heartbeats.report(
-            "INITIAL_SYNC",
-            new SyncProgress(total, total, total, report.wireBytes(), report.syncNanos(), done));
+        heartbeats.reportComplete(report);
       } catch (VerificationFailedException e) {
         progress.finishLine();
         System.out.println("[4/4] verification FAILED: " + e.getMessage());

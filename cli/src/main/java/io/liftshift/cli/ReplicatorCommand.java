@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -110,22 +109,10 @@ final class ReplicatorCommand implements Callable<Integer> {
       o.subjectAltNames(subjectAltNames);
     }
     Replicator r = Replicator.start(o);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    r.close();
-                  } catch (Exception e) {
-                    System.err.println("liftshift replicator: shutdown: " + e.getMessage());
-                  }
-                  stopped.countDown();
-                }));
-    System.out.println(
+    Daemon.runUntilStopped(
+        "replicator",
+        r,
         "READY port=" + r.port() + " ca=" + r.caFingerprint() + " data=" + o.dataDir());
-    System.out.flush();
-    stopped.await();
     return 0;
   }
 }
