@@ -20,8 +20,17 @@ import picocli.CommandLine.Parameters;
       AdminCommand.CreateInstallToken.class
     })
 final class AdminCommand {
-  static Path dataDir(Path given) {
-    return given != null ? given : Home.dir().resolve("control-plane");
+  /** Work on the control plane's database and data directory. */
+  @FunctionalInterface
+  interface DatabaseWork {
+    int run(Database db, Path dataDir) throws Exception;
+  }
+
+  static int withDatabase(Path given, DatabaseWork work) throws Exception {
+    Path data = given != null ? given : Home.dir().resolve("control-plane");
+    try (Database db = Database.open(data.resolve("control-plane.db"))) {
+      return work.run(db, data);
+    }
   }
 
   @Command(
@@ -34,13 +43,14 @@ final class AdminCommand {
 
     @Override
     public Integer call() throws Exception {
-      Path data = dataDir(dataDir);
-      try (Database db = Database.open(data.resolve("control-plane.db"))) {
-        AccessKeys.NewKey k = ControlPlane.accessKeys(db, data).create();
-        System.out.println("AWS_ACCESS_KEY_ID=" + k.accessKeyId());
-        System.out.println("AWS_SECRET_ACCESS_KEY=" + k.secretAccessKey());
-      }
-      return 0;
+      return withDatabase(
+          dataDir,
+          (db, data) -> {
+            AccessKeys.NewKey k = ControlPlane.accessKeys(db, data).create();
+            System.out.println("AWS_ACCESS_KEY_ID=" + k.accessKeyId());
+            System.out.println("AWS_SECRET_ACCESS_KEY=" + k.secretAccessKey());
+            return 0;
+          });
     }
   }
 
@@ -57,15 +67,16 @@ final class AdminCommand {
 
     @Override
     public Integer call() throws Exception {
-      Path data = dataDir(dataDir);
-      try (Database db = Database.open(data.resolve("control-plane.db"))) {
-        if (!ControlPlane.accessKeys(db, data).revoke(accessKeyId)) {
-          System.err.println("liftshift admin: no access key " + accessKeyId);
-          return 1;
-        }
-      }
-      System.out.println("revoked " + accessKeyId);
-      return 0;
+      return withDatabase(
+          dataDir,
+          (db, data) -> {
+            if (!ControlPlane.accessKeys(db, data).revoke(accessKeyId)) {
+              System.err.println("liftshift admin: no access key " + accessKeyId);
+              return 1;
+            }
+            System.out.println("revoked " + accessKeyId);
+            return 0;
+          });
     }
   }
 
@@ -79,11 +90,12 @@ final class AdminCommand {
 
     @Override
     public Integer call() throws Exception {
-      Path data = dataDir(dataDir);
-      try (Database db = Database.open(data.resolve("control-plane.db"))) {
-        System.out.println(ControlPlane.createInstallToken(db));
-      }
-      return 0;
+      return withDatabase(
+          dataDir,
+          (db, data) -> {
+            System.out.println(ControlPlane.createInstallToken(db));
+            return 0;
+          });
     }
   }
 }

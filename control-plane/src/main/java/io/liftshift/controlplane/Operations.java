@@ -36,6 +36,12 @@ final class Operations {
   /** A kind of resource: its storage type, id format and names in the API. */
   private record Kind(String type, String prefix, String idField, String apiName) {}
 
+  private static final Kind REPLICATION_TEMPLATE_KIND =
+      new Kind(
+          REPLICATION_TEMPLATE,
+          "rct-",
+          "replicationConfigurationTemplateID",
+          "ReplicationConfigurationTemplate");
   private static final Kind LAUNCH_TEMPLATE =
       new Kind(
           "launch-configuration-template",
@@ -61,11 +67,24 @@ final class Operations {
     this.handlers =
         Map.ofEntries(
             Map.entry("InitializeService", this::initializeService),
-            Map.entry("CreateReplicationConfigurationTemplate", this::createReplicationTemplate),
             Map.entry(
-                "DescribeReplicationConfigurationTemplates", this::describeReplicationTemplates),
-            Map.entry("UpdateReplicationConfigurationTemplate", this::updateReplicationTemplate),
-            Map.entry("DeleteReplicationConfigurationTemplate", this::deleteReplicationTemplate),
+                "CreateReplicationConfigurationTemplate",
+                (c, r) -> create(c, REPLICATION_TEMPLATE_KIND, r, false)),
+            Map.entry(
+                "DescribeReplicationConfigurationTemplates",
+                (c, r) ->
+                    list(
+                        c,
+                        REPLICATION_TEMPLATE_KIND,
+                        r,
+                        r.path("replicationConfigurationTemplateIDs"),
+                        null)),
+            Map.entry(
+                "UpdateReplicationConfigurationTemplate",
+                (c, r) -> update(c, REPLICATION_TEMPLATE_KIND, r, false)),
+            Map.entry(
+                "DeleteReplicationConfigurationTemplate",
+                (c, r) -> delete(c, REPLICATION_TEMPLATE_KIND, r)),
             Map.entry("DescribeSourceServers", this::describeSourceServers),
             Map.entry(
                 "CreateLaunchConfigurationTemplate",
@@ -268,7 +287,7 @@ final class Operations {
       r.put("createPublicIP", false);
       r.putObject("stagingAreaTags");
       r.put("internetProtocol", "IPV4");
-      JsonNode t = createReplicationTemplate(c, r);
+      JsonNode t = create(c, REPLICATION_TEMPLATE_KIND, r, false);
       setSetting(
           c, "defaultReplicationTemplate", t.path("replicationConfigurationTemplateID").asText());
     }
@@ -390,19 +409,6 @@ final class Operations {
     return page(items, request);
   }
 
-  private JsonNode createReplicationTemplate(Connection c, ObjectNode request)
-      throws SQLException, ApiException {
-    String id = newId("rct-");
-    ObjectNode t = request.deepCopy();
-    t.put("replicationConfigurationTemplateID", id);
-    t.put("arn", arn(c, REPLICATION_TEMPLATE, id));
-    if (!t.has("tags")) {
-      t.putObject("tags");
-    }
-    Resources.insert(c, REPLICATION_TEMPLATE, id, t.toString());
-    return t;
-  }
-
   private ObjectNode load(Connection c, String type, String resourceType, String id)
       throws SQLException, ApiException {
     String body =
@@ -412,51 +418,6 @@ final class Operations {
     } catch (java.io.IOException e) {
       throw new SQLException("stored " + type + " " + id + " is not JSON", e);
     }
-  }
-
-  private JsonNode updateReplicationTemplate(Connection c, ObjectNode request)
-      throws SQLException, ApiException {
-    accountId(c);
-    String id = request.path("replicationConfigurationTemplateID").asText();
-    ObjectNode t = load(c, REPLICATION_TEMPLATE, "ReplicationConfigurationTemplate", id);
-    request
-        .fields()
-        .forEachRemaining(
-            f -> {
-              if (!f.getKey().equals("arn")) {
-                t.set(f.getKey(), f.getValue());
-              }
-            });
-    Resources.update(c, REPLICATION_TEMPLATE, id, t.toString());
-    return t;
-  }
-
-  private JsonNode deleteReplicationTemplate(Connection c, ObjectNode request)
-      throws SQLException, ApiException {
-    accountId(c);
-    String id = request.path("replicationConfigurationTemplateID").asText();
-    if (!Resources.delete(c, REPLICATION_TEMPLATE, id)) {
-      throw ApiException.notFound("ReplicationConfigurationTemplate", id);
-    }
-    return null;
-  }
-
-  private JsonNode describeReplicationTemplates(Connection c, ObjectNode request)
-      throws SQLException, ApiException {
-    accountId(c);
-    Set<String> ids = new HashSet<>();
-    request.path("replicationConfigurationTemplateIDs").forEach(n -> ids.add(n.asText()));
-    List<JsonNode> items = new ArrayList<>();
-    for (Resources.Row r : Resources.list(c, REPLICATION_TEMPLATE)) {
-      if (ids.isEmpty() || ids.contains(r.id())) {
-        try {
-          items.add(JSON.readTree(r.body()));
-        } catch (java.io.IOException e) {
-          throw new SQLException(e);
-        }
-      }
-    }
-    return page(items, request);
   }
 
   private JsonNode describeSourceServers(Connection c, ObjectNode request)
