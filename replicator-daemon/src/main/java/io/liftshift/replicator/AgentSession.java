@@ -319,7 +319,6 @@ final class AgentSession {
     StagingWriter w = d.writer();
     enqueue(
         w,
-        block.diskId(),
         bodyBytes,
         () -> {
           w.applyBlock(block);
@@ -334,7 +333,6 @@ final class AgentSession {
     StagingWriter w = d.writer();
     enqueue(
         w,
-        zero.diskId(),
         Message.BlockZero.BODY_LENGTH,
         () -> {
           w.applyZero(zero.offset(), zero.length());
@@ -349,7 +347,6 @@ final class AgentSession {
       StagingWriter w = disk(id).writer();
       enqueue(
           w,
-          id,
           0,
           () -> {
             long before = w.durableOffset();
@@ -369,7 +366,6 @@ final class AgentSession {
     StagingWriter w = disk(req.diskId()).writer();
     enqueue(
         w,
-        req.diskId(),
         0,
         () -> {
           VolumeDigest d = w.digest(req.leafBytes());
@@ -397,7 +393,7 @@ final class AgentSession {
     boolean run() throws ProtocolException, IOException;
   }
 
-  private void enqueue(StagingWriter w, int diskId, int bytes, VolumeTask task) {
+  private void enqueue(StagingWriter w, int bytes, VolumeTask task) {
     long queued = queuedBytes.addAndGet(bytes);
     if (queued > options.maxQueuedBytesPerConnection() && !paused) {
       paused = true;
