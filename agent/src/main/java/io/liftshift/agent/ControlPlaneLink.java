@@ -115,8 +115,55 @@ public final class ControlPlaneLink {
         StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /** Reports replication state and per-disk progress. */
-  public void heartbeat(String dataReplicationState, List<long[]> disks, List<String> names)
+  /**
+   * What the control plane answers a heartbeat with: the replication server this source server is
+   * placed on (empty host until one has room), and the operator's wishes, which the agent applies
+   * without reconnecting.
+   */
+  public record Instructions(
+      String replicationServerHost,
+      int replicationServerPort,
+      String replication,
+      long bandwidthThrottlingMbps) {
+    public boolean placed() {
+      return !replicationServerHost.isEmpty() && replicationServerPort > 0;
+    }
+
+    static Instructions parse(String json) {
+      return new Instructions(
+          optional(json, "host").orElse(""),
+          (int) number(json, "port", 0),
+          optional(json, "replication").orElse("RUNNING"),
+          number(json, "bandwidthThrottlingMbps", 0));
+    }
+  }
+
+  /**
+   * Heartbeats until the control plane has placed this server on a replication server (the fleet
+   * may be scaling up), then returns where to replicate to.
+   */
+  public Instructions awaitReplicationServer(long timeoutMillis, long pollMillis)
+      throws IOException, InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (true) {
+      Instructions i = heartbeat("INITIATING", List.of(), List.of());
+      if (i.placed()) {
+        return i;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IOException(
+            "no replication server has room for source server "
+                + identity.sourceServerId()
+                + " after "
+                + timeoutMillis / 1000
+                + " s (is a replicator registered with the control plane?)");
+      }
+      Thread.sleep(pollMillis);
+    }
+  }
+
+  /** Reports replication state and per-disk progress; returns the control plane's instructions. */
+  public Instructions heartbeat(String dataReplicationState, List<long[]> disks, List<String> names)
       throws IOException {
     StringBuilder b = new StringBuilder();
     b.append("{\"sourceServerID\":").append(quote(identity.sourceServerId()));
@@ -143,6 +190,7 @@ public final class ControlPlaneLink {
     if (r.statusCode() != 200) {
       throw new IOException("heartbeat refused (" + r.statusCode() + "): " + r.body());
     }
+    return Instructions.parse(r.body());
   }
 
   private static HttpResponse<String> post(
@@ -281,13 +329,20 @@ public final class ControlPlaneLink {
     return b.append('"').toString();
   }
 
-  /** Reads a string field from a flat JSON answer. */
-  static String field(String json, String name) throws IOException {
+  private static java.util.Optional<String> optional(String json, String name) {
     Matcher m =
         Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
-    if (!m.find()) {
-      throw new IOException("answer has no " + name + ": " + json);
-    }
-    return m.group(1);
+    return m.find() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+  }
+
+  private static long number(String json, String name, long otherwise) {
+    Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*(\\d+)").matcher(json);
+    return m.find() ? Long.parseLong(m.group(1)) : otherwise;
+  }
+
+  /** Reads a string field from a flat JSON answer. */
+  static String field(String json, String name) throws IOException {
+    return optional(json, name)
+        .orElseThrow(() -> new IOException("answer has no " + name + ": " + json));
   }
 }

@@ -13,11 +13,13 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
-    description = "Administer the control plane: operator access keys.",
+    description =
+        "Administer the control plane: operator access keys, install tokens, the replication fleet.",
     subcommands = {
       AdminCommand.CreateAccessKey.class,
       AdminCommand.RevokeAccessKey.class,
-      AdminCommand.CreateInstallToken.class
+      AdminCommand.CreateInstallToken.class,
+      AdminCommand.Fleet.class
     })
 final class AdminCommand {
   /** Work on the control plane's database and data directory. */
@@ -83,7 +85,8 @@ final class AdminCommand {
   @Command(
       name = "create-install-token",
       mixinStandardHelpOptions = true,
-      description = "Issue a token that agents register with; shown once, kept only as a digest.")
+      description =
+          "Issue a token that agents and replicators register with; shown once, kept only as a digest.")
   static final class CreateInstallToken implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Control plane state directory.")
     Path dataDir;
@@ -94,6 +97,26 @@ final class AdminCommand {
           dataDir,
           (db, data) -> {
             System.out.println(ControlPlane.createInstallToken(db));
+            return 0;
+          });
+    }
+  }
+
+  @Command(
+      name = "fleet",
+      mixinStandardHelpOptions = true,
+      description =
+          "Show the replication fleet's need as JSON: tracked disks, live replicators, desired count.")
+  static final class Fleet implements Callable<Integer> {
+    @Option(names = "--data-dir", description = "Control plane state directory.")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+      return withDatabase(
+          dataDir,
+          (db, data) -> {
+            System.out.println(ControlPlane.fleetNeed(db));
             return 0;
           });
     }

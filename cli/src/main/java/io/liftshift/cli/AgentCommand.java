@@ -27,7 +27,10 @@ import picocli.CommandLine.Option;
       "initial sync over TLS 1.3, then a Merkle verification of every staging volume."
     })
 final class AgentCommand implements Callable<Integer> {
-  @Option(names = "--replicator", description = "Replication server, HOST:PORT (required).")
+  @Option(
+      names = "--replicator",
+      description =
+          "Replication server, HOST:PORT (default for an installed agent: the one the control plane assigns).")
   String replicator;
 
   @Option(names = "--token", description = "Replication credential (or LIFTSHIFT_AGENT_TOKEN).")
@@ -104,6 +107,20 @@ final class AgentCommand implements Callable<Integer> {
     AgentOptions o = new AgentOptions();
     if (replicator != null) {
       o.replicator(replicator);
+    } else if (registered.isPresent()) {
+      // Installed: the control plane says which replication server this server is placed on,
+      // and the credential it admits is the one registration issued.
+      ControlPlaneLink link = registered.get();
+      System.out.println("asking the control plane for a replication server...");
+      ControlPlaneLink.Instructions where =
+          link.awaitReplicationServer(reconnectTimeoutSeconds * 1000L, 2000);
+      o.replicator(where.replicationServerHost(), where.replicationServerPort());
+      o.caFingerprint(link.identity().ca());
+      if (t == null) {
+        t = link.identity().agentToken();
+      }
+      System.out.println(
+          "replicating to " + where.replicationServerHost() + ":" + where.replicationServerPort());
     }
     if (caFingerprint != null) {
       o.caFingerprint(CaFingerprint.parse(caFingerprint));

@@ -9,7 +9,6 @@ import io.liftshift.agent.SyncReport;
 import io.liftshift.agent.VerificationFailedException;
 import io.liftshift.cloud.StagingVolume;
 import io.liftshift.controlplane.ControlPlane;
-import io.liftshift.replicator.AgentTokens;
 import io.liftshift.replicator.Replicator;
 import io.liftshift.replicator.ReplicatorOptions;
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -116,16 +114,14 @@ final class QuickstartCommand implements Callable<Integer> {
     Path replicatorDir = work.resolve("replicator");
     // A fresh staging area, so that the quickstart always shows a full initial sync.
     SampleDisk.deleteTree(replicatorDir);
-    byte[] secret = new byte[24];
-    new SecureRandom().nextBytes(secret);
-    String token = HexFormat.of().formatHex(secret);
     ReplicatorOptions ro =
         new ReplicatorOptions()
             .host("127.0.0.1")
             .port(port)
             .dataDir(replicatorDir)
             .caDir(work.resolve("ca"))
-            .agentTokens(AgentTokens.of(token));
+            .advertisedHost("127.0.0.1")
+            .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken());
     Replicator replicator;
     try {
       replicator = Replicator.start(ro);
@@ -138,13 +134,24 @@ final class QuickstartCommand implements Callable<Integer> {
       System.out.println(
           "  listening on 127.0.0.1:" + r.port() + ", TLS 1.3 TLS_AES_256_GCM_SHA384");
       System.out.println("  installation CA " + r.caFingerprint());
+      ControlPlaneLink.Instructions where = registration.awaitReplicationServer(30_000, 500);
+      System.out.println(
+          "  replicator registered as "
+              + r.replicationServerId()
+              + "; the control plane placed "
+              + sourceServerId
+              + " on it ("
+              + where.replicationServerHost()
+              + ":"
+              + where.replicationServerPort()
+              + ")");
 
       System.out.println("[3/4] agent: initial sync");
       AgentOptions ao =
           new AgentOptions()
-              .replicator("127.0.0.1", r.port())
-              .token(token)
-              .caFingerprint(r.caFingerprint())
+              .replicator(where.replicationServerHost(), where.replicationServerPort())
+              .token(registration.identity().agentToken())
+              .caFingerprint(registration.identity().ca())
               .sourceServerId(sourceServerId)
               .addDisk(source)
               .reconnectTimeoutSeconds(60);

@@ -43,6 +43,22 @@ final class ReplicatorCommand implements Callable<Integer> {
   Path agentTokenFile;
 
   @Option(
+      names = "--control-plane",
+      description =
+          "Register with this control plane (https://HOST:PORT): it places source servers here and says which agents to admit.")
+  String controlPlane;
+
+  @Option(
+      names = "--install-token",
+      description = "Install token for --control-plane (or LIFTSHIFT_INSTALL_TOKEN).")
+  String installToken;
+
+  @Option(
+      names = "--advertise",
+      description = "Address agents use to reach this server (default: the first --san).")
+  String advertise;
+
+  @Option(
       names = "--san",
       description =
           "Name or IP that agents use for this server; goes into its certificate (repeatable; default: localhost, 127.0.0.1).")
@@ -107,6 +123,18 @@ final class ReplicatorCommand implements Callable<Integer> {
             .cipherSuite(cipherSuite);
     if (!subjectAltNames.isEmpty()) {
       o.subjectAltNames(subjectAltNames);
+    }
+    if (controlPlane != null) {
+      String install =
+          installToken != null ? installToken : System.getenv("LIFTSHIFT_INSTALL_TOKEN");
+      if (install == null || install.isBlank()) {
+        throw new IllegalArgumentException(
+            "--control-plane needs --install-token (from 'liftshift admin create-install-token')");
+      }
+      o.controlPlane(controlPlane, install);
+    }
+    if (advertise != null) {
+      o.advertisedHost(advertise);
     }
     Replicator r = Replicator.start(o);
     Daemon.runUntilStopped(

@@ -31,10 +31,12 @@ final class AgentApi {
 
   private final Database db;
   private final String region;
+  private final ReplicationFleet fleet;
 
-  AgentApi(Database db, String region) {
+  AgentApi(Database db, String region, ReplicationFleet fleet) {
     this.db = db;
     this.region = region;
+    this.fleet = fleet;
   }
 
   /** Issues an install token; only its digest is stored. */
@@ -66,7 +68,7 @@ final class AgentApi {
     }
   }
 
-  private static ApiException unauthorized(String message) {
+  static ApiException unauthorized(String message) {
     return new ApiException("AccessDeniedException", 401, message);
   }
 
@@ -82,6 +84,11 @@ final class AgentApi {
               return switch (path) {
                 case "/agent/v1/register" -> register(c, bearer, request);
                 case "/agent/v1/heartbeat" -> heartbeat(c, bearer, request);
+                case "/replicator/v1/register" -> {
+                  checkInstallToken(c, bearer);
+                  yield fleet.register(c, request);
+                }
+                case "/replicator/v1/heartbeat" -> fleet.heartbeat(c, bearer, request);
                 default -> throw new ApiException("UnknownOperationException", 404, "no " + path);
               };
             } catch (ApiException e) {
@@ -95,6 +102,24 @@ final class AgentApi {
 
   private JsonNode register(Connection c, String installToken, ObjectNode r)
       throws SQLException, ApiException {
+    checkInstallToken(c, installToken);
+    String account = Operations.setting(c, "accountId");
+    if (account == null) {
+      throw ApiException.uninitialized();
+    }
+    String machineId = r.path("machineId").asText("");
+    String fqdn = r.path("identificationHints").path("fqdn").asText("");
+    if (machineId.isBlank() && fqdn.isBlank()) {
+      throw ApiException.validation(
+          "fieldValidationFailed",
+          "machineId: or identificationHints.fqdn is required to identify the server");
+    }
+    return register(c, account, machineId, fqdn, r);
+  }
+
+  /** Install tokens admit machines into the installation: source servers and replicators. */
+  private static void checkInstallToken(Connection c, String installToken)
+      throws SQLException, ApiException {
     if (installToken == null) {
       throw unauthorized("registration needs an install token (Authorization: Bearer ...)");
     }
@@ -107,17 +132,11 @@ final class AgentApi {
         }
       }
     }
-    String account = Operations.setting(c, "accountId");
-    if (account == null) {
-      throw ApiException.uninitialized();
-    }
-    String machineId = r.path("machineId").asText("");
-    String fqdn = r.path("identificationHints").path("fqdn").asText("");
-    if (machineId.isBlank() && fqdn.isBlank()) {
-      throw ApiException.validation(
-          "fieldValidationFailed",
-          "machineId: or identificationHints.fqdn is required to identify the server");
-    }
+  }
+
+  private JsonNode register(
+      Connection c, String account, String machineId, String fqdn, ObjectNode r)
+      throws SQLException {
     Optional<ObjectNode> existing = findByIdentity(c, machineId, fqdn);
     String now = Operations.now();
     ObjectNode server;
@@ -192,6 +211,8 @@ final class AgentApi {
     out.put("sourceServerID", id);
     out.put("agentToken", agentToken);
     out.put("reRegistered", existing.isPresent());
+    fleet.place(c, server).ifPresent(rs -> out.set("replicationServer", endpoint(rs)));
+    Resources.update(c, SOURCE_SERVER, id, server.toString());
     return out;
   }
 
@@ -260,15 +281,35 @@ final class AgentApi {
     dri.remove("dataReplicationError");
     ((ObjectNode) server.path("_private")).put("lastSeenEpochMillis", System.currentTimeMillis());
     ((ObjectNode) server.path("lifeCycle")).put("lastSeenByServiceDateTime", Operations.now());
+    Optional<ObjectNode> replicator = fleet.place(c, server);
     Resources.update(c, SOURCE_SERVER, id, server.toString());
     // The answer carries what the operator wants: the agent applies it without reconnecting.
     ObjectNode out = JSON.createObjectNode().put("sourceServerID", id);
+    replicator.ifPresent(rs -> out.set("replicationServer", endpoint(rs)));
     out.put("replication", server.path("_private").path("desiredReplication").asText("RUNNING"));
     Resources.get(c, "replication-configuration", id)
         .map(AgentApi::parse)
         .ifPresent(
             cfg -> out.put("bandwidthThrottlingMbps", cfg.path("bandwidthThrottling").asLong(0)));
     return out;
+  }
+
+  /** Where the agent sends its disks: the replicator's address (the CA is the installation's). */
+  private static ObjectNode endpoint(ObjectNode replicator) {
+    return JSON.createObjectNode()
+        .put("replicationServerID", replicator.path("replicationServerID").asText())
+        .put("host", replicator.path("host").asText())
+        .put("port", replicator.path("port").asInt());
+  }
+
+  /** Sets an initiation step's status (MGN's dataReplicationInitiation.steps). */
+  static void step(ObjectNode server, String name, String status) {
+    for (JsonNode s :
+        server.path("dataReplicationInfo").path("dataReplicationInitiation").path("steps")) {
+      if (s.path("name").asText().equals(name)) {
+        ((ObjectNode) s).put("status", status);
+      }
+    }
   }
 
   static ObjectNode parse(String body) {

@@ -20,6 +20,7 @@ public final class ControlPlane implements AutoCloseable {
   private final AccessKeys keys;
   private final AgentApi agentApi;
   private final Operations operations;
+  private final ReplicationFleet fleet;
   private final int port;
   private final CaFingerprint ca;
 
@@ -29,8 +30,10 @@ public final class ControlPlane implements AutoCloseable {
       AccessKeys keys,
       AgentApi agentApi,
       Operations operations,
+      ReplicationFleet fleet,
       int port,
       CaFingerprint ca) {
+    this.fleet = fleet;
     this.agentApi = agentApi;
     this.operations = operations;
     this.vertx = vertx;
@@ -59,6 +62,30 @@ public final class ControlPlane implements AutoCloseable {
       List<String> names,
       long agentNotSeenMillis)
       throws Exception {
+    return start(
+        dataDir,
+        caDir,
+        host,
+        port,
+        region,
+        names,
+        agentNotSeenMillis,
+        ReplicationFleet.DEFAULT_REPLICATOR_LOST_MILLIS);
+  }
+
+  /**
+   * @param replicatorLostMillis a replicator silent this long loses its source servers to others
+   */
+  public static ControlPlane start(
+      Path dataDir,
+      Path caDir,
+      String host,
+      int port,
+      String region,
+      List<String> names,
+      long agentNotSeenMillis,
+      long replicatorLostMillis)
+      throws Exception {
     InstallationCa installationCa = InstallationCa.loadOrCreate(caDir);
     ServerIdentity identity =
         installationCa.ensureServerIdentity(dataDir.resolve("tls"), "control-plane", names);
@@ -66,14 +93,31 @@ public final class ControlPlane implements AutoCloseable {
     AccessKeys keys = AccessKeys.open(db, dataDir.resolve("master.key"));
     Vertx vertx = Vertx.vertx();
     try {
-      AgentApi agentApi = new AgentApi(db, region);
+      ReplicationFleet fleet = new ReplicationFleet(replicatorLostMillis);
+      AgentApi agentApi = new AgentApi(db, region, fleet);
       Operations operations = new Operations(db, region, agentNotSeenMillis);
       ControlPlaneVerticle v =
           new ControlPlaneVerticle(
-              host, port, region, identity, keys, operations, agentApi, ServiceModel.load());
+              host,
+              port,
+              region,
+              identity,
+              keys,
+              operations,
+              agentApi,
+              fleet,
+              db,
+              ServiceModel.load());
       vertx.deployVerticle(v).await(30, TimeUnit.SECONDS);
       return new ControlPlane(
-          vertx, db, keys, agentApi, operations, v.actualPort(), installationCa.fingerprint());
+          vertx,
+          db,
+          keys,
+          agentApi,
+          operations,
+          fleet,
+          v.actualPort(),
+          installationCa.fingerprint());
     } catch (Exception e) {
       vertx.close();
       db.close();
@@ -117,7 +161,29 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Issues an install token against a database directly, for {@code liftshift admin}. */
   public static String createInstallToken(Database db) throws java.sql.SQLException {
-    return new AgentApi(db, DEFAULT_REGION).createInstallToken();
+    return new AgentApi(
+            db,
+            DEFAULT_REGION,
+            new ReplicationFleet(ReplicationFleet.DEFAULT_REPLICATOR_LOST_MILLIS))
+        .createInstallToken();
+  }
+
+  /**
+   * The replication fleet's need as JSON: tracked servers and disks, live replicators, and the
+   * desired count ({@code ceil(disks / 15)}) the fleet's Auto Scaling group follows.
+   */
+  public String fleetNeed() throws java.sql.SQLException {
+    return db.transaction(c -> fleet.need(c).toJson().toString());
+  }
+
+  /** The fleet need read from a database directly, for {@code liftshift admin fleet}. */
+  public static String fleetNeed(Database db) throws java.sql.SQLException {
+    return db.transaction(
+        c ->
+            new ReplicationFleet(ReplicationFleet.DEFAULT_REPLICATOR_LOST_MILLIS)
+                .need(c)
+                .toJson()
+                .toString());
   }
 
   @Override

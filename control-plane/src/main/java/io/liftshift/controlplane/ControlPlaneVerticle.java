@@ -37,6 +37,9 @@ public final class ControlPlaneVerticle extends VerticleBase {
   public static final int DEFAULT_PORT = 443;
   public static final int MAX_BODY_BYTES = 1 << 20;
 
+  /** Outside the MGN API: the replication fleet's need, for the fleet's scaler (SigV4-signed). */
+  public static final String FLEET_NEED_PATH = "/fleet/v1/need";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String host;
@@ -45,6 +48,8 @@ public final class ControlPlaneVerticle extends VerticleBase {
   private final AccessKeys keys;
   private final Operations operations;
   private final AgentApi agentApi;
+  private final ReplicationFleet fleet;
+  private final io.liftshift.controlplane.store.Database db;
   private final ServiceModel model;
   private final ShapeValidator validator;
   private final SigV4Verifier verifier;
@@ -58,8 +63,12 @@ public final class ControlPlaneVerticle extends VerticleBase {
       AccessKeys keys,
       Operations operations,
       AgentApi agentApi,
+      ReplicationFleet fleet,
+      io.liftshift.controlplane.store.Database db,
       ServiceModel model) {
     this.agentApi = agentApi;
+    this.fleet = fleet;
+    this.db = db;
     this.host = host;
     this.port = port;
     this.identity = identity;
@@ -152,7 +161,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
   }
 
   private Answer process(HttpServerRequest req, byte[] body) throws Exception {
-    if (req.path().startsWith("/agent/")) {
+    if (req.path().startsWith("/agent/") || req.path().startsWith("/replicator/")) {
       return processAgent(req, body);
     }
     Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -173,6 +182,10 @@ public final class ControlPlaneVerticle extends VerticleBase {
             throw new IllegalStateException(e);
           }
         });
+    if (req.path().equals(FLEET_NEED_PATH) && req.method() == io.vertx.core.http.HttpMethod.GET) {
+      // Signed like any operator call: the fleet's scaler (CDK issue) reads what to scale to.
+      return new Answer(200, db.transaction(c -> fleet.need(c).toJson()));
+    }
     String op;
     JsonNode request;
     try {

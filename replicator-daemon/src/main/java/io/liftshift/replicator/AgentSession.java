@@ -35,6 +35,8 @@ final class AgentSession {
 
   private enum State {
     AWAIT_HELLO,
+    /** HELLO received with a credential not known yet: asking the control plane. */
+    ADMITTING,
     READY,
     CLOSED
   }
@@ -46,6 +48,7 @@ final class AgentSession {
   private final StagingRegistry registry;
   private final ReplicatorOptions options;
   private final ReplicatorStats stats;
+  private final AgentAdmission admission;
   private final FrameDecoder decoder = new FrameDecoder();
   private final String remote;
   private final Map<Integer, OpenDisk> disks = new ConcurrentHashMap<>();
@@ -67,7 +70,9 @@ final class AgentSession {
       Context context,
       StagingRegistry registry,
       ReplicatorOptions options,
-      ReplicatorStats stats) {
+      ReplicatorStats stats,
+      AgentAdmission admission) {
+    this.admission = admission;
     this.socket = socket;
     this.context = context;
     this.registry = registry;
@@ -134,6 +139,10 @@ final class AgentSession {
     }
     lastFrameNanos = System.nanoTime();
     stats.framesReceived.incrementAndGet();
+    if (state == State.ADMITTING) {
+      throw new ProtocolException(
+          ErrorCode.PROTOCOL_VIOLATION, frame.opcode() + " sent before WELCOME");
+    }
     if (state == State.AWAIT_HELLO) {
       if (frame.opcode() != Opcode.HELLO) {
         throw new ProtocolException(
@@ -167,9 +176,48 @@ final class AgentSession {
   }
 
   private void onHello(Message.Hello hello) throws ProtocolException {
-    if (!options.agentTokens().accepts(hello.token())) {
+    if (admission.admits(hello.token(), hello.sourceServerId())) {
+      welcome(hello);
+      return;
+    }
+    if (admission.refresh().isEmpty()) {
       throw new ProtocolException(ErrorCode.AUTH_FAILED, "the agent token is not accepted");
     }
+    // A server placed here moments ago: its credential may be newer than our last heartbeat.
+    state = State.ADMITTING;
+    socket.pause();
+    context
+        .owner()
+        .executeBlocking(
+            () -> {
+              admission.refresh().get().run();
+              return admission.admits(hello.token(), hello.sourceServerId());
+            },
+            false)
+        .onComplete(
+            ar ->
+                context.runOnContext(
+                    v -> {
+                      if (state != State.ADMITTING) {
+                        return;
+                      }
+                      socket.resume();
+                      if (ar.succeeded() && ar.result()) {
+                        try {
+                          welcome(hello);
+                        } catch (ProtocolException e) {
+                          fail(e.code(), e.detail());
+                        }
+                      } else {
+                        fail(
+                            ErrorCode.AUTH_FAILED,
+                            "the agent token is not accepted for source server "
+                                + hello.sourceServerId());
+                      }
+                    }));
+  }
+
+  private void welcome(Message.Hello hello) throws ProtocolException {
     int version = Math.min(hello.maxVersion(), FrameHeader.MAX_VERSION);
     if (version < hello.minVersion() || version < FrameHeader.MIN_VERSION) {
       throw new ProtocolException(

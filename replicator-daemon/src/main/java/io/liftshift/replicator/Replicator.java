@@ -32,6 +32,7 @@ public final class Replicator implements AutoCloseable {
   private final CaFingerprint caFingerprint;
   private final List<String> deployments;
   private final int port;
+  private final ControlPlaneRegistration fleet;
 
   private Replicator(
       Vertx vertx,
@@ -42,7 +43,9 @@ public final class Replicator implements AutoCloseable {
       ReplicatorStats stats,
       CaFingerprint caFingerprint,
       List<String> deployments,
-      int port) {
+      int port,
+      ControlPlaneRegistration fleet) {
+    this.fleet = fleet;
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.workers = workers;
@@ -94,6 +97,7 @@ public final class Replicator implements AutoCloseable {
       workers.shutdownNow();
       throw e;
     }
+    AgentAdmission admission = new AgentAdmission(options.agentTokens());
     boolean owns = vertx == null;
     Vertx vx = owns ? Vertx.vertx() : vertx;
     List<String> deployments = new ArrayList<>();
@@ -105,7 +109,7 @@ public final class Replicator implements AutoCloseable {
           vx.deployVerticle(
                   () -> {
                     ReplicatorVerticle v =
-                        new ReplicatorVerticle(options, identity, registry, stats);
+                        new ReplicatorVerticle(options, identity, registry, stats, admission);
                     verticles.add(v);
                     return v;
                   },
@@ -121,8 +125,15 @@ public final class Replicator implements AutoCloseable {
               + options.cipherSuite()
               + "), CA "
               + ca.fingerprint());
+      ControlPlaneRegistration fleet = null;
+      if (options.controlPlaneEndpoint() != null) {
+        fleet =
+            new ControlPlaneRegistration(
+                options, port, ca.fingerprint(), admission, registry::activeVolumes);
+        fleet.start();
+      }
       return new Replicator(
-          vx, owns, workers, registry, vols, stats, ca.fingerprint(), deployments, port);
+          vx, owns, workers, registry, vols, stats, ca.fingerprint(), deployments, port, fleet);
     } catch (Exception e) {
       workers.shutdownNow();
       if (owns) {
@@ -144,6 +155,11 @@ public final class Replicator implements AutoCloseable {
     return stats;
   }
 
+  /** The id the control plane gave this replicator, or null when it runs without one. */
+  public String replicationServerId() {
+    return fleet == null ? null : fleet.replicationServerId();
+  }
+
   public StagingVolumes volumes() {
     return volumes;
   }
@@ -151,6 +167,9 @@ public final class Replicator implements AutoCloseable {
   /** Stops accepting, tells agents, then fsyncs and closes every staging volume. */
   @Override
   public void close() throws Exception {
+    if (fleet != null) {
+      fleet.close();
+    }
     try {
       for (String id : deployments) {
         vertx.undeploy(id).await(30, TimeUnit.SECONDS);

@@ -58,6 +58,53 @@ public final class ReplicatorOptions {
   private int maxQueuedBytesPerConnection = DEFAULT_MAX_QUEUED_BYTES_PER_CONNECTION;
   private int eventLoopInstances = DEFAULT_EVENT_LOOP_INSTANCES;
   private int writerThreads = DEFAULT_WRITER_THREADS;
+  private String controlPlaneEndpoint;
+  private String installToken;
+  private String advertisedHost;
+  private int heartbeatIntervalMillis = DEFAULT_HEARTBEAT_INTERVAL_MILLIS;
+
+  /**
+   * How often a replicator registered with a control plane reports in and learns which source
+   * servers (and agent credentials) it serves.
+   */
+  public static final int DEFAULT_HEARTBEAT_INTERVAL_MILLIS = 10_000;
+
+  public String controlPlaneEndpoint() {
+    return controlPlaneEndpoint;
+  }
+
+  /**
+   * Registers with the control plane at {@code https://HOST:PORT} using an install token, so that
+   * the control plane places source servers here and tells this replicator which agents to admit.
+   */
+  public ReplicatorOptions controlPlane(String endpoint, String installToken) {
+    this.controlPlaneEndpoint = endpoint;
+    this.installToken = installToken;
+    return this;
+  }
+
+  public String installToken() {
+    return installToken;
+  }
+
+  /** The address agents use to reach this server; default: the first subject alternative name. */
+  public String advertisedHost() {
+    return advertisedHost != null ? advertisedHost : subjectAltNames.get(0);
+  }
+
+  public ReplicatorOptions advertisedHost(String host) {
+    this.advertisedHost = host;
+    return this;
+  }
+
+  public int heartbeatIntervalMillis() {
+    return heartbeatIntervalMillis;
+  }
+
+  public ReplicatorOptions heartbeatIntervalMillis(int millis) {
+    this.heartbeatIntervalMillis = millis;
+    return this;
+  }
 
   public String host() {
     return host;
@@ -218,9 +265,16 @@ public final class ReplicatorOptions {
     if (caDir == null) {
       throw new IllegalArgumentException("caDir is required: the installation CA's directory");
     }
-    if (agentTokens.isEmpty()) {
+    if (agentTokens.isEmpty() && controlPlaneEndpoint == null) {
       throw new IllegalArgumentException(
-          "no agent token configured: pass --agent-token or --agent-token-file");
+          "no agent is admitted: pass --control-plane with --install-token, or --agent-token");
+    }
+    if (controlPlaneEndpoint != null && !controlPlaneEndpoint.startsWith("https://")) {
+      throw new IllegalArgumentException(
+          "the control plane endpoint must be https://HOST:PORT, got " + controlPlaneEndpoint);
+    }
+    if (heartbeatIntervalMillis < 100) {
+      throw new IllegalArgumentException("heartbeatIntervalMillis must be at least 100");
     }
   }
 }

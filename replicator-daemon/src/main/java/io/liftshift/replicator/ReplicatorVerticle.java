@@ -21,6 +21,7 @@ public final class ReplicatorVerticle extends VerticleBase {
   private final ServerIdentity identity;
   private final StagingRegistry registry;
   private final ReplicatorStats stats;
+  private final AgentAdmission admission;
   private final Set<AgentSession> sessions = ConcurrentHashMap.newKeySet();
   private NetServer server;
   private long syncTimer = -1;
@@ -29,7 +30,9 @@ public final class ReplicatorVerticle extends VerticleBase {
       ReplicatorOptions options,
       ServerIdentity identity,
       StagingRegistry registry,
-      ReplicatorStats stats) {
+      ReplicatorStats stats,
+      AgentAdmission admission) {
+    this.admission = admission;
     this.options = options;
     this.identity = identity;
     this.registry = registry;
@@ -61,7 +64,7 @@ public final class ReplicatorVerticle extends VerticleBase {
     server = vertx.createNetServer(o);
     server.connectHandler(
         socket -> {
-          AgentSession s = new AgentSession(socket, context, registry, options, stats);
+          AgentSession s = new AgentSession(socket, context, registry, options, stats, admission);
           sessions.add(s);
           s.onSessionClosed(() -> sessions.remove(s));
           s.start();

@@ -33,6 +33,11 @@ final class StagingRegistry {
   private final ReplicatorStats stats;
   private final Map<String, StagingWriter> writers = new HashMap<>();
 
+  /** Staging volumes with a writer open now (the load the control plane schedules against). */
+  synchronized int activeVolumes() {
+    return writers.size();
+  }
+
   StagingRegistry(
       StagingVolumes volumes,
       Path checkpointDir,

@@ -31,7 +31,7 @@ class ReplicatorVerticleTest {
             Executors.newSingleThreadExecutor(),
             o,
             stats);
-    return new ReplicatorVerticle(o, id, registry, stats);
+    return new ReplicatorVerticle(o, id, registry, stats, new AgentAdmission(o.agentTokens()));
   }
 
   private ReplicatorOptions options(int port) {

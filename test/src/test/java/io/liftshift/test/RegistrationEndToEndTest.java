@@ -1,13 +1,21 @@
 package io.liftshift.test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.liftshift.agent.Agent;
+import io.liftshift.agent.SyncListener;
 import io.liftshift.cli.Liftshift;
 import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.replicator.ReplicatorOptions;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.TlsPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +62,14 @@ class RegistrationEndToEndTest {
                 0,
                 "us-east-1",
                 List.of("localhost", "127.0.0.1"));
-        ReplicationHarness h = new ReplicationHarness(dir)) {
+        // The replicator joins the fleet through the control plane, which places servers on it.
+        ReplicationHarness h =
+            new ReplicationHarness(
+                dir,
+                new ReplicatorOptions()
+                    .advertisedHost("127.0.0.1")
+                    .heartbeatIntervalMillis(60_000)
+                    .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()))) {
       var key = cp.accessKeys().create();
       try (MgnClient mgn =
           MgnClient.builder()
@@ -105,18 +120,11 @@ class RegistrationEndToEndTest {
                 state);
         assertThat(again).contains(id);
 
-        run(
-            "agent",
-            "--replicator",
-            "127.0.0.1:" + h.port(),
-            "--token",
-            ReplicationHarness.TOKEN,
-            "--ca-fingerprint",
-            h.replicator.caFingerprint().toString(),
-            "--disk",
-            disk.toString(),
-            "--state-dir",
-            state);
+        // No replicator address, token or CA given: the control plane's placement says where,
+        // registration's own credential is what the replicator admits (it learns it on demand,
+        // well before its next heartbeat).
+        String output = run("agent", "--disk", disk.toString(), "--state-dir", state);
+        assertThat(output).contains("replicating to 127.0.0.1:" + h.port());
 
         SourceServer s =
             mgn.describeSourceServers(b -> b.filters(f -> f.sourceServerIDs(id))).items().get(0);
@@ -127,6 +135,29 @@ class RegistrationEndToEndTest {
         // The agent named its staging volume after the registered source server.
         assertThat(ReplicationHarness.sha256(h.stagingVolume(id, disk)))
             .isEqualTo(ReplicationHarness.sha256(disk));
+
+        // Another server's agent credential is bound to that server: it cannot write this one.
+        HttpResponse<String> other =
+            HttpClient.newBuilder()
+                .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+                .build()
+                .send(
+                    HttpRequest.newBuilder(URI.create(endpoint + "/agent/v1/register"))
+                        .header("Authorization", "Bearer " + cp.createInstallToken())
+                        .POST(
+                            HttpRequest.BodyPublishers.ofString(
+                                "{\"machineId\":\"another-machine\",\"disks\":[]}"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        String otherToken = other.body().replaceAll(".*\"agentToken\":\"([^\"]+)\".*", "$1");
+        assertThat(otherToken).startsWith("lsat-");
+        assertThatThrownBy(
+                () ->
+                    new Agent(
+                            h.agent(id, disk).token(otherToken).reconnectTimeoutSeconds(2),
+                            SyncListener.NONE)
+                        .run())
+            .hasMessageContaining("AUTH_FAILED");
       }
     }
   }
