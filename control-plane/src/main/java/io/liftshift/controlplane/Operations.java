@@ -125,6 +125,7 @@ final class Operations {
             Map.entry("UpdateLaunchConfiguration", (c, r) -> serverConfig(c, r, false, true)),
             Map.entry("ChangeServerLifeCycleState", this::changeLifeCycleState),
             Map.entry("MarkAsArchived", this::markAsArchived),
+            Map.entry("UpdateSourceServerReplicationType", this::updateReplicationType),
             Map.entry("DisconnectFromService", this::disconnectFromService),
             Map.entry("StartTest", (c, r) -> startLaunch(c, r, "START_TEST")),
             Map.entry("StartCutover", (c, r) -> startLaunch(c, r, "START_CUTOVER")),
@@ -175,8 +176,7 @@ final class Operations {
           "connectors (MGN's remote execution of agent installs through SSM) are not supported;"
               + " install the agent with 'liftshift agent install'");
     }
-    if (operation.equals("DeleteVcenterClient")
-        || operation.equals("UpdateSourceServerReplicationType")) {
+    if (operation.equals("DeleteVcenterClient")) {
       return java.util.Optional.of(
           "agentless vCenter replication is not supported; liftshift replicates with its agent"
               + " (replication type AGENT_BASED)");
@@ -617,6 +617,27 @@ final class Operations {
               + "; only DISCONNECTED or CUTOVER servers can be archived");
     }
     server.put("isArchived", true);
+    save(c, server);
+    return viewOf(server);
+  }
+
+  /**
+   * Served for AGENT_BASED, the only replication type liftshift has; SNAPSHOT_SHIPPING (agentless,
+   * from vCenter) is refused with the reason.
+   */
+  private JsonNode updateReplicationType(Connection c, ObjectNode request)
+      throws SQLException, ApiException {
+    ObjectNode server = server(c, request);
+    String type = request.path("replicationType").asText();
+    if (!type.equals("AGENT_BASED")) {
+      throw ApiException.validation(
+          "other",
+          "replicationType: "
+              + type
+              + " (agentless vCenter replication) is not supported; liftshift replicates with"
+              + " its agent (AGENT_BASED)");
+    }
+    server.put("replicationType", type);
     save(c, server);
     return viewOf(server);
   }

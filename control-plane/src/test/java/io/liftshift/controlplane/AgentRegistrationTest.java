@@ -452,4 +452,64 @@ class AgentRegistrationTest {
         .isInstanceOf(software.amazon.awssdk.services.mgn.model.ValidationException.class)
         .hasMessageContaining("bulk import");
   }
+
+  @Test
+  void replicationTypeIsAgentBasedAndAgentlessIsRefused() throws Exception {
+    String id =
+        JSON.readTree(
+                post("/agent/v1/register", installToken, registration("02:00:00:00:00:01")).body())
+            .path("sourceServerID")
+            .asText();
+    assertThat(
+            mgn.updateSourceServerReplicationType(
+                    b -> b.sourceServerID(id).replicationType("AGENT_BASED"))
+                .replicationType())
+        .isEqualTo(software.amazon.awssdk.services.mgn.model.ReplicationType.AGENT_BASED);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                mgn.updateSourceServerReplicationType(
+                    b -> b.sourceServerID(id).replicationType("SNAPSHOT_SHIPPING")))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ValidationException.class)
+        .hasMessageContaining("agentless");
+    assertThat(only().replicationType())
+        .isEqualTo(software.amazon.awssdk.services.mgn.model.ReplicationType.AGENT_BASED);
+  }
+
+  @Test
+  void launchTemplatesJobsAndApplicationsRoundTrip() throws Exception {
+    var t =
+        mgn.createLaunchConfigurationTemplate(
+            b -> b.copyPrivateIp(true).launchDisposition("STOPPED").bootMode("UEFI"));
+    assertThat(t.launchConfigurationTemplateID()).matches("lct-[0-9a-zA-Z]{17}");
+    var u =
+        mgn.updateLaunchConfigurationTemplate(
+            b -> b.launchConfigurationTemplateID(t.launchConfigurationTemplateID()).copyTags(true));
+    assertThat(u.copyTags()).isTrue();
+    assertThat(u.copyPrivateIp()).isTrue();
+    mgn.deleteLaunchConfigurationTemplate(
+        b -> b.launchConfigurationTemplateID(t.launchConfigurationTemplateID()));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                mgn.deleteLaunchConfigurationTemplate(
+                    b -> b.launchConfigurationTemplateID(t.launchConfigurationTemplateID())))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ResourceNotFoundException.class);
+
+    var app = mgn.createApplication(b -> b.name("billing"));
+    mgn.archiveApplication(b -> b.applicationID(app.applicationID()));
+    assertThat(mgn.unarchiveApplication(b -> b.applicationID(app.applicationID())).isArchived())
+        .isFalse();
+
+    String id = registerAndSync(true);
+    mgn.changeServerLifeCycleState(
+        b -> b.sourceServerID(id).lifeCycle(l -> l.state("READY_FOR_TEST")));
+    var job = mgn.startTest(b -> b.sourceServerIDs(id)).job();
+    var terminate = mgn.terminateTargetInstances(b -> b.sourceServerIDs(id)).job();
+    mgn.deleteJob(b -> b.jobID(job.jobID()));
+    assertThat(mgn.describeJobs(b -> {}).items())
+        .extracting(j -> j.jobID())
+        .containsExactly(terminate.jobID());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> mgn.deleteJob(b -> b.jobID(job.jobID())))
+        .isInstanceOf(software.amazon.awssdk.services.mgn.model.ResourceNotFoundException.class);
+  }
 }
