@@ -24,13 +24,47 @@ import java.util.logging.Logger;
 public final class Agent {
   private static final Logger LOG = Logger.getLogger(Agent.class.getName());
 
+  /** Change state is checkpointed (fsynced snapshot, new journal segment) this often. */
+  public static final long CHECKPOINT_INTERVAL_MILLIS = 5000;
+
   private final AgentOptions options;
   private final SyncListener listener;
+  private final ReplicationControl control;
+  private final Throttle throttle;
+  private final java.util.concurrent.atomic.AtomicBoolean stop =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicLong barriersAcked =
+      new java.util.concurrent.atomic.AtomicLong();
+  private volatile ContinuousReplication.DurableListener durableListener =
+      ContinuousReplication.DurableListener.NONE;
+  private volatile ChangeTracking tracking;
 
   public Agent(AgentOptions options, SyncListener listener) {
+    this(options, listener, new ReplicationControl());
+  }
+
+  /** An agent whose throttle and pause/resume follow {@code control}, changed live. */
+  public Agent(AgentOptions options, SyncListener listener, ReplicationControl control) {
     options.validate();
     this.options = options;
     this.listener = listener;
+    this.control = control;
+    this.throttle = new Throttle(control);
+  }
+
+  /** Ends continuous replication: in-flight batches are awaited, state is saved, run returns. */
+  public void stop() {
+    stop.set(true);
+  }
+
+  /** Benchmarks: called on the receiver thread whenever a batch of changes is durable. */
+  public void onDurable(ContinuousReplication.DurableListener l) {
+    this.durableListener = l;
+  }
+
+  /** The change tracking of the running agent, once started (tests and benchmarks). */
+  public ChangeTracking tracking() {
+    return tracking;
   }
 
   public SyncReport run() throws IOException, VerificationFailedException {
@@ -59,9 +93,16 @@ public final class Agent {
       for (SourceDisk d : disks) {
         progress.add(new DiskProgress(d));
       }
+      if (options.stateDir() != null) {
+        // Tracking starts before the initial sync reads anything.
+        tracking = ChangeTracking.start(options, progress, listener);
+      }
       return replicate(progress, encoders);
     } finally {
       encoders.shutdownNow();
+      if (tracking != null) {
+        tracking.close();
+      }
       for (SourceDisk d : disks) {
         d.close();
       }
@@ -71,30 +112,48 @@ public final class Agent {
   private SyncReport replicate(List<DiskProgress> disks, ExecutorService encoders)
       throws IOException, VerificationFailedException {
     long start = System.nanoTime();
-    InitialSync sync = new InitialSync(options, encoders, listener, start);
+    InitialSync sync = new InitialSync(options, encoders, listener, start, throttle);
+    boolean verified = false;
+    long syncNanos = -1;
+    long verifyNanos = 0;
+    List<String> roots = new ArrayList<>();
     long backoff = options.initialBackoffMillis();
     // Progress, not a connection, resets the clock: a replicator that accepts and then fails every
     // session (a full staging disk) must not keep the agent retrying silently forever.
     long lastProgress = System.nanoTime();
-    long lastDurable = durableBytes(disks);
+    long lastDurable = durableBytes(disks) + barriersAcked.get();
     int reconnects = -1;
     long wireBytes = 0;
     while (true) {
       ReplicationLink link = null;
+      long sessionStart = System.nanoTime();
       try {
         link = ReplicationLink.open(options);
+        sessionStart = System.nanoTime();
         reconnects++;
         sync.run(link, disks);
-        long syncNanos = System.nanoTime() - start;
-        long verifyNanos = 0;
-        List<String> roots = new ArrayList<>();
-        if (options.verify()) {
+        if (syncNanos < 0) {
+          syncNanos = System.nanoTime() - start;
+        }
+        if (tracking != null) {
+          tracking.initialSyncDurable();
+        }
+        // Under continuous replication the source keeps changing: convergence is checked by the
+        // change state (nothing pending), not by comparing digests of a moving disk.
+        if (options.verify() && !verified && !options.continuous()) {
           listener.onVerifying();
           long v0 = System.nanoTime();
+          roots.clear();
           for (DiskProgress d : disks) {
             roots.add(verify(link, d, encoders));
           }
           verifyNanos = System.nanoTime() - v0;
+          verified = true;
+        }
+        if (options.continuous()) {
+          new ContinuousReplication(
+                  options, control, throttle, listener, stop, barriersAcked, durableListener)
+              .run(link, disks, tracking.kind());
         }
         wireBytes += link.wireBytes();
         link.goodbye();
@@ -121,7 +180,11 @@ public final class Agent {
         if (e instanceof SourceReadException || !ReplicationLink.isRetryable(e)) {
           throw e;
         }
-        long durable = durableBytes(disks);
+        long durable = durableBytes(disks) + barriersAcked.get();
+        if (link != null && System.nanoTime() - sessionStart > 60_000_000_000L) {
+          // A long healthy session (continuous replication of an idle disk) is progress too.
+          lastProgress = System.nanoTime();
+        }
         if (durable > lastDurable) {
           lastDurable = durable;
           lastProgress = System.nanoTime();
@@ -136,6 +199,9 @@ public final class Agent {
         LOG.info(
             "replication link lost (" + e.getMessage() + "); reconnecting in " + sleep + " ms");
         listener.onReconnecting(e.getMessage(), sleep);
+        if (stop.get()) {
+          throw new IOException("stopped while reconnecting: " + e.getMessage(), e);
+        }
         try {
           Thread.sleep(sleep);
         } catch (InterruptedException ie) {

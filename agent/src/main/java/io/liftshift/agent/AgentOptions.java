@@ -33,7 +33,146 @@ public final class AgentOptions {
   /** How long the agent keeps reconnecting without progress before it gives up and says so. */
   public static final int DEFAULT_RECONNECT_TIMEOUT_SECONDS = 3600;
 
+  /** Granularity of change tracking: a 4 KiB write costs 4 KiB on the wire, not a 64 KiB block. */
+  public static final int DEFAULT_TRACKING_BLOCK_BYTES = 4096;
+
+  /** Changed bytes taken into one BARRIER batch at most. */
+  public static final long DEFAULT_CHANGE_BATCH_BYTES = 8L << 20;
+
+  /** A disk whose lag is within this is CONTINUOUS; beyond it, BACKLOG. */
+  public static final int DEFAULT_CONTINUOUS_LAG_SECONDS = 5;
+
+  /**
+   * The real-time tracker's safety net: a slow fingerprint pass this often (0 = off, for a tracker
+   * known healthy).
+   */
+  public static final long DEFAULT_VERIFY_PASS_INTERVAL_SECONDS = 24 * 3600;
+
+  /** Which tracker finds changed blocks. */
+  public enum TrackerMode {
+    /** tracefs for block devices where available, scanning otherwise. */
+    AUTO,
+    TRACEFS,
+    SCANNING
+  }
+
   private String replicatorHost;
+  private Path stateDir;
+  private boolean continuous;
+  private TrackerMode tracker = TrackerMode.AUTO;
+  private int trackingBlockBytes = DEFAULT_TRACKING_BLOCK_BYTES;
+  private long changeBatchBytes = DEFAULT_CHANGE_BATCH_BYTES;
+  private int continuousLagSeconds = DEFAULT_CONTINUOUS_LAG_SECONDS;
+  private long scanReadBudgetMBps =
+      io.liftshift.agent.tracking.ScanningChangeTracker.DEFAULT_READ_BUDGET_MBPS;
+  private long scanPassIntervalMillis =
+      io.liftshift.agent.tracking.ScanningChangeTracker.DEFAULT_PASS_INTERVAL_MILLIS;
+  private long verifyPassIntervalSeconds = DEFAULT_VERIFY_PASS_INTERVAL_SECONDS;
+  private Path tracefs = io.liftshift.agent.tracking.TracefsChangeTracker.DEFAULT_TRACEFS;
+  private int tracefsBufferKb = io.liftshift.agent.tracking.TracefsChangeTracker.DEFAULT_BUFFER_KB;
+
+  /** Where change state is kept (dirty blocks, fingerprints); null = no change tracking. */
+  public Path stateDir() {
+    return stateDir;
+  }
+
+  public AgentOptions stateDir(Path dir) {
+    this.stateDir = dir;
+    return this;
+  }
+
+  /** After the initial sync, keep replicating changes until stopped (needs a state dir). */
+  public boolean continuous() {
+    return continuous;
+  }
+
+  public AgentOptions continuous(boolean value) {
+    this.continuous = value;
+    return this;
+  }
+
+  public TrackerMode tracker() {
+    return tracker;
+  }
+
+  public AgentOptions tracker(TrackerMode mode) {
+    this.tracker = mode;
+    return this;
+  }
+
+  public int trackingBlockBytes() {
+    return trackingBlockBytes;
+  }
+
+  public AgentOptions trackingBlockBytes(int bytes) {
+    this.trackingBlockBytes = bytes;
+    return this;
+  }
+
+  public long changeBatchBytes() {
+    return changeBatchBytes;
+  }
+
+  public AgentOptions changeBatchBytes(long bytes) {
+    this.changeBatchBytes = bytes;
+    return this;
+  }
+
+  public int continuousLagSeconds() {
+    return continuousLagSeconds;
+  }
+
+  public AgentOptions continuousLagSeconds(int seconds) {
+    this.continuousLagSeconds = seconds;
+    return this;
+  }
+
+  /** Read budget of scanning passes in MB/s; 0 = unlimited. */
+  public long scanReadBudgetMBps() {
+    return scanReadBudgetMBps;
+  }
+
+  public AgentOptions scanReadBudgetMBps(long mbps) {
+    this.scanReadBudgetMBps = mbps;
+    return this;
+  }
+
+  public long scanPassIntervalMillis() {
+    return scanPassIntervalMillis;
+  }
+
+  public AgentOptions scanPassIntervalMillis(long millis) {
+    this.scanPassIntervalMillis = millis;
+    return this;
+  }
+
+  public long verifyPassIntervalSeconds() {
+    return verifyPassIntervalSeconds;
+  }
+
+  public AgentOptions verifyPassIntervalSeconds(long seconds) {
+    this.verifyPassIntervalSeconds = seconds;
+    return this;
+  }
+
+  public Path tracefs() {
+    return tracefs;
+  }
+
+  public AgentOptions tracefs(Path root) {
+    this.tracefs = root;
+    return this;
+  }
+
+  public int tracefsBufferKb() {
+    return tracefsBufferKb;
+  }
+
+  public AgentOptions tracefsBufferKb(int kb) {
+    this.tracefsBufferKb = kb;
+    return this;
+  }
+
   private int replicatorPort = 1500;
   private String token;
   private String sourceServerId;
@@ -265,6 +404,19 @@ public final class AgentOptions {
     }
     if (readAheadChunks < 1) {
       problems.add("read-ahead must be at least 1 chunk");
+    }
+    if (continuous && stateDir == null) {
+      problems.add("continuous replication needs a state directory for its change tracking");
+    }
+    if (trackingBlockBytes < 4096
+        || trackingBlockBytes > blockBytes
+        || Integer.bitCount(trackingBlockBytes) != 1) {
+      problems.add(
+          "tracking block size must be a power of two from 4 KiB up to the block size, was "
+              + trackingBlockBytes);
+    }
+    if (changeBatchBytes < trackingBlockBytes) {
+      problems.add("a change batch must hold at least one tracking block");
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", problems));

@@ -34,7 +34,8 @@ final class ChunkBuffer {
   ChunkBuffer(int chunkBytes, int blockBytes, BlockingQueue<ChunkBuffer> home) {
     this.home = home;
     raw = new byte[chunkBytes];
-    direct = ByteBuffer.allocateDirect(chunkBytes);
+    // Aligned, so that block devices can be read with O_DIRECT.
+    direct = io.liftshift.agent.tracking.DiskReader.buffer(chunkBytes);
     int blocks = chunkBytes / blockBytes;
     frames =
         new byte

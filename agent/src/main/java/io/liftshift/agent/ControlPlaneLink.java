@@ -124,7 +124,8 @@ public final class ControlPlaneLink {
       String replicationServerHost,
       int replicationServerPort,
       String replication,
-      long bandwidthThrottlingMbps) {
+      long bandwidthThrottlingMbps,
+      long version) {
     public boolean placed() {
       return !replicationServerHost.isEmpty() && replicationServerPort > 0;
     }
@@ -134,7 +135,8 @@ public final class ControlPlaneLink {
           optional(json, "host").orElse(""),
           (int) number(json, "port", 0),
           optional(json, "replication").orElse("RUNNING"),
-          number(json, "bandwidthThrottlingMbps", 0));
+          number(json, "bandwidthThrottlingMbps", 0),
+          number(json, "instructionsVersion", 0));
     }
   }
 
@@ -146,7 +148,8 @@ public final class ControlPlaneLink {
       throws IOException, InterruptedException {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     while (true) {
-      Instructions i = heartbeat("INITIATING", List.of(), List.of());
+      Instructions i =
+          report(new ReplicationStatus("INITIATING", 0, -1, "", "", "none", 0, 0, List.of()));
       if (i.placed()) {
         return i;
       }
@@ -162,27 +165,46 @@ public final class ControlPlaneLink {
     }
   }
 
-  /** Reports replication state and per-disk progress; returns the control plane's instructions. */
-  public Instructions heartbeat(String dataReplicationState, List<long[]> disks, List<String> names)
-      throws IOException {
+  /** Reports replication state and per-disk figures; returns the control plane's instructions. */
+  public Instructions report(ReplicationStatus st) throws IOException {
     StringBuilder b = new StringBuilder();
     b.append("{\"sourceServerID\":").append(quote(identity.sourceServerId()));
-    b.append(",\"dataReplicationState\":").append(quote(dataReplicationState));
+    b.append(",\"dataReplicationState\":").append(quote(st.state()));
+    b.append(",\"lagSeconds\":").append(st.lagSeconds());
+    if (st.etaSeconds() >= 0) {
+      b.append(",\"etaSeconds\":").append(st.etaSeconds());
+    }
+    if (!st.errorCode().isEmpty()) {
+      b.append(",\"dataReplicationError\":{\"error\":")
+          .append(quote(st.errorCode()))
+          .append(",\"rawError\":")
+          .append(quote(st.errorDetail()))
+          .append('}');
+    }
+    b.append(",\"tracker\":").append(quote(st.tracker()));
+    b.append(",\"throughputBytesPerSecond\":").append(st.throughputBytesPerSecond());
+    b.append(",\"writeRateBytesPerSecond\":").append(st.writeRateBytesPerSecond());
     b.append(",\"replicatedDisks\":[");
-    for (int i = 0; i < disks.size(); i++) {
-      long[] d = disks.get(i);
+    for (int i = 0; i < st.disks().size(); i++) {
+      ReplicationStatus.Disk d = st.disks().get(i);
       if (i > 0) {
         b.append(',');
       }
       b.append("{\"deviceName\":")
-          .append(quote(names.get(i)))
+          .append(quote(d.deviceName()))
+          .append(",\"state\":")
+          .append(quote(d.state()))
           .append(",\"totalStorageBytes\":")
-          .append(d[0])
+          .append(d.totalBytes())
           .append(",\"replicatedStorageBytes\":")
-          .append(d[1])
+          .append(d.replicatedBytes())
           .append(",\"backloggedStorageBytes\":")
-          .append(d[2])
-          .append(",\"rescannedStorageBytes\":0}");
+          .append(d.backlogBytes())
+          .append(",\"rescannedStorageBytes\":")
+          .append(d.rescannedBytes())
+          .append(",\"error\":")
+          .append(quote(d.error()))
+          .append('}');
     }
     b.append("]}");
     HttpResponse<String> r =
@@ -193,12 +215,41 @@ public final class ControlPlaneLink {
     return Instructions.parse(r.body());
   }
 
+  /**
+   * Long-polls for the operator's wishes: answers at once when they differ from {@code
+   * knownVersion}, else when they change, or after about 25 s with the current ones.
+   */
+  public Instructions awaitInstructions(long knownVersion) throws IOException {
+    HttpResponse<String> r =
+        post(
+            http,
+            identity.endpoint(),
+            "/agent/v1/instructions",
+            identity.agentToken(),
+            "{\"sourceServerID\":"
+                + quote(identity.sourceServerId())
+                + ",\"knownVersion\":"
+                + knownVersion
+                + "}",
+            Duration.ofSeconds(60));
+    if (r.statusCode() != 200) {
+      throw new IOException("instructions refused (" + r.statusCode() + "): " + r.body());
+    }
+    return Instructions.parse(r.body());
+  }
+
   private static HttpResponse<String> post(
       HttpClient http, String endpoint, String path, String bearer, String body)
       throws IOException {
+    return post(http, endpoint, path, bearer, body, Duration.ofSeconds(30));
+  }
+
+  private static HttpResponse<String> post(
+      HttpClient http, String endpoint, String path, String bearer, String body, Duration timeout)
+      throws IOException {
     HttpRequest req =
         HttpRequest.newBuilder(URI.create(endpoint.replaceAll("/+$", "") + path))
-            .timeout(Duration.ofSeconds(30))
+            .timeout(timeout)
             .header("Authorization", "Bearer " + bearer)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body))

@@ -19,6 +19,30 @@ final class DiskProgress {
   final AtomicLong resentBytes = new AtomicLong();
   final AtomicLong compressedPayloadBytes = new AtomicLong();
 
+  // ---- continuous replication (null/unused without change tracking) ----
+
+  /** The disk's change state: what still has to reach the staging volume. */
+  io.liftshift.agent.tracking.ChangeMap changes;
+
+  /** Reads changed blocks (O_DIRECT on block devices). */
+  io.liftshift.agent.tracking.DiskReader reader;
+
+  /** Last BARRIER epoch sent for this disk. */
+  long epoch;
+
+  /** Why the disk is stalled (a read error), or null. Other disks go on meanwhile. */
+  volatile String stalledReason;
+
+  long stalledRetryAtNanos;
+
+  /** A fingerprint scan is repairing this disk's change state. */
+  volatile String rescanReason;
+
+  final AtomicLong rescannedBytes = new AtomicLong();
+
+  /** Changed bytes confirmed durable by BARRIER_ACK. */
+  final AtomicLong changedBytesDurable = new AtomicLong();
+
   DiskProgress(SourceDisk disk) {
     this.disk = disk;
   }

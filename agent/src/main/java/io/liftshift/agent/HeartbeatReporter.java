@@ -1,5 +1,6 @@
 package io.liftshift.agent;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -8,8 +9,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
- * Forwards sync progress to the control plane as heartbeats, at most every few seconds and never on
- * the sending thread: a slow or absent control plane must not slow replication down.
+ * Reports replication to the control plane and applies what it answers. Heartbeats go at most every
+ * few seconds and never on the sending thread: a slow or absent control plane must not slow
+ * replication down. The operator's changes (throttle, pause, resume, stop) arrive through a
+ * long-poll of their own, so they apply within a second, without reconnecting anything.
  */
 public final class HeartbeatReporter implements SyncListener, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(HeartbeatReporter.class.getName());
@@ -18,6 +21,7 @@ public final class HeartbeatReporter implements SyncListener, AutoCloseable {
   private final ControlPlaneLink link;
   private final SyncListener next;
   private final long intervalMillis;
+  private final ReplicationControl control;
   private final ExecutorService sender =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -26,27 +30,89 @@ public final class HeartbeatReporter implements SyncListener, AutoCloseable {
             return t;
           });
   private final AtomicBoolean inFlight = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private Thread instructions;
   private long lastSentMillis;
 
   public HeartbeatReporter(ControlPlaneLink link, SyncListener next, long intervalMillis) {
+    this(link, next, intervalMillis, null);
+  }
+
+  /**
+   * @param control receives the operator's wishes; null to only report
+   */
+  public HeartbeatReporter(
+      ControlPlaneLink link, SyncListener next, long intervalMillis, ReplicationControl control) {
     this.link = link;
     this.next = next;
     this.intervalMillis = intervalMillis;
+    this.control = control;
+    if (control != null) {
+      instructions = new Thread(this::followInstructions, "control-plane-instructions");
+      instructions.setDaemon(true);
+      instructions.start();
+    }
+  }
+
+  private void followInstructions() {
+    long version = -1;
+    long backoff = 1000;
+    while (!closed.get()) {
+      try {
+        ControlPlaneLink.Instructions i = link.awaitInstructions(version);
+        control.apply(i);
+        version = i.version();
+        backoff = 1000;
+      } catch (IOException | RuntimeException e) {
+        if (closed.get()) {
+          return;
+        }
+        LOG.fine("instructions from the control plane: " + e.getMessage());
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException ie) {
+          return;
+        }
+        backoff = Math.min(30_000, backoff * 2);
+      }
+    }
   }
 
   @Override
   public void onProgress(SyncProgress p) {
     next.onProgress(p);
+    if (due()) {
+      sender.execute(() -> send(initialSync(p)));
+    }
+  }
+
+  @Override
+  public void onStatus(ReplicationStatus status) {
+    next.onStatus(status);
+    if (due()) {
+      sender.execute(() -> send(status));
+    }
+  }
+
+  private boolean due() {
     long now = System.currentTimeMillis();
     if (now - lastSentMillis >= intervalMillis && inFlight.compareAndSet(false, true)) {
       lastSentMillis = now;
-      sender.execute(() -> send("INITIAL_SYNC", p));
+      return true;
     }
+    return false;
   }
 
   @Override
   public void onReconnecting(String reason, long backoffMillis) {
     next.onReconnecting(reason, backoffMillis);
+    if (due()) {
+      sender.execute(
+          () ->
+              send(
+                  new ReplicationStatus(
+                      "STALLED", 0, -1, "UNSTABLE_NETWORK", reason, "", 0, 0, List.of())));
+    }
   }
 
   @Override
@@ -61,19 +127,29 @@ public final class HeartbeatReporter implements SyncListener, AutoCloseable {
       done.add(new SyncProgress.Disk(d.diskKey(), d.sizeBytes(), d.sizeBytes(), d.sizeBytes()));
     }
     long total = r.totalBytes();
-    send("INITIAL_SYNC", new SyncProgress(total, total, total, r.wireBytes(), r.syncNanos(), done));
+    inFlight.set(true);
+    send(initialSync(new SyncProgress(total, total, total, r.wireBytes(), r.syncNanos(), done)));
   }
 
-  private void send(String state, SyncProgress p) {
+  private static ReplicationStatus initialSync(SyncProgress p) {
+    List<ReplicationStatus.Disk> disks = new ArrayList<>();
+    for (SyncProgress.Disk d : p.disks()) {
+      disks.add(
+          new ReplicationStatus.Disk(
+              d.diskKey(), "INITIAL_SYNC", d.totalBytes(), d.durableBytes(), 0, 0, ""));
+    }
+    long rate = p.elapsedNanos() > 0 ? p.durableBytes() * 1_000_000_000L / p.elapsedNanos() : 0;
+    long eta = rate > 0 ? (p.totalBytes() - p.durableBytes()) / rate : -1;
+    return new ReplicationStatus("INITIAL_SYNC", 0, eta, "", "", "", rate, 0, disks);
+  }
+
+  private void send(ReplicationStatus status) {
     try {
-      List<long[]> disks = new ArrayList<>();
-      List<String> names = new ArrayList<>();
-      for (SyncProgress.Disk d : p.disks()) {
-        disks.add(new long[] {d.totalBytes(), d.durableBytes(), 0});
-        names.add(d.diskKey());
+      ControlPlaneLink.Instructions i = link.report(status);
+      if (control != null) {
+        control.apply(i);
       }
-      link.heartbeat(state, disks, names);
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.warning("heartbeat to the control plane failed: " + e.getMessage());
     } finally {
       inFlight.set(false);
@@ -82,6 +158,10 @@ public final class HeartbeatReporter implements SyncListener, AutoCloseable {
 
   @Override
   public void close() {
+    closed.set(true);
     sender.shutdown();
+    if (instructions != null) {
+      instructions.interrupt();
+    }
   }
 }

@@ -28,9 +28,15 @@ final class InitialSync {
   private final ExecutorService encoders;
   private final SyncListener listener;
   private final long startNanos;
+  private final Throttle throttle;
 
   InitialSync(
-      AgentOptions options, ExecutorService encoders, SyncListener listener, long startNanos) {
+      AgentOptions options,
+      ExecutorService encoders,
+      SyncListener listener,
+      long startNanos,
+      Throttle throttle) {
+    this.throttle = throttle;
     this.options = options;
     this.encoders = encoders;
     this.listener = listener;
@@ -113,12 +119,20 @@ final class InitialSync {
           continue;
         }
         int len = (int) Math.min(options.readChunkBytes(), size - off);
+        if (d.changes != null) {
+          // What is read now supersedes earlier marks; a write after this point marks again.
+          d.changes.clearBeforeRead(off, len);
+        }
         ByteBuffer bb = b.direct.clear().limit(len);
         while (bb.hasRemaining()) {
           int n = d.disk.channel.read(bb, off + bb.position());
           if (n < 0) {
             throw new IOException(d.disk + " ended at " + (off + bb.position()) + " of " + size);
           }
+        }
+        if (d.changes != null) {
+          int tb = d.changes.blockBytes();
+          d.changes.fingerprints().record(off / tb, b.direct, len, tb);
         }
         b.disk = d;
         b.offset = off;
@@ -187,6 +201,12 @@ final class InitialSync {
       // Recorded before the write: an ACK may come back before write() returns.
       if (b.dataBytes > 0) {
         window.sent(d, b.end(), b.dataBytes);
+      }
+      try {
+        throttle.acquire(b.framesLength);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
       }
       link.write(b.frames, 0, b.framesLength);
       if (b.end() <= d.maxSentEnd) {

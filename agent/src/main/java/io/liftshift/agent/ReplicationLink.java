@@ -48,6 +48,7 @@ final class ReplicationLink implements AutoCloseable {
   private final AtomicLong wireBytes = new AtomicLong();
   private volatile long lastWriteNanos = System.nanoTime();
   private volatile BiConsumer<Integer, Long> ackHandler = (d, o) -> {};
+  private volatile BiConsumer<Integer, Long> barrierAckHandler = (d, e) -> {};
   private Message.Welcome welcome;
   private Thread receiver;
   private Thread keepalive;
@@ -120,6 +121,11 @@ final class ReplicationLink implements AutoCloseable {
     this.ackHandler = handler;
   }
 
+  /** Called on the receiver thread with (diskId, epoch) for each BARRIER_ACK. */
+  void onBarrierAck(BiConsumer<Integer, Long> handler) {
+    this.barrierAckHandler = handler;
+  }
+
   long wireBytes() {
     return wireBytes.get();
   }
@@ -149,6 +155,8 @@ final class ReplicationLink implements AutoCloseable {
           for (Message.AckEntry e : a.entries()) {
             ackHandler.accept(e.diskId(), e.durableOffset());
           }
+        } else if (m instanceof Message.BarrierAck b) {
+          barrierAckHandler.accept(b.diskId(), b.epoch());
         } else if (m instanceof Message.DiskReady r) {
           future(diskReady, r.diskId()).complete(r);
         } else if (m instanceof Message.VerifyResult r) {

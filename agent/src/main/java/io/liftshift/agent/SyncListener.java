@@ -11,5 +11,8 @@ public interface SyncListener {
   /** Initial sync is durable; verification starts. */
   default void onVerifying() {}
 
+  /** Continuous replication's state, about twice a second. */
+  default void onStatus(ReplicationStatus status) {}
+
   SyncListener NONE = new SyncListener() {};
 }

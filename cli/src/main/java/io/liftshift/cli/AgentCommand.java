@@ -5,6 +5,7 @@ import io.liftshift.agent.AgentOptions;
 import io.liftshift.agent.ControlPlaneLink;
 import io.liftshift.agent.DiskReport;
 import io.liftshift.agent.HeartbeatReporter;
+import io.liftshift.agent.ReplicationControl;
 import io.liftshift.agent.SyncReport;
 import io.liftshift.agent.VerificationFailedException;
 import io.liftshift.trust.CaFingerprint;
@@ -84,6 +85,46 @@ final class AgentCommand implements Callable<Integer> {
   int reconnectTimeoutSeconds;
 
   @Option(
+      names = "--continuous",
+      description =
+          "After the initial sync, keep every staging volume in step with its disk (change tracking) until stopped.")
+  boolean continuous;
+
+  @Option(
+      names = "--tracker",
+      defaultValue = "AUTO",
+      description =
+          "Change tracker: AUTO (tracefs for block devices where possible, else scanning), TRACEFS or SCANNING (default: ${DEFAULT-VALUE}).")
+  AgentOptions.TrackerMode tracker;
+
+  @Option(
+      names = "--throttle-mbps",
+      defaultValue = "0",
+      description =
+          "Bandwidth limit in Mbps, 0 = unlimited (default: ${DEFAULT-VALUE}; an installed agent follows its replication configuration).")
+  long throttleMbps;
+
+  @Option(
+      names = "--scan-budget-mbps",
+      defaultValue = "100",
+      description =
+          "Read budget of scanning passes in MB/s, 0 = unlimited (default: ${DEFAULT-VALUE}).")
+  long scanBudgetMbps;
+
+  @Option(
+      names = "--scan-interval-seconds",
+      defaultValue = "10",
+      description = "Pause between scanning passes (default: ${DEFAULT-VALUE}).")
+  long scanIntervalSeconds;
+
+  @Option(
+      names = "--verify-pass-hours",
+      defaultValue = "24",
+      description =
+          "With the real-time tracker: a slow fingerprint pass this often as a safety net, 0 = off (default: ${DEFAULT-VALUE}).")
+  long verifyPassHours;
+
+  @Option(
       names = "--cipher-suite",
       defaultValue = "TLS_AES_256_GCM_SHA384",
       description = "TLS 1.3 suite (default: ${DEFAULT-VALUE}).")
@@ -133,13 +174,43 @@ final class AgentCommand implements Callable<Integer> {
         .reconnectTimeoutSeconds(reconnectTimeoutSeconds)
         .cipherSuite(cipherSuite);
     disks.forEach(o::addDisk);
+    if (continuous) {
+      o.continuous(true)
+          .stateDir(stateDir != null ? stateDir : Home.dir().resolve("agent"))
+          .tracker(tracker)
+          .scanReadBudgetMBps(scanBudgetMbps)
+          .scanPassIntervalMillis(scanIntervalSeconds * 1000)
+          .verifyPassIntervalSeconds(verifyPassHours * 3600);
+    }
+    ReplicationControl control = new ReplicationControl(throttleMbps);
     ProgressPrinter progress = new ProgressPrinter(System.out);
     HeartbeatReporter heartbeats =
         registered
-            .map(l -> new HeartbeatReporter(l, progress, HeartbeatReporter.DEFAULT_INTERVAL_MILLIS))
+            .map(
+                l ->
+                    new HeartbeatReporter(
+                        l, progress, HeartbeatReporter.DEFAULT_INTERVAL_MILLIS, control))
             .orElse(null);
+    Agent agent = new Agent(o, heartbeats != null ? heartbeats : progress, control);
+    Thread hook =
+        new Thread(
+            () -> {
+              // SIGTERM/SIGINT: finish in-flight batches and save the change state.
+              agent.stop();
+              synchronized (this) {
+                try {
+                  wait(30_000);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+            },
+            "agent-shutdown");
+    if (continuous) {
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
     try {
-      SyncReport r = new Agent(o, heartbeats != null ? heartbeats : progress).run();
+      SyncReport r = agent.run();
       progress.finishLine();
       print(r);
       if (heartbeats != null) {
@@ -153,6 +224,9 @@ final class AgentCommand implements Callable<Integer> {
     } finally {
       if (heartbeats != null) {
         heartbeats.close();
+      }
+      synchronized (this) {
+        notifyAll();
       }
     }
   }

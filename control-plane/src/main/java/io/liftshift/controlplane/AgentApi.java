@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -242,10 +243,26 @@ final class AgentApi {
 
   private JsonNode heartbeat(Connection c, String agentToken, ObjectNode r)
       throws SQLException, ApiException {
-    if (agentToken == null) {
-      throw unauthorized("heartbeats need the agent token from registration");
-    }
     String id = r.path("sourceServerID").asText();
+    ObjectNode server = authenticated(c, agentToken, id);
+    if (server.path("_private").path("replicationStopped").asBoolean()
+        || server.path("isArchived").asBoolean()) {
+      // Disconnected from the service: the agent is told to stop (and uninstall itself).
+      throw new ApiException(
+          "AccessDeniedException",
+          410,
+          "source server " + id + " was disconnected from the service");
+    }
+    ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
+    String desired = server.path("_private").path("desiredReplication").asText("RUNNING");
+    return heartbeat(c, server, id, dri, desired, r);
+  }
+
+  private ObjectNode authenticated(Connection c, String agentToken, String id)
+      throws SQLException, ApiException {
+    if (agentToken == null) {
+      throw unauthorized("the agent API needs the agent token from registration");
+    }
     ObjectNode server =
         Resources.get(c, SOURCE_SERVER, id)
             .map(AgentApi::parse)
@@ -259,39 +276,119 @@ final class AgentApi {
             .getBytes(StandardCharsets.US_ASCII))) {
       throw unauthorized("the agent token is not valid for " + id);
     }
-    if (server.path("_private").path("replicationStopped").asBoolean()
-        || server.path("isArchived").asBoolean()) {
-      // Disconnected from the service: the agent is told to stop (and uninstall itself).
-      throw new ApiException(
-          "AccessDeniedException",
-          410,
-          "source server " + id + " was disconnected from the service");
-    }
-    ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
-    String desired = server.path("_private").path("desiredReplication").asText("RUNNING");
+    return server;
+  }
+
+  private JsonNode heartbeat(
+      Connection c, ObjectNode server, String id, ObjectNode dri, String desired, ObjectNode r)
+      throws SQLException {
     if (r.has("dataReplicationState") && desired.equals("RUNNING")) {
       dri.put("dataReplicationState", r.path("dataReplicationState").asText());
     }
+    ObjectNode details = JSON.createObjectNode();
     if (r.path("replicatedDisks").isArray()) {
-      dri.set("replicatedDisks", r.get("replicatedDisks"));
+      ArrayNode disks = JSON.createArrayNode();
+      ArrayNode diskDetails = details.putArray("disks");
+      for (JsonNode d : r.get("replicatedDisks")) {
+        ObjectNode mgn = disks.addObject();
+        for (String f : REPLICATED_DISK_MEMBERS) {
+          if (d.has(f)) {
+            mgn.set(f, d.get(f));
+          }
+        }
+        diskDetails
+            .addObject()
+            .put("deviceName", d.path("deviceName").asText())
+            .put("state", d.path("state").asText(""))
+            .put("error", d.path("error").asText(""));
+      }
+      dri.set("replicatedDisks", disks);
     }
     if (r.has("lagSeconds")) {
       dri.put("lagDuration", "PT" + r.path("lagSeconds").asLong() + "S");
     }
-    dri.remove("dataReplicationError");
+    if (r.has("etaSeconds") && r.path("etaSeconds").asLong() > 0) {
+      dri.put(
+          "etaDateTime",
+          java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+              Instant.now()
+                  .plusSeconds(r.path("etaSeconds").asLong())
+                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+    } else {
+      dri.remove("etaDateTime");
+    }
+    if (r.path("dataReplicationError").isObject()) {
+      dri.putObject("dataReplicationError")
+          .put("error", r.path("dataReplicationError").path("error").asText())
+          .put("rawError", r.path("dataReplicationError").path("rawError").asText());
+    } else {
+      dri.remove("dataReplicationError");
+    }
+    // liftshift's own figures, beside MGN's shape (SDKs ignore members they do not know).
+    details.put("tracker", r.path("tracker").asText(""));
+    details.put("throughputBytesPerSecond", r.path("throughputBytesPerSecond").asLong(0));
+    details.put("writeRateBytesPerSecond", r.path("writeRateBytesPerSecond").asLong(0));
+    details.put("reportedDateTime", Operations.now());
+    server.set("liftshift", details);
     ((ObjectNode) server.path("_private")).put("lastSeenEpochMillis", System.currentTimeMillis());
     ((ObjectNode) server.path("lifeCycle")).put("lastSeenByServiceDateTime", Operations.now());
     Optional<ObjectNode> replicator = fleet.place(c, server);
+    replicator.ifPresent(rs -> dri.put("replicatorId", rs.path("replicationServerID").asText()));
     Resources.update(c, SOURCE_SERVER, id, server.toString());
-    // The answer carries what the operator wants: the agent applies it without reconnecting.
-    ObjectNode out = JSON.createObjectNode().put("sourceServerID", id);
+    ObjectNode out = instructions(c, server);
     replicator.ifPresent(rs -> out.set("replicationServer", endpoint(rs)));
-    out.put("replication", server.path("_private").path("desiredReplication").asText("RUNNING"));
-    Resources.get(c, "replication-configuration", id)
-        .map(AgentApi::parse)
-        .ifPresent(
-            cfg -> out.put("bandwidthThrottlingMbps", cfg.path("bandwidthThrottling").asLong(0)));
     return out;
+  }
+
+  private static final List<String> REPLICATED_DISK_MEMBERS =
+      List.of(
+          "deviceName",
+          "totalStorageBytes",
+          "replicatedStorageBytes",
+          "rescannedStorageBytes",
+          "backloggedStorageBytes");
+
+  /**
+   * What the operator wants of the agent, applied without reconnecting. {@code instructionsVersion}
+   * changes whenever any of it changes, for the agent's long-poll.
+   */
+  private static ObjectNode instructions(Connection c, ObjectNode server) throws SQLException {
+    String id = server.path("sourceServerID").asText();
+    ObjectNode out = JSON.createObjectNode().put("sourceServerID", id);
+    String desired = server.path("_private").path("desiredReplication").asText("RUNNING");
+    if (!ReplicationFleet.tracked(server)) {
+      desired = "STOPPED";
+    }
+    out.put("replication", desired);
+    long throttle =
+        Resources.get(c, "replication-configuration", id)
+            .map(AgentApi::parse)
+            .map(cfg -> cfg.path("bandwidthThrottling").asLong(0))
+            .orElse(0L);
+    out.put("bandwidthThrottlingMbps", throttle);
+    long version = (desired.hashCode() * 31L + throttle) & Long.MAX_VALUE;
+    out.put("instructionsVersion", version);
+    return out;
+  }
+
+  /**
+   * The agent's long-poll: the current instructions, and whether they differ from the version the
+   * agent holds (if not, the caller parks the request until they change).
+   */
+  record Instructions(JsonNode answer, boolean changed) {}
+
+  Instructions instructions(String agentToken, JsonNode r) throws SQLException, ApiException {
+    return db.transaction(
+        c -> {
+          try {
+            ObjectNode server = authenticated(c, agentToken, r.path("sourceServerID").asText());
+            ObjectNode out = instructions(c, server);
+            return new Instructions(
+                out, out.path("instructionsVersion").asLong() != r.path("knownVersion").asLong(-1));
+          } catch (ApiException e) {
+            throw new Operations.WrappedApiException(e);
+          }
+        });
   }
 
   /** Where the agent sends its disks: the replicator's address (the CA is the installation's). */

@@ -105,6 +105,77 @@ public final class ControlPlaneVerticle extends VerticleBase {
     return server.close();
   }
 
+  /** Long-polling agents, by source server id; touched on the event loop only. */
+  private final Map<String, List<Runnable>> instructionWaiters = new java.util.HashMap<>();
+
+  /** Operations after which an agent's instructions (throttle, pause, ...) may have changed. */
+  private static final Set<String> CHANGES_INSTRUCTIONS =
+      Set.of(
+          "UpdateReplicationConfiguration",
+          "PauseReplication",
+          "ResumeReplication",
+          "StopReplication",
+          "StartReplication",
+          "RetryDataReplication",
+          "DisconnectFromService",
+          "MarkAsArchived",
+          "FinalizeCutover");
+
+  /** The longest an agent's instructions request is held when nothing changes. */
+  static final long INSTRUCTIONS_POLL_MILLIS = 25_000;
+
+  private void instructionsChanged(String sourceServerId) {
+    context.runOnContext(
+        v -> {
+          List<Runnable> waiting = instructionWaiters.remove(sourceServerId);
+          if (waiting != null) {
+            waiting.forEach(Runnable::run);
+          }
+        });
+  }
+
+  /** The agent's long-poll: answered when its instructions differ from what it holds. */
+  private void pollInstructions(
+      HttpServerRequest req, String bearer, JsonNode body, long deadline) {
+    vertx
+        .executeBlocking(() -> agentApi.instructions(bearer, body))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                reply(
+                    req,
+                    ar.cause() instanceof ApiException e
+                        ? e
+                        : new ApiException("InternalServerException", 500, "internal error"));
+                return;
+              }
+              if (ar.result().changed() || System.currentTimeMillis() >= deadline) {
+                new Answer(200, ar.result().answer()).send(req);
+                return;
+              }
+              String id = body.path("sourceServerID").asText();
+              boolean[] done = {false};
+              Runnable again =
+                  () -> {
+                    if (!done[0]) {
+                      done[0] = true;
+                      pollInstructions(req, bearer, body, 0);
+                    }
+                  };
+              instructionWaiters.computeIfAbsent(id, k -> new ArrayList<>()).add(again);
+              vertx.setTimer(
+                  Math.max(1, deadline - System.currentTimeMillis()),
+                  t -> {
+                    List<Runnable> w = instructionWaiters.get(id);
+                    if (w != null) {
+                      w.remove(again);
+                    }
+                    again.run();
+                  });
+              req.connection().closeHandler(x -> done[0] = true);
+            });
+  }
+
   private void handle(HttpServerRequest req) {
     String length = req.getHeader("content-length");
     if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
@@ -129,6 +200,25 @@ public final class ControlPlaneVerticle extends VerticleBase {
     req.endHandler(
         v -> {
           if (req.response().ended()) {
+            return;
+          }
+          if (req.path().equals("/agent/v1/instructions")) {
+            String auth = req.getHeader("authorization");
+            String bearer =
+                auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : null;
+            JsonNode parsed;
+            try {
+              parsed = JSON.readTree(body.getBytes());
+            } catch (java.io.IOException e) {
+              reply(req, ApiException.validation("cannotParse", "the request body is not JSON"));
+              return;
+            }
+            if (parsed == null || !parsed.isObject()) {
+              reply(req, ApiException.validation("cannotParse", "the body must be an object"));
+              return;
+            }
+            pollInstructions(
+                req, bearer, parsed, System.currentTimeMillis() + INSTRUCTIONS_POLL_MILLIS);
             return;
           }
           vertx
@@ -236,7 +326,11 @@ public final class ControlPlaneVerticle extends VerticleBase {
       throw ApiException.validation(
           "other", op + " is part of the MGN API but not served by this liftshift version yet");
     }
-    return new Answer(model.successStatus(op), operations.run(op, (ObjectNode) request));
+    JsonNode answer = operations.run(op, (ObjectNode) request);
+    if (CHANGES_INSTRUCTIONS.contains(op) && request.has("sourceServerID")) {
+      instructionsChanged(request.path("sourceServerID").asText());
+    }
+    return new Answer(model.successStatus(op), answer);
   }
 
   /** Copies members the model binds to the query string (GET operations) into the request. */

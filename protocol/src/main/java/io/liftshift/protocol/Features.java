@@ -14,8 +14,14 @@ public final class Features {
   /** VERIFY_REQUEST and MERKLE_QUERY are served. */
   public static final long MERKLE_VERIFY = 1L << 2;
 
+  /**
+   * Continuous replication of changed blocks in any order: BARRIER and BARRIER_ACK mark and confirm
+   * a durable consistency point per epoch.
+   */
+  public static final long CHANGED_BLOCKS = 1L << 3;
+
   /** Everything this implementation supports. */
-  public static final long SUPPORTED = LZ4 | ZERO_BLOCKS | MERKLE_VERIFY;
+  public static final long SUPPORTED = LZ4 | ZERO_BLOCKS | MERKLE_VERIFY | CHANGED_BLOCKS;
 
   private Features() {}
 

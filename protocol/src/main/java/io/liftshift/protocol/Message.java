@@ -158,6 +158,35 @@ public sealed interface Message {
     }
   }
 
+  /**
+   * Agent → replicator: every block of the disk received before this frame belongs to {@code
+   * epoch}; make them durable and answer BARRIER_ACK. Epochs of one disk increase.
+   */
+  record Barrier(int diskId, long epoch) implements Message {
+    @Override
+    public Opcode opcode() {
+      return Opcode.BARRIER;
+    }
+
+    @Override
+    public byte[] toFrame() {
+      return new BodyWriter().u32(diskId).u32(0).u64(epoch).finish(opcode());
+    }
+  }
+
+  /** Replicator → agent: everything up to the BARRIER of {@code epoch} is on stable storage. */
+  record BarrierAck(int diskId, long epoch) implements Message {
+    @Override
+    public Opcode opcode() {
+      return Opcode.BARRIER_ACK;
+    }
+
+    @Override
+    public byte[] toFrame() {
+      return new BodyWriter().u32(diskId).u32(0).u64(epoch).finish(opcode());
+    }
+  }
+
   /** One disk's durable position in an ACK. */
   record AckEntry(int diskId, long durableOffset) {}
 
@@ -393,6 +422,16 @@ public sealed interface Message {
               hashes.add(r.bytes(VolumeDigest.HASH_BYTES, "hash"));
             }
             yield new MerkleNodes(diskId, level, first, hashes);
+          }
+          case BARRIER -> {
+            int diskId = r.u32AsInt("diskId");
+            r.u32("reserved");
+            yield new Barrier(diskId, r.u64("epoch"));
+          }
+          case BARRIER_ACK -> {
+            int diskId = r.u32AsInt("diskId");
+            r.u32("reserved");
+            yield new BarrierAck(diskId, r.u64("epoch"));
           }
           case PING -> new Ping(r.u64("nonce"));
           case PONG -> new Pong(r.u64("nonce"));

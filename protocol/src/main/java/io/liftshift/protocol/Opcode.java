@@ -20,7 +20,9 @@ public enum Opcode {
   MERKLE_NODES(13),
   PING(14),
   PONG(15),
-  GOODBYE(16);
+  GOODBYE(16),
+  BARRIER(17),
+  BARRIER_ACK(18);
 
   private static final Opcode[] BY_CODE = new Opcode[64];
 

@@ -45,6 +45,36 @@ class FrameDecoderTest {
   }
 
   @Test
+  void goldenBarrierFramesRoundTrip() throws Exception {
+    assertThat(HEX.formatHex(new Message.Barrier(2, 0x0102030405L).toFrame()))
+        .isEqualTo(
+            "4c534654"
+                + "01"
+                + "00"
+                + "0011"
+                + "00000010"
+                + "00000000"
+                + "00000002"
+                + "00000000"
+                + "0000000102030405");
+    assertThat(HEX.formatHex(new Message.BarrierAck(2, 9).toFrame()))
+        .isEqualTo(
+            "4c534654"
+                + "01"
+                + "00"
+                + "0012"
+                + "00000010"
+                + "00000000"
+                + "00000002"
+                + "00000000"
+                + "0000000000000009");
+    assertThat(Message.decode(decodeAll(new Message.Barrier(3, 77).toFrame()).get(0)))
+        .isEqualTo(new Message.Barrier(3, 77));
+    assertThat(Message.decode(decodeAll(new Message.BarrierAck(3, 78).toFrame()).get(0)))
+        .isEqualTo(new Message.BarrierAck(3, 78));
+  }
+
+  @Test
   void goldenZeroFrame() {
     byte[] out = new byte[40];
     int end = BlockCodec.writeZeroFrame(1, 65536, 131072, out, 0);

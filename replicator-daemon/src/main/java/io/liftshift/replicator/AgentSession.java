@@ -156,6 +156,7 @@ final class AgentSession {
       case BLOCK_ZERO -> onZero((Message.BlockZero) Message.decode(frame));
       case DISK_OPEN -> onDiskOpen((Message.DiskOpen) Message.decode(frame));
       case FLUSH -> onFlush((Message.Flush) Message.decode(frame));
+      case BARRIER -> onBarrier((Message.Barrier) Message.decode(frame));
       case VERIFY_REQUEST -> onVerify((Message.VerifyRequest) Message.decode(frame));
       case MERKLE_QUERY -> onMerkleQuery((Message.MerkleQuery) Message.decode(frame));
       case PING -> send(new Message.Pong(((Message.Ping) Message.decode(frame)).nonce()));
@@ -385,6 +386,26 @@ final class AgentSession {
         () -> {
           w.applyZero(zero.offset(), zero.length());
           return true;
+        });
+  }
+
+  /**
+   * Continuous replication's consistency point: queued behind every block of the disk received
+   * before it, then fsynced, then confirmed with the agent's epoch.
+   */
+  private void onBarrier(Message.Barrier barrier) throws ProtocolException {
+    if (!Features.has(features, Features.CHANGED_BLOCKS)) {
+      throw new ProtocolException(
+          ErrorCode.PROTOCOL_VIOLATION, "BARRIER without the CHANGED_BLOCKS feature");
+    }
+    StagingWriter w = disk(barrier.diskId()).writer();
+    enqueue(
+        w,
+        0,
+        () -> {
+          w.sync();
+          send(new Message.BarrierAck(barrier.diskId(), barrier.epoch()));
+          return false;
         });
   }
 

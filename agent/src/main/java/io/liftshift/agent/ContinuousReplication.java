@@ -1,0 +1,389 @@
+package io.liftshift.agent;
+
+import io.liftshift.agent.tracking.BlockRun;
+import io.liftshift.agent.tracking.ChangeMap;
+import io.liftshift.agent.tracking.Fingerprints;
+import io.liftshift.protocol.BlockCodec;
+import io.liftshift.protocol.Features;
+import io.liftshift.protocol.Message;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * After the initial sync, keeps every staging volume in step with its disk: takes the blocks the
+ * tracker marked, reads them, sends them (LZ4, zero runs as BLOCK_ZERO, throttled), and closes each
+ * batch with a BARRIER whose BARRIER_ACK makes the batch durable in the change state. A block
+ * changed again while in flight stays dirty and goes again.
+ */
+final class ContinuousReplication {
+  private static final Logger LOG = Logger.getLogger(ContinuousReplication.class.getName());
+  private static final long STALLED_RETRY_NANOS = 5_000_000_000L;
+
+  /** A batch on the wire: its blocks and the fingerprints of what was sent. */
+  private record InFlight(long epoch, ChangeMap.Batch batch, long[] fingerprints, long bytes) {}
+
+  /** Hook for benchmarks: a batch became durable. */
+  interface DurableListener {
+    void onDurable(String diskKey, ChangeMap.Batch batch, long ackNanos);
+
+    DurableListener NONE = (k, b, t) -> {};
+  }
+
+  private final AgentOptions options;
+  private final ReplicationControl control;
+  private final Throttle throttle;
+  private final SyncListener listener;
+  private final AtomicBoolean stop;
+  private final DurableListener durableListener;
+  private final Map<Integer, ArrayDeque<InFlight>> inFlight = new HashMap<>();
+  private final AtomicLong inFlightBytes = new AtomicLong();
+  private final AtomicLong barriersAcked;
+  private final RateMeter drainRate = new RateMeter();
+  private final RateMeter writeRate = new RateMeter();
+  private final RateMeter wireRate = new RateMeter();
+
+  ContinuousReplication(
+      AgentOptions options,
+      ReplicationControl control,
+      Throttle throttle,
+      SyncListener listener,
+      AtomicBoolean stop,
+      AtomicLong barriersAcked,
+      DurableListener durableListener) {
+    this.options = options;
+    this.control = control;
+    this.throttle = throttle;
+    this.listener = listener;
+    this.stop = stop;
+    this.barriersAcked = barriersAcked;
+    this.durableListener = durableListener;
+  }
+
+  /** Runs until {@link #stop} is set (returns) or the link fails (throws). */
+  void run(ReplicationLink link, List<DiskProgress> disks, String trackerKind) throws IOException {
+    if (!Features.has(link.features(), Features.CHANGED_BLOCKS)) {
+      throw new ReplicatorRejectedException(
+          io.liftshift.protocol.ErrorCode.PROTOCOL_VIOLATION,
+          "the replicator does not support continuous replication (CHANGED_BLOCKS)");
+    }
+    Map<Integer, DiskProgress> byId = new HashMap<>();
+    for (DiskProgress d : disks) {
+      byId.put(d.disk.diskId, d);
+      inFlight.put(d.disk.diskId, new ArrayDeque<>());
+      // Whatever was in flight on the last connection was not confirmed: it goes again.
+      d.changes.requeueInflight();
+    }
+    link.onBarrierAck((diskId, epoch) -> onBarrierAck(byId.get(diskId), epoch));
+    ChunkBuffer buf = new ChunkBuffer(ChangeMap.MAX_RUN_BYTES, options.blockBytes(), null);
+    Map<Integer, CompressionGovernor> governors = new HashMap<>();
+    long features = link.features();
+    long lastReport = 0;
+    long maxBatchBlocks = Math.max(1, options.changeBatchBytes() / options.trackingBlockBytes());
+    while (!stop.get()) {
+      link.checkAlive();
+      long now = System.nanoTime();
+      if (now - lastReport > 500_000_000L) {
+        lastReport = now;
+        listener.onStatus(status(disks, trackerKind, now));
+      }
+      if (control.desired() != ReplicationControl.Desired.RUNNING) {
+        // Paused: nothing is sent, tracking goes on, the link stays up with keepalives.
+        link.flush();
+        sleep(100);
+        continue;
+      }
+      boolean sentAny = false;
+      for (DiskProgress d : disks) {
+        if (stop.get() || control.desired() != ReplicationControl.Desired.RUNNING) {
+          break;
+        }
+        if (d.stalledReason != null && System.nanoTime() < d.stalledRetryAtNanos) {
+          continue;
+        }
+        if (inFlightBytes.get() >= options.inFlightWindowBytes()) {
+          break;
+        }
+        ChangeMap.Batch batch = d.changes.take(maxBatchBlocks);
+        if (batch.blockCount() == 0) {
+          continue;
+        }
+        try {
+          sendBatch(link, d, batch, buf, governors, features);
+          sentAny = true;
+          if (d.stalledReason != null) {
+            LOG.info(d.disk + " reads again; replication resumes");
+            d.stalledReason = null;
+          }
+        } catch (SourceReadException e) {
+          // This disk only: its blocks stay pending, the others go on.
+          d.changes.requeueInflight();
+          d.stalledReason = "reading " + d.disk + " failed: " + e.getCause().getMessage();
+          d.stalledRetryAtNanos = System.nanoTime() + STALLED_RETRY_NANOS;
+          LOG.warning(d.stalledReason);
+        }
+      }
+      link.flush();
+      if (!sentAny) {
+        awaitWork(disks, link);
+      }
+    }
+    awaitInFlight(link, 30_000);
+    listener.onStatus(status(disks, trackerKind, System.nanoTime()));
+  }
+
+  private void sendBatch(
+      ReplicationLink link,
+      DiskProgress d,
+      ChangeMap.Batch batch,
+      ChunkBuffer buf,
+      Map<Integer, CompressionGovernor> governors,
+      long features)
+      throws IOException {
+    int blockBytes = d.changes.blockBytes();
+    long[] fps = new long[(int) batch.blockCount()];
+    int fpIndex = 0;
+    long bytes = 0;
+    CompressionGovernor governor =
+        governors.computeIfAbsent(d.disk.diskId, k -> new CompressionGovernor());
+    BlockCodec codec = CODEC.get();
+    for (BlockRun run : batch.runs()) {
+      long offset = run.offset(blockBytes);
+      int len = (int) Math.min((long) run.blockCount() * blockBytes, d.disk.sizeBytes - offset);
+      try {
+        d.reader.read(buf.direct, offset, len);
+      } catch (IOException e) {
+        throw new SourceReadException(e);
+      }
+      for (int i = 0; i < len; i += blockBytes) {
+        fps[fpIndex++] = Fingerprints.of(buf.direct, i, Math.min(blockBytes, len - i));
+      }
+      buf.disk = d;
+      buf.offset = offset;
+      buf.rawLength = len;
+      buf.encode(codec, options.blockBytes(), features, governor);
+      try {
+        throttle.acquire(buf.framesLength);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+      link.write(buf.frames, 0, buf.framesLength);
+      wireRate.add(buf.framesLength);
+      d.dataBytesSent.addAndGet(buf.dataBytes);
+      d.zeroBytes.addAndGet(len - buf.dataBytes);
+      d.compressedPayloadBytes.addAndGet(buf.payloadBytes);
+      bytes += len;
+    }
+    long epoch = ++d.epoch;
+    InFlight f = new InFlight(epoch, batch, fps, bytes);
+    synchronized (inFlight) {
+      inFlight.get(d.disk.diskId).addLast(f);
+    }
+    inFlightBytes.addAndGet(bytes);
+    link.send(new Message.Barrier(d.disk.diskId, epoch));
+  }
+
+  private static final ThreadLocal<BlockCodec> CODEC = ThreadLocal.withInitial(BlockCodec::new);
+
+  /** Receiver thread: the batch is durable; record what the staging volume now holds. */
+  private void onBarrierAck(DiskProgress d, long epoch) {
+    if (d == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    List<InFlight> done = new ArrayList<>();
+    synchronized (inFlight) {
+      ArrayDeque<InFlight> q = inFlight.get(d.disk.diskId);
+      while (!q.isEmpty() && q.peekFirst().epoch() <= epoch) {
+        done.add(q.removeFirst());
+      }
+      inFlight.notifyAll();
+    }
+    int blockBytes = d.changes.blockBytes();
+    Fingerprints fp = d.changes.fingerprints();
+    for (InFlight f : done) {
+      int i = 0;
+      for (BlockRun r : f.batch().runs()) {
+        for (long b = r.firstBlock(); b < r.endBlock(); b++) {
+          fp.set(b, f.fingerprints()[i++]);
+        }
+      }
+      d.changes.ack(f.batch());
+      inFlightBytes.addAndGet(-f.bytes());
+      d.changedBytesDurable.addAndGet(f.batch().blockCount() * blockBytes);
+      drainRate.add(f.batch().blockCount() * blockBytes);
+      barriersAcked.incrementAndGet();
+      durableListener.onDurable(d.disk.diskKey, f.batch(), now);
+    }
+  }
+
+  private void awaitWork(List<DiskProgress> disks, ReplicationLink link) throws IOException {
+    // Wake as soon as any disk has dirty blocks; the first disk is waited on, the rest polled.
+    try {
+      long deadline = System.nanoTime() + 20_000_000L;
+      while (System.nanoTime() < deadline && !stop.get()) {
+        for (DiskProgress d : disks) {
+          if (d.changes.hasTakeable()
+              && (d.stalledReason == null || System.nanoTime() >= d.stalledRetryAtNanos)
+              && inFlightBytes.get() < options.inFlightWindowBytes()) {
+            return;
+          }
+        }
+        Thread.sleep(1);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    link.checkAlive();
+  }
+
+  private void awaitInFlight(ReplicationLink link, long timeoutMillis) throws IOException {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    synchronized (inFlight) {
+      while (inFlight.values().stream().anyMatch(q -> !q.isEmpty())) {
+        link.checkAlive();
+        long left = deadline - System.currentTimeMillis();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          inFlight.wait(Math.min(left, 200));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private static void sleep(long millis) throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /** Builds the status report: MGN's state names, lag, ETA and convergence. */
+  ReplicationStatus status(List<DiskProgress> disks, String trackerKind, long now) {
+    long lag = 0;
+    long backlog = 0;
+    long marked = 0;
+    List<ReplicationStatus.Disk> each = new ArrayList<>();
+    String worst = "CONTINUOUS";
+    String error = "";
+    String detail = "";
+    for (DiskProgress d : disks) {
+      ChangeMap m = d.changes;
+      long pending = m.pendingBlocks() * m.blockBytes();
+      long diskLag = m.lagNanos(now);
+      lag = Math.max(lag, diskLag);
+      backlog += pending;
+      marked += m.markedBlocksTotal() * m.blockBytes();
+      String state;
+      String diskError = "";
+      if (d.stalledReason != null) {
+        state = "STALLED";
+        diskError = d.stalledReason;
+        error = "FAILED_TO_START_DATA_TRANSFER";
+        detail = d.stalledReason;
+      } else if (d.rescanReason != null) {
+        state = "RESCAN";
+        diskError = d.rescanReason;
+      } else if (control.desired() == ReplicationControl.Desired.PAUSED) {
+        state = "PAUSED";
+      } else if (pending > 0 && diskLag > options.continuousLagSeconds() * 1_000_000_000L) {
+        state = "BACKLOG";
+      } else {
+        state = "CONTINUOUS";
+      }
+      worst = worse(worst, state);
+      each.add(
+          new ReplicationStatus.Disk(
+              d.disk.diskKey,
+              state,
+              d.disk.sizeBytes,
+              d.disk.sizeBytes,
+              pending,
+              d.rescannedBytes.get(),
+              diskError));
+    }
+    writeRate.set(marked);
+    long drain = drainRate.perSecond();
+    long writes = writeRate.perSecond();
+    long eta = backlog == 0 ? 0 : drain > 0 ? backlog / drain : -1;
+    if (error.isEmpty()
+        && backlog > 0
+        && lag > options.continuousLagSeconds() * 1_000_000_000L
+        && writes > drain) {
+      // The source outruns replication: say so early, with the figures.
+      error = "NOT_CONVERGING";
+      detail =
+          String.format(
+              java.util.Locale.ROOT,
+              "the source writes %.1f MB/s, replication drains %.1f MB/s; backlog %d MB",
+              writes / 1e6,
+              drain / 1e6,
+              backlog / 1_000_000);
+    }
+    return new ReplicationStatus(
+        worst,
+        lag / 1_000_000_000L,
+        eta,
+        error,
+        detail,
+        trackerKind,
+        wireRate.perSecond(),
+        writes,
+        each);
+  }
+
+  private static final List<String> SEVERITY =
+      List.of("CONTINUOUS", "BACKLOG", "PAUSED", "RESCAN", "STALLED");
+
+  private static String worse(String a, String b) {
+    return SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a;
+  }
+
+  /** Bytes per second over the last ~10 s, from added amounts or a running total. */
+  static final class RateMeter {
+    private final ArrayDeque<long[]> samples = new ArrayDeque<>();
+    private long total;
+
+    synchronized void add(long bytes) {
+      total += bytes;
+      tick();
+    }
+
+    synchronized void set(long runningTotal) {
+      total = runningTotal;
+      tick();
+    }
+
+    private void tick() {
+      long now = System.nanoTime();
+      if (samples.isEmpty() || now - samples.peekLast()[0] >= 1_000_000_000L) {
+        samples.addLast(new long[] {now, total});
+        if (samples.size() > 11) {
+          samples.removeFirst();
+        }
+      }
+    }
+
+    synchronized long perSecond() {
+      tick();
+      long[] oldest = samples.peekFirst();
+      long dt = System.nanoTime() - oldest[0];
+      return dt < 500_000_000L ? 0 : (total - oldest[1]) * 1_000_000_000L / dt;
+    }
+  }
+}
