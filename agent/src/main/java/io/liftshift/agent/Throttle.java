@@ -16,8 +16,14 @@ final class Throttle {
     this.control = control;
   }
 
-  /** Waits until {@code bytes} may be sent. */
+  /**
+   * Waits until {@code bytes} may be sent: while replication is paused or stopped (the link's
+   * keepalive goes on meanwhile), then for the bandwidth.
+   */
   synchronized void acquire(long bytes) throws InterruptedException {
+    while (!control.awaitRunning(1000)) {
+      // paused: nothing is sent
+    }
     while (true) {
       long mbps = control.throttleMbps();
       long now = System.nanoTime();

@@ -1,5 +1,6 @@
 package io.liftshift.cli;
 
+import io.liftshift.agent.ReplicationStatus;
 import io.liftshift.agent.SyncListener;
 import io.liftshift.agent.SyncProgress;
 import java.io.PrintStream;
@@ -46,6 +47,33 @@ final class ProgressPrinter implements SyncListener {
   public void onVerifying() {
     finishLine();
     out.println("  initial sync durable; verifying (Merkle tree of SHA-256 on both sides)...");
+  }
+
+  private String lastStatus = "";
+
+  /** Continuous replication: a line whenever the state or the backlog's emptiness changes. */
+  @Override
+  public void onStatus(ReplicationStatus s) {
+    String key = s.state() + (s.disks().stream().allMatch(d -> d.backlogBytes() == 0));
+    String line =
+        String.format(
+            Locale.ROOT,
+            "  %s (%s tracker): backlog %s, lag %d s, %.1f MB/s%s",
+            s.state(),
+            s.tracker(),
+            Sizes.bytes(s.disks().stream().mapToLong(ReplicationStatus.Disk::backlogBytes).sum()),
+            s.lagSeconds(),
+            s.throughputBytesPerSecond() / 1e6,
+            s.errorCode().isEmpty() ? "" : "  " + s.errorCode() + ": " + s.errorDetail());
+    if (terminal) {
+      out.print("\r" + line + "   ");
+      out.flush();
+    } else if (!key.equals(lastStatus) || System.nanoTime() - lastPlainNanos > 30_000_000_000L) {
+      lastPlainNanos = System.nanoTime();
+      out.println(line);
+      out.flush();
+    }
+    lastStatus = key;
   }
 
   void finishLine() {

@@ -9,7 +9,6 @@ import io.liftshift.agent.SyncReport;
 import io.liftshift.protocol.VolumeDigest;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -158,9 +157,21 @@ final class ContinuousHarness implements AutoCloseable {
     if (loop != null) {
       new ProcessBuilder("losetup", "-d", loop.toString()).start().waitFor();
     }
-  }
-
-  static ByteBuffer unused() {
-    return null;
+    // Agents keep their tracefs instance for the next run; tests leave none behind.
+    Path instances = Path.of("/sys/kernel/tracing/instances");
+    if (Files.isDirectory(instances)) {
+      try (var list = Files.list(instances)) {
+        for (Path i :
+            list.filter(p -> p.getFileName().toString().startsWith("liftshift-")).toList()) {
+          try {
+            Files.writeString(i.resolve("tracing_on"), "0\n");
+            Files.writeString(i.resolve("events/enable"), "0\n");
+            Files.delete(i);
+          } catch (IOException e) {
+            // another test's instance in use; removed by its own cleanup
+          }
+        }
+      }
+    }
   }
 }

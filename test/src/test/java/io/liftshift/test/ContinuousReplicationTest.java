@@ -96,4 +96,94 @@ class ContinuousReplicationTest {
       ContinuousHarness.detach(loop);
     }
   }
+
+  @Test
+  void lostTraceEventsAreDetectedAndRepairedByAScan() throws Exception {
+    Path loop = ContinuousHarness.loopDevice(dir.resolve("backing.img"), 16L << 20, 8);
+    assumeTrue(loop != null, "needs root and loop devices (losetup)");
+    try (ReplicationHarness h = new ReplicationHarness(dir)) {
+      assumeTrue(
+          TracefsChangeTracker.unavailable(TracefsChangeTracker.DEFAULT_TRACEFS, loop).isEmpty(),
+          "needs tracefs");
+      try (ContinuousHarness c =
+          new ContinuousHarness(
+              options(h, "s-lost", dir.resolve("state"), loop)
+                  .tracker(AgentOptions.TrackerMode.TRACEFS)
+                  .tracefsBufferKb(4))) {
+        c.awaitInStep(60_000);
+        TracefsChangeTracker tracker = c.agent.tracking().realTime().orElseThrow();
+        // A reader that cannot keep up with a burst: the tiny ring buffer overflows.
+        tracker.suspendReading(true);
+        ContinuousHarness.writeRandomBlocks(loop, 2000, 9);
+        Thread.sleep(300);
+        tracker.suspendReading(false);
+        c.await(() -> c.agent.tracking().repairs() > 0, 10_000, "the loss detected");
+        c.await(
+            () -> {
+              try {
+                return c.allClean()
+                    && ContinuousHarness.digest(loop, 16L << 20)
+                        .equals(
+                            ContinuousHarness.digest(h.stagingVolume("s-lost", loop), 16L << 20));
+              } catch (Exception e) {
+                return false;
+              }
+            },
+            30_000,
+            "staging volume identical after the repair scan");
+      }
+    } finally {
+      ContinuousHarness.detach(loop);
+    }
+  }
+
+  @Test
+  void aDiskThatFailsIsStalledWhileTheOthersGoOn() throws Exception {
+    try (ReplicationHarness h = new ReplicationHarness(dir)) {
+      long size = 8L << 20;
+      Path good = ReplicationHarness.randomImage(dir.resolve("good.img"), size, 31);
+      Path bad = ReplicationHarness.randomImage(dir.resolve("bad.img"), size, 32);
+      try (ContinuousHarness c =
+          new ContinuousHarness(
+              h.agent("s-fail", good, bad)
+                  .stateDir(dir.resolve("state"))
+                  .tracker(AgentOptions.TrackerMode.SCANNING)
+                  .scanPassIntervalMillis(100)
+                  .scanReadBudgetMBps(0)
+                  .verify(false))) {
+        c.awaitInStep(60_000);
+        String stagedHalf = ContinuousHarness.digest(h.stagingVolume("s-fail", bad), size / 2);
+        // The disk goes away under the agent (here: its second half), while a change to it waits.
+        try (var f = new java.io.RandomAccessFile(bad.toFile(), "rw")) {
+          f.setLength(size / 2);
+        }
+        c.agent.tracking().changes(1).mark(size - 4096, 4096);
+        ContinuousHarness.writeRandomBlocks(good, 30, 33);
+        c.await(
+            () -> c.status.get() != null && c.status.get().state().equals("STALLED"),
+            10_000,
+            "STALLED reported");
+        var st = c.status.get();
+        assertThat(st.errorCode()).isEqualTo("FAILED_TO_START_DATA_TRANSFER");
+        assertThat(st.errorDetail()).contains(bad.toString());
+        assertThat(st.disks().get(1).state()).isEqualTo("STALLED");
+        // The good disk goes on and converges.
+        c.await(
+            () -> {
+              try {
+                return ContinuousHarness.digest(good, size)
+                    .equals(ContinuousHarness.digest(h.stagingVolume("s-fail", good), size));
+              } catch (Exception e) {
+                return false;
+              }
+            },
+            30_000,
+            "the good disk in step");
+        // Nothing already replicated of the failing disk was damaged.
+        assertThat(ContinuousHarness.digest(h.stagingVolume("s-fail", bad), size / 2))
+            .isEqualTo(stagedHalf)
+            .isEqualTo(ContinuousHarness.digest(bad, size / 2));
+      }
+    }
+  }
 }
