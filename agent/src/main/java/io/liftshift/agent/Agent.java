@@ -35,8 +35,7 @@ public final class Agent {
       new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.atomic.AtomicLong barriersAcked =
       new java.util.concurrent.atomic.AtomicLong();
-  private volatile ContinuousReplication.DurableListener durableListener =
-      ContinuousReplication.DurableListener.NONE;
+  private volatile DurabilityListener durableListener = DurabilityListener.NONE;
   private volatile ChangeTracking tracking;
 
   public Agent(AgentOptions options, SyncListener listener) {
@@ -58,7 +57,7 @@ public final class Agent {
   }
 
   /** Benchmarks: called on the receiver thread whenever a batch of changes is durable. */
-  public void onDurable(ContinuousReplication.DurableListener l) {
+  public void onDurable(DurabilityListener l) {
     this.durableListener = l;
   }
 
@@ -152,7 +151,13 @@ public final class Agent {
         }
         if (options.continuous()) {
           new ContinuousReplication(
-                  options, control, throttle, listener, stop, barriersAcked, durableListener)
+                  options,
+                  control,
+                  throttle,
+                  listener,
+                  stop,
+                  barriersAcked,
+                  (k, b, t) -> durableListener.onDurable(k, b, t))
               .run(link, disks, tracking.kind());
         }
         wireBytes += link.wireBytes();

@@ -213,6 +213,11 @@ public final class ChangeTracking implements AutoCloseable {
     }
   }
 
+  /** When the scanning tracker's last complete round started (nanoTime), or -1. */
+  public long lastScanRoundStartNanos() {
+    return scanner == null ? -1 : scanner.lastRoundStartNanos();
+  }
+
   private DiskProgress progressOf(ScanningChangeTracker.Scanned s) {
     for (DiskProgress d : disks) {
       if (d.changes == s.map()) {

@@ -29,19 +29,12 @@ final class ContinuousReplication {
   /** A batch on the wire: its blocks and the fingerprints of what was sent. */
   private record InFlight(long epoch, ChangeMap.Batch batch, long[] fingerprints, long bytes) {}
 
-  /** Hook for benchmarks: a batch became durable. */
-  interface DurableListener {
-    void onDurable(String diskKey, ChangeMap.Batch batch, long ackNanos);
-
-    DurableListener NONE = (k, b, t) -> {};
-  }
-
   private final AgentOptions options;
   private final ReplicationControl control;
   private final Throttle throttle;
   private final SyncListener listener;
   private final AtomicBoolean stop;
-  private final DurableListener durableListener;
+  private final DurabilityListener durableListener;
   private final Map<Integer, ArrayDeque<InFlight>> inFlight = new HashMap<>();
   private final AtomicLong inFlightBytes = new AtomicLong();
   private final AtomicLong barriersAcked;
@@ -56,7 +49,7 @@ final class ContinuousReplication {
       SyncListener listener,
       AtomicBoolean stop,
       AtomicLong barriersAcked,
-      DurableListener durableListener) {
+      DurabilityListener durableListener) {
     this.options = options;
     this.control = control;
     this.throttle = throttle;

@@ -139,6 +139,7 @@ final class AgentSession {
     }
     lastFrameNanos = System.nanoTime();
     stats.framesReceived.incrementAndGet();
+    stats.frameBytesReceived.addAndGet(FrameHeader.LENGTH + (long) frame.body().length);
     if (state == State.ADMITTING) {
       throw new ProtocolException(
           ErrorCode.PROTOCOL_VIOLATION, frame.opcode() + " sent before WELCOME");

@@ -8,6 +8,7 @@ public final class ReplicatorStats {
   final AtomicLong sessionsRejected = new AtomicLong();
   final AtomicLong bytesWritten = new AtomicLong();
   final AtomicLong framesReceived = new AtomicLong();
+  final AtomicLong frameBytesReceived = new AtomicLong();
   final AtomicLong fsyncs = new AtomicLong();
 
   public long sessionsAccepted() {
@@ -26,6 +27,11 @@ public final class ReplicatorStats {
 
   public long framesReceived() {
     return framesReceived.get();
+  }
+
+  /** Bytes of frames received (headers and bodies; TLS records not counted). */
+  public long frameBytesReceived() {
+    return frameBytesReceived.get();
   }
 
   public long fsyncs() {

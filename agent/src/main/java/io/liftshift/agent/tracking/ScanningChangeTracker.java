@@ -38,6 +38,7 @@ public final class ScanningChangeTracker implements ChangeTracker {
   private final PassListener listener;
   private final AtomicBoolean stop = new AtomicBoolean();
   private final AtomicLong scannedBytes = new AtomicLong();
+  private volatile long lastRoundStartNanos = -1;
   private final Object wake = new Object();
   private boolean passRequested;
   private Thread thread;
@@ -79,8 +80,17 @@ public final class ScanningChangeTracker implements ChangeTracker {
     }
   }
 
+  /**
+   * When the last complete round over every disk started ({@link System#nanoTime}), or -1: every
+   * change made before that moment has been found.
+   */
+  public long lastRoundStartNanos() {
+    return lastRoundStartNanos;
+  }
+
   private void loop() {
     while (!stop.get()) {
+      long roundStart = System.nanoTime();
       for (Scanned d : disks) {
         if (stop.get()) {
           return;
@@ -90,6 +100,9 @@ public final class ScanningChangeTracker implements ChangeTracker {
         } catch (IOException e) {
           LOG.warning("scan of " + d.path() + " failed: " + e.getMessage());
         }
+      }
+      if (!stop.get()) {
+        lastRoundStartNanos = roundStart;
       }
       synchronized (wake) {
         long deadline = System.currentTimeMillis() + passIntervalMillis;
