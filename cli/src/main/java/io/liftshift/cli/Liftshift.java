@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       ReplicatorCommand.class,
       ControlPlaneCommand.class,
       AdminCommand.class,
+      StatusCommand.class,
       CaCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

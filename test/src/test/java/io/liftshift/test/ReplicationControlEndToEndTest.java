@@ -172,6 +172,29 @@ class ReplicationControlEndToEndTest {
               .contains("\"replicatorId\":\"" + h.replicator.replicationServerId() + "\"")
               .contains("\"tracker\":\"scanning\"");
 
+          // liftshift status reads the same through the official client, with liftshift's figures.
+          System.setProperty("aws.accessKeyId", key.accessKeyId());
+          System.setProperty("aws.secretAccessKey", key.secretAccessKey());
+          String table;
+          try {
+            table =
+                CliRunner.run(
+                    "status",
+                    "--once",
+                    "--endpoint",
+                    "https://localhost:" + cp.port(),
+                    "--ca-fingerprint",
+                    cp.caFingerprint().toString());
+          } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+          }
+          assertThat(table)
+              .contains(id)
+              .contains("CONTINUOUS")
+              .contains("scanning")
+              .contains(disk.toRealPath().toString());
+
           // Pause: tracking goes on, nothing is sent.
           mgn.pauseReplication(b -> b.sourceServerID(id));
           Thread.sleep(1000);
