@@ -62,6 +62,21 @@ class ArchitectureTest {
   }
 
   @Test
+  void changeTrackingSitsBeforeTheLinkAndKnowsNothingOfTheWire() {
+    // source disk -> tracker -> change state; the sender (agent package) takes it from there.
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.agent.tracking..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.liftshift.protocol..", "io.liftshift.trust..")
+        .orShould()
+        .dependOnClassesThat()
+        .resideInAPackage("io.liftshift.agent")
+        .check(classes);
+  }
+
+  @Test
   void theReplicatorDoesNotImportTheAgent() {
     noClasses()
         .that()
