@@ -186,4 +186,34 @@ class ContinuousReplicationTest {
       }
     }
   }
+
+  @Test
+  void aSourceThatOutrunsReplicationIsReportedNotConvergingWithBothRates() throws Exception {
+    try (ReplicationHarness h = new ReplicationHarness(dir)) {
+      Path disk = ReplicationHarness.randomImage(dir.resolve("disk.img"), 32L << 20, 41);
+      var control = new io.liftshift.agent.ReplicationControl();
+      try (ContinuousHarness c =
+          new ContinuousHarness(
+              options(h, "s-slow", dir.resolve("state"), disk)
+                  .tracker(AgentOptions.TrackerMode.SCANNING)
+                  .continuousLagSeconds(1),
+              control)) {
+        c.awaitInStep(60_000);
+        control.throttleMbps(2); // 250 kB/s
+        long end = System.currentTimeMillis() + 15_000;
+        int round = 0;
+        // About 1 MB/s of new changes: four times what may be sent.
+        while (System.currentTimeMillis() < end
+            && (c.status.get() == null || !c.status.get().errorCode().equals("NOT_CONVERGING"))) {
+          ContinuousHarness.writeRandomBlocks(disk, 25, 500 + round++);
+          Thread.sleep(100);
+        }
+        var st = c.status.get();
+        assertThat(st.errorCode()).isEqualTo("NOT_CONVERGING");
+        assertThat(st.state()).isEqualTo("BACKLOG");
+        assertThat(st.errorDetail()).contains("the source writes").contains("drains");
+        control.throttleMbps(0);
+      }
+    }
+  }
 }

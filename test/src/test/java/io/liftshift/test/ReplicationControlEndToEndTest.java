@@ -221,6 +221,28 @@ class ReplicationControlEndToEndTest {
             Thread.sleep(100);
           }
           assertThat(h.replicator.stats().bytesWritten() - written).isEqualTo(40 * 4096L);
+
+          // Stop and start: the same, with MGN's STOPPED state meanwhile.
+          mgn.stopReplication(b -> b.sourceServerID(id));
+          Thread.sleep(1000);
+          long stoppedAt = h.replicator.stats().bytesWritten();
+          ContinuousHarness.writeRandomBlocks(disk, 10, 23);
+          Thread.sleep(1500);
+          assertThat(h.replicator.stats().bytesWritten()).isEqualTo(stoppedAt);
+          assertThat(
+                  mgn.describeSourceServers(b -> b.filters(f -> f.sourceServerIDs(id)))
+                      .items()
+                      .get(0)
+                      .dataReplicationInfo()
+                      .dataReplicationState())
+              .isEqualTo(DataReplicationState.STOPPED);
+          mgn.startReplication(b -> b.sourceServerID(id));
+          String restarted = ContinuousHarness.digest(disk, size);
+          deadline = System.currentTimeMillis() + 30_000;
+          while (!ContinuousHarness.digest(h.stagingVolume(id, disk), size).equals(restarted)) {
+            assertThat(System.currentTimeMillis()).isLessThan(deadline);
+            Thread.sleep(100);
+          }
           agent.stop();
           SyncReport r = run.get(60, TimeUnit.SECONDS);
           assertThat(r.reconnects()).isZero();
