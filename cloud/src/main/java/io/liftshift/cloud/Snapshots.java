@@ -1,0 +1,39 @@
+package io.liftshift.cloud;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Point-in-time snapshots of staging volumes (staging volume → <b>snapshot</b> → converter in the
+ * flow): incremental, crash-consistent across one source server's volumes when the caller holds
+ * writes back during {@link #create}, and made back into volumes for a launch.
+ */
+public interface Snapshots {
+  /** One volume to snapshot, with what changed on it since its last snapshot. */
+  record Source(StagingVolume volume, ChangedRanges changed) {}
+
+  /**
+   * Snapshots every volume at this instant. The caller keeps the volumes unchanged until it
+   * returns; a failure leaves no partial snapshot behind.
+   */
+  PointInTimeSnapshot create(String sourceServerId, List<Source> volumes) throws IOException;
+
+  /** The server's snapshots, oldest first. */
+  List<PointInTimeSnapshot> list(String sourceServerId) throws IOException;
+
+  Optional<PointInTimeSnapshot> find(String snapshotSetId) throws IOException;
+
+  /**
+   * Deletes a snapshot set. What a later snapshot still needs of it is kept (merged into that
+   * snapshot), so deleting never breaks a chain.
+   */
+  void delete(String snapshotSetId) throws IOException;
+
+  /**
+   * Writes the volume as it was at the snapshot into {@code target} (a file or block device of at
+   * least the volume's size), byte for byte. Checks every chunk read; a damaged one fails.
+   */
+  void restore(VolumeSnapshot snapshot, Path target) throws IOException;
+}
