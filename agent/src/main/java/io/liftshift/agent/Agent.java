@@ -158,7 +158,7 @@ public final class Agent {
                   stop,
                   barriersAcked,
                   (k, b, t) -> durableListener.onDurable(k, b, t))
-              .run(link, disks, tracking.kind());
+              .run(link, disks, tracking);
         }
         wireBytes += link.wireBytes();
         link.goodbye();

@@ -43,6 +43,7 @@ public final class ChangeTracking implements AutoCloseable {
           });
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicLong repairs = new AtomicLong();
+  private final Object commitLock = new Object();
   private ChangeTracker realTime;
   private ScanningChangeTracker scanner;
   private String kind;
@@ -105,7 +106,8 @@ public final class ChangeTracking implements AutoCloseable {
               "liftshift-" + stateName(options.sourceServerId()),
               options.tracefsBufferKb(),
               devices,
-              this::onLoss);
+              this::onLoss,
+              commitLock);
       t.start();
       realTime = t;
       kind = "tracefs";
@@ -143,6 +145,25 @@ public final class ChangeTracking implements AutoCloseable {
 
   public String kind() {
     return kind;
+  }
+
+  /** Held while the real-time tracker applies a read's marks; a consistent take holds it too. */
+  Object commitLock() {
+    return commitLock;
+  }
+
+  /**
+   * True when every write made before this call is now marked (the real-time tracker read past a
+   * marker); false when that cannot be known (the scanning tracker) or in time.
+   */
+  boolean awaitCaughtUp(long timeoutMillis) throws IOException, InterruptedException {
+    return realTime instanceof TracefsChangeTracker t
+        && noRepairRunning()
+        && t.awaitCaughtUp(timeoutMillis);
+  }
+
+  private boolean noRepairRunning() {
+    return disks.stream().allMatch(d -> d.rescanReason == null);
   }
 
   /** The real-time tracker, when one runs (tests use it to simulate a slow reader). */

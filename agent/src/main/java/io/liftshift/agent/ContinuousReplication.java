@@ -41,6 +41,24 @@ final class ContinuousReplication {
   private final RateMeter drainRate = new RateMeter();
   private final RateMeter writeRate = new RateMeter();
   private final RateMeter wireRate = new RateMeter();
+  private ChangeTracking tracking;
+
+  /** The replicator's outstanding SNAPSHOT_REQUEST, or 0. */
+  private final AtomicLong requestedPoint = new AtomicLong();
+
+  private int pointAttempts;
+
+  /** A CONSISTENCY_POINT was sent and its SNAPSHOT_TAKEN not yet received: CREATING_SNAPSHOT. */
+  private volatile long creatingSnapshotPoint;
+
+  private volatile long lastSnapshotMillis;
+  private volatile String snapshotError = "";
+
+  /** A cut is tried only when the backlog is small, so that the tracker is held briefly. */
+  static final long POINT_MAX_BACKLOG_BYTES = 64L << 20;
+
+  /** Cuts that saw a write land in them before one is taken unverified. */
+  static final int POINT_ATTEMPTS = 10;
 
   ContinuousReplication(
       AgentOptions options,
@@ -60,9 +78,11 @@ final class ContinuousReplication {
   }
 
   /** Runs until {@link #stop} is set (returns) or the link fails (throws). */
-  void run(ReplicationLink link, List<DiskProgress> disks, String trackerKind) throws IOException {
+  void run(ReplicationLink link, List<DiskProgress> disks, ChangeTracking tracking)
+      throws IOException {
+    this.tracking = tracking;
     try {
-      replicate(link, disks, trackerKind);
+      replicate(link, disks, tracking.kind());
     } finally {
       // Never shutdownNow: an interrupt during a read would close the disk's channel for good.
       readers.shutdown();
@@ -84,6 +104,22 @@ final class ContinuousReplication {
       d.changes.requeueInflight();
     }
     link.onBarrierAck((diskId, epoch) -> onBarrierAck(byId.get(diskId), epoch));
+    link.onSnapshotMessage(
+        m -> {
+          if (m instanceof Message.SnapshotRequest r) {
+            requestedPoint.set(r.pointId());
+          } else if (m instanceof Message.SnapshotTaken t) {
+            if (t.pointId() == creatingSnapshotPoint) {
+              creatingSnapshotPoint = 0;
+            }
+            if (t.status() == 0) {
+              lastSnapshotMillis = System.currentTimeMillis();
+              snapshotError = "";
+            } else {
+              snapshotError = t.detail();
+            }
+          }
+        });
     java.util.concurrent.BlockingQueue<ChunkBuffer> buffers =
         new java.util.concurrent.ArrayBlockingQueue<>(READ_AHEAD_RUNS);
     for (int i = 0; i < READ_AHEAD_RUNS; i++) {
@@ -105,6 +141,10 @@ final class ContinuousReplication {
         link.flush();
         sleep(100);
         continue;
+      }
+      long point = requestedPoint.get();
+      if (point != 0 && consistencyPoint(link, disks, point, buffers, governors, features)) {
+        requestedPoint.compareAndSet(point, 0);
       }
       boolean sentAny = false;
       for (DiskProgress d : disks) {
@@ -143,6 +183,82 @@ final class ContinuousReplication {
     }
     awaitInFlight(link, 30_000);
     listener.onStatus(status(disks, trackerKind, System.nanoTime()));
+  }
+
+  /**
+   * Tries to give the replicator a consistency point: with nothing in flight, takes every dirty
+   * block of every disk at one cut (no mark is applied meanwhile), sends them, then checks with the
+   * tracker that no write landed on a block of the cut before it was read. Only then is the point
+   * exact, and crash-consistent across the disks. Returns true once the point is sent.
+   */
+  private boolean consistencyPoint(
+      ReplicationLink link,
+      List<DiskProgress> disks,
+      long point,
+      java.util.concurrent.BlockingQueue<ChunkBuffer> buffers,
+      Map<Integer, CompressionGovernor> governors,
+      long features)
+      throws IOException {
+    long pending = 0;
+    for (DiskProgress d : disks) {
+      if (d.stalledReason != null) {
+        return false; // a disk that cannot be read has no point in time
+      }
+      pending += d.changes.dirtyBlocks() * d.changes.blockBytes();
+    }
+    if (pending > POINT_MAX_BACKLOG_BYTES) {
+      return false; // drain first
+    }
+    link.flush();
+    awaitInFlight(link, 30_000);
+    synchronized (inFlight) {
+      if (inFlight.values().stream().anyMatch(q -> !q.isEmpty())) {
+        return false;
+      }
+    }
+    List<ChangeMap.Batch> cut = new ArrayList<>();
+    synchronized (tracking.commitLock()) {
+      for (DiskProgress d : disks) {
+        cut.add(d.changes.take(Long.MAX_VALUE));
+      }
+    }
+    for (int i = 0; i < disks.size(); i++) {
+      if (cut.get(i).blockCount() > 0) {
+        try {
+          sendBatch(link, disks.get(i), cut.get(i), buffers, governors, features);
+        } catch (SourceReadException e) {
+          disks.get(i).changes.requeueInflight();
+          return false;
+        }
+      }
+    }
+    link.flush();
+    boolean exact;
+    try {
+      exact = tracking.awaitCaughtUp(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    for (int i = 0; exact && i < disks.size(); i++) {
+      for (BlockRun r : cut.get(i).runs()) {
+        for (long b = r.firstBlock(); exact && b < r.endBlock(); b++) {
+          // Marked again since the cut: a write may have reached the block before it was read.
+          exact = !disks.get(i).changes.isDirty(b);
+        }
+      }
+    }
+    boolean verifiable = tracking.realTime().isPresent();
+    if (!exact && verifiable && ++pointAttempts < POINT_ATTEMPTS) {
+      return false;
+    }
+    pointAttempts = 0;
+    creatingSnapshotPoint = point;
+    link.send(
+        new Message.ConsistencyPoint(
+            point, disks.size(), exact ? Message.ConsistencyPoint.CRASH_CONSISTENT : 0));
+    link.flush();
+    return true;
   }
 
   /** Runs read ahead of the sender: scattered 4 KiB reads overlap instead of queueing. */
@@ -400,6 +516,13 @@ final class ContinuousReplication {
               drain / 1e6,
               backlog / 1_000_000);
     }
+    if (creatingSnapshotPoint != 0 && (worst.equals("CONTINUOUS") || worst.equals("BACKLOG"))) {
+      worst = "CREATING_SNAPSHOT";
+    }
+    if (error.isEmpty() && !snapshotError.isEmpty()) {
+      error = "SNAPSHOTS_FAILURE";
+      detail = snapshotError;
+    }
     return new ReplicationStatus(
         worst,
         lag / 1_000_000_000L,
@@ -409,7 +532,8 @@ final class ContinuousReplication {
         trackerKind,
         wireRate.perSecond(),
         writes,
-        each);
+        each,
+        lastSnapshotMillis);
   }
 
   private static final List<String> SEVERITY =

@@ -149,7 +149,7 @@ public final class ControlPlaneLink {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     while (true) {
       Instructions i =
-          report(new ReplicationStatus("INITIATING", 0, -1, "", "", "none", 0, 0, List.of()));
+          report(new ReplicationStatus("INITIATING", 0, -1, "", "", "none", 0, 0, List.of(), 0));
       if (i.placed()) {
         return i;
       }
@@ -182,6 +182,9 @@ public final class ControlPlaneLink {
           .append('}');
     }
     b.append(",\"tracker\":").append(quote(st.tracker()));
+    if (st.lastSnapshotEpochMillis() > 0) {
+      b.append(",\"lastSnapshotEpochMillis\":").append(st.lastSnapshotEpochMillis());
+    }
     b.append(",\"throughputBytesPerSecond\":").append(st.throughputBytesPerSecond());
     b.append(",\"writeRateBytesPerSecond\":").append(st.writeRateBytesPerSecond());
     b.append(",\"replicatedDisks\":[");

@@ -111,7 +111,7 @@ public final class HeartbeatReporter implements SyncListener, AutoCloseable {
           () ->
               send(
                   new ReplicationStatus(
-                      "STALLED", 0, -1, "UNSTABLE_NETWORK", reason, "", 0, 0, List.of())));
+                      "STALLED", 0, -1, "UNSTABLE_NETWORK", reason, "", 0, 0, List.of(), 0)));
     }
   }
 
@@ -140,7 +140,7 @@ public final class HeartbeatReporter implements SyncListener, AutoCloseable {
     }
     long rate = p.elapsedNanos() > 0 ? p.durableBytes() * 1_000_000_000L / p.elapsedNanos() : 0;
     long eta = rate > 0 ? (p.totalBytes() - p.durableBytes()) / rate : -1;
-    return new ReplicationStatus("INITIAL_SYNC", 0, eta, "", "", "", rate, 0, disks);
+    return new ReplicationStatus("INITIAL_SYNC", 0, eta, "", "", "", rate, 0, disks, 0);
   }
 
   private void send(ReplicationStatus status) {

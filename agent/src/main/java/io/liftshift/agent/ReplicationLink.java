@@ -49,6 +49,7 @@ final class ReplicationLink implements AutoCloseable {
   private volatile long lastWriteNanos = System.nanoTime();
   private volatile BiConsumer<Integer, Long> ackHandler = (d, o) -> {};
   private volatile BiConsumer<Integer, Long> barrierAckHandler = (d, e) -> {};
+  private volatile java.util.function.Consumer<Message> snapshotHandler = m -> {};
   private Message.Welcome welcome;
   private Thread receiver;
   private Thread keepalive;
@@ -121,6 +122,11 @@ final class ReplicationLink implements AutoCloseable {
     this.ackHandler = handler;
   }
 
+  /** Called on the receiver thread for SNAPSHOT_REQUEST and SNAPSHOT_TAKEN. */
+  void onSnapshotMessage(java.util.function.Consumer<Message> handler) {
+    this.snapshotHandler = handler;
+  }
+
   /** Called on the receiver thread with (diskId, epoch) for each BARRIER_ACK. */
   void onBarrierAck(BiConsumer<Integer, Long> handler) {
     this.barrierAckHandler = handler;
@@ -155,6 +161,8 @@ final class ReplicationLink implements AutoCloseable {
           for (Message.AckEntry e : a.entries()) {
             ackHandler.accept(e.diskId(), e.durableOffset());
           }
+        } else if (m instanceof Message.SnapshotRequest || m instanceof Message.SnapshotTaken) {
+          snapshotHandler.accept(m);
         } else if (m instanceof Message.BarrierAck b) {
           barrierAckHandler.accept(b.diskId(), b.epoch());
         } else if (m instanceof Message.DiskReady r) {

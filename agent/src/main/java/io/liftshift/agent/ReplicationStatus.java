@@ -10,6 +10,7 @@ import java.util.List;
  *     STALLED, ...)
  * @param errorCode MGN's DataReplicationErrorString, or empty
  * @param tracker "tracefs", "scanning" or "none"
+ * @param lastSnapshotEpochMillis when the replicator last took a point-in-time snapshot, or 0
  */
 public record ReplicationStatus(
     String state,
@@ -20,7 +21,8 @@ public record ReplicationStatus(
     String tracker,
     long throughputBytesPerSecond,
     long writeRateBytesPerSecond,
-    List<Disk> disks) {
+    List<Disk> disks,
+    long lastSnapshotEpochMillis) {
 
   /** One disk's figures. */
   public record Disk(

@@ -324,6 +324,13 @@ final class AgentApi {
     } else {
       dri.remove("dataReplicationError");
     }
+    if (r.path("lastSnapshotEpochMillis").asLong(0) > 0) {
+      dri.put(
+          "lastSnapshotDateTime",
+          java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+              Instant.ofEpochMilli(r.path("lastSnapshotEpochMillis").asLong())
+                  .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+    }
     // liftshift's own figures, beside MGN's shape (SDKs ignore members they do not know).
     details.put("tracker", r.path("tracker").asText(""));
     details.put("throughputBytesPerSecond", r.path("throughputBytesPerSecond").asLong(0));

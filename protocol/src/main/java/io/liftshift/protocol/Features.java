@@ -20,8 +20,15 @@ public final class Features {
    */
   public static final long CHANGED_BLOCKS = 1L << 3;
 
+  /**
+   * Point-in-time snapshots: SNAPSHOT_REQUEST, CONSISTENCY_POINT and SNAPSHOT_TAKEN (needs
+   * CHANGED_BLOCKS).
+   */
+  public static final long POINT_IN_TIME = 1L << 4;
+
   /** Everything this implementation supports. */
-  public static final long SUPPORTED = LZ4 | ZERO_BLOCKS | MERKLE_VERIFY | CHANGED_BLOCKS;
+  public static final long SUPPORTED =
+      LZ4 | ZERO_BLOCKS | MERKLE_VERIFY | CHANGED_BLOCKS | POINT_IN_TIME;
 
   private Features() {}
 

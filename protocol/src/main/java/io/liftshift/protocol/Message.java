@@ -187,6 +187,51 @@ public sealed interface Message {
     }
   }
 
+  /** Replicator → agent: a point-in-time snapshot is due; make a consistency point. */
+  record SnapshotRequest(long pointId) implements Message {
+    @Override
+    public Opcode opcode() {
+      return Opcode.SNAPSHOT_REQUEST;
+    }
+
+    @Override
+    public byte[] toFrame() {
+      return new BodyWriter().u64(pointId).finish(opcode());
+    }
+  }
+
+  /**
+   * Agent → replicator: every block sent before this frame, on every disk of the session, is the
+   * source as of one instant; nothing after it is. Flag bit 0: the agent verified the cut is exact
+   * (crash-consistent across the disks).
+   */
+  record ConsistencyPoint(long pointId, int diskCount, int flags) implements Message {
+    public static final int CRASH_CONSISTENT = 1;
+
+    @Override
+    public Opcode opcode() {
+      return Opcode.CONSISTENCY_POINT;
+    }
+
+    @Override
+    public byte[] toFrame() {
+      return new BodyWriter().u64(pointId).u32(diskCount).u32(flags).finish(opcode());
+    }
+  }
+
+  /** Replicator → agent: the snapshot at a point: status 0 taken (detail = its id), 1 failed. */
+  record SnapshotTaken(long pointId, int status, String detail) implements Message {
+    @Override
+    public Opcode opcode() {
+      return Opcode.SNAPSHOT_TAKEN;
+    }
+
+    @Override
+    public byte[] toFrame() {
+      return new BodyWriter().u64(pointId).u16(status).u16(0).string(detail).finish(opcode());
+    }
+  }
+
   /** One disk's durable position in an ACK. */
   record AckEntry(int diskId, long durableOffset) {}
 
@@ -432,6 +477,15 @@ public sealed interface Message {
             int diskId = r.u32AsInt("diskId");
             r.u32("reserved");
             yield new BarrierAck(diskId, r.u64("epoch"));
+          }
+          case SNAPSHOT_REQUEST -> new SnapshotRequest(r.u64("pointId"));
+          case CONSISTENCY_POINT ->
+              new ConsistencyPoint(r.u64("pointId"), r.u32AsInt("diskCount"), r.u32AsInt("flags"));
+          case SNAPSHOT_TAKEN -> {
+            long point = r.u64("pointId");
+            int status = r.u16("status");
+            r.u16("reserved");
+            yield new SnapshotTaken(point, status, r.string("detail"));
           }
           case PING -> new Ping(r.u64("nonce"));
           case PONG -> new Pong(r.u64("nonce"));

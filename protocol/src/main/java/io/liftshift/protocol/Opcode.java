@@ -22,7 +22,10 @@ public enum Opcode {
   PONG(15),
   GOODBYE(16),
   BARRIER(17),
-  BARRIER_ACK(18);
+  BARRIER_ACK(18),
+  SNAPSHOT_REQUEST(19),
+  CONSISTENCY_POINT(20),
+  SNAPSHOT_TAKEN(21);
 
   private static final Opcode[] BY_CODE = new Opcode[64];
 

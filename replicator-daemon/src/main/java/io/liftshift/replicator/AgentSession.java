@@ -49,6 +49,7 @@ final class AgentSession {
   private final ReplicatorOptions options;
   private final ReplicatorStats stats;
   private final AgentAdmission admission;
+  private final PointInTimeCoordinator pointInTime;
   private final FrameDecoder decoder = new FrameDecoder();
   private final String remote;
   private final Map<Integer, OpenDisk> disks = new ConcurrentHashMap<>();
@@ -71,8 +72,10 @@ final class AgentSession {
       StagingRegistry registry,
       ReplicatorOptions options,
       ReplicatorStats stats,
-      AgentAdmission admission) {
+      AgentAdmission admission,
+      PointInTimeCoordinator pointInTime) {
     this.admission = admission;
+    this.pointInTime = pointInTime;
     this.socket = socket;
     this.context = context;
     this.registry = registry;
@@ -158,6 +161,8 @@ final class AgentSession {
       case DISK_OPEN -> onDiskOpen((Message.DiskOpen) Message.decode(frame));
       case FLUSH -> onFlush((Message.Flush) Message.decode(frame));
       case BARRIER -> onBarrier((Message.Barrier) Message.decode(frame));
+      case CONSISTENCY_POINT ->
+          onConsistencyPoint((Message.ConsistencyPoint) Message.decode(frame));
       case VERIFY_REQUEST -> onVerify((Message.VerifyRequest) Message.decode(frame));
       case MERKLE_QUERY -> onMerkleQuery((Message.MerkleQuery) Message.decode(frame));
       case PING -> send(new Message.Pong(((Message.Ping) Message.decode(frame)).nonce()));
@@ -238,6 +243,9 @@ final class AgentSession {
     }
     sourceServerId = hello.sourceServerId();
     features = hello.features() & Features.SUPPORTED;
+    if (pointInTime == null) {
+      features &= ~Features.POINT_IN_TIME;
+    }
     state = State.READY;
     stats.sessionsAccepted.incrementAndGet();
     LOG.info(
@@ -502,8 +510,40 @@ final class AgentSession {
     }
   }
 
+  private void onConsistencyPoint(Message.ConsistencyPoint point) throws ProtocolException {
+    if (!Features.has(features, Features.POINT_IN_TIME)) {
+      throw new ProtocolException(
+          ErrorCode.PROTOCOL_VIOLATION, "CONSISTENCY_POINT without the POINT_IN_TIME feature");
+    }
+    List<StagingWriter> writers = new java.util.ArrayList<>();
+    for (OpenDisk d : disks.values()) {
+      writers.add(d.writer());
+    }
+    pointInTime.onConsistencyPoint(sourceServerId, point, writers, this::send);
+  }
+
+  /** Asks the agent for a consistency point when the server's next snapshot is due. */
+  private void requestSnapshotIfDue() {
+    if (state != State.READY
+        || !Features.has(features, Features.POINT_IN_TIME)
+        || disks.isEmpty()
+        || !opening.isEmpty()) {
+      return;
+    }
+    for (OpenDisk d : disks.values()) {
+      if (d.writer().durableOffset() < d.sizeBytes()) {
+        return; // initial sync first: a snapshot of half a disk is of no use
+      }
+    }
+    long point = pointInTime.requestIfDue(sourceServerId);
+    if (point >= 0) {
+      send(new Message.SnapshotRequest(point));
+    }
+  }
+
   /** Called every fsync interval: flushes volumes written to since, so the agent gets its ACK. */
   void syncIfDue() {
+    requestSnapshotIfDue();
     for (OpenDisk d : disks.values()) {
       StagingWriter w = d.writer();
       if (w.syncDue()) {

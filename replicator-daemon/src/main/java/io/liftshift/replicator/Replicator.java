@@ -33,6 +33,7 @@ public final class Replicator implements AutoCloseable {
   private final List<String> deployments;
   private final int port;
   private final ControlPlaneRegistration fleet;
+  private final PointInTimeCoordinator pointInTime;
 
   private Replicator(
       Vertx vertx,
@@ -44,8 +45,10 @@ public final class Replicator implements AutoCloseable {
       CaFingerprint caFingerprint,
       List<String> deployments,
       int port,
-      ControlPlaneRegistration fleet) {
+      ControlPlaneRegistration fleet,
+      PointInTimeCoordinator pointInTime) {
     this.fleet = fleet;
+    this.pointInTime = pointInTime;
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.workers = workers;
@@ -70,6 +73,21 @@ public final class Replicator implements AutoCloseable {
    *     dataDir/volumes}
    */
   public static Replicator start(Vertx vertx, ReplicatorOptions options, StagingVolumes volumes)
+      throws Exception {
+    return start(vertx, options, volumes, null);
+  }
+
+  /**
+   * Starts a replicator.
+   *
+   * @param snapshots where point-in-time snapshots go, or null for the local store under {@code
+   *     dataDir/snapshots}
+   */
+  public static Replicator start(
+      Vertx vertx,
+      ReplicatorOptions options,
+      StagingVolumes volumes,
+      io.liftshift.cloud.Snapshots snapshots)
       throws Exception {
     options.validate();
     InstallationCa ca = InstallationCa.loadOrCreate(options.caDir());
@@ -98,6 +116,17 @@ public final class Replicator implements AutoCloseable {
       throw e;
     }
     AgentAdmission admission = new AgentAdmission(options.agentTokens());
+    PointInTimeCoordinator pointInTime =
+        options.pointInTimePolicy() == null
+            ? null
+            : new PointInTimeCoordinator(
+                snapshots != null
+                    ? snapshots
+                    : new io.liftshift.cloud.local.LocalSnapshots(
+                        options.dataDir().resolve("snapshots")),
+                options.pointInTimePolicy(),
+                options.snapshotIntervalMillis(),
+                options.pruneSnapshots());
     boolean owns = vertx == null;
     Vertx vx = owns ? Vertx.vertx() : vertx;
     List<String> deployments = new ArrayList<>();
@@ -109,7 +138,8 @@ public final class Replicator implements AutoCloseable {
           vx.deployVerticle(
                   () -> {
                     ReplicatorVerticle v =
-                        new ReplicatorVerticle(options, identity, registry, stats, admission);
+                        new ReplicatorVerticle(
+                            options, identity, registry, stats, admission, pointInTime);
                     verticles.add(v);
                     return v;
                   },
@@ -133,7 +163,17 @@ public final class Replicator implements AutoCloseable {
         fleet.start();
       }
       return new Replicator(
-          vx, owns, workers, registry, vols, stats, ca.fingerprint(), deployments, port, fleet);
+          vx,
+          owns,
+          workers,
+          registry,
+          vols,
+          stats,
+          ca.fingerprint(),
+          deployments,
+          port,
+          fleet,
+          pointInTime);
     } catch (Exception e) {
       workers.shutdownNow();
       if (owns) {
@@ -160,6 +200,11 @@ public final class Replicator implements AutoCloseable {
     return fleet == null ? null : fleet.replicationServerId();
   }
 
+  /** Point-in-time snapshots of the servers replicated here, or empty when they are off. */
+  public java.util.Optional<io.liftshift.cloud.Snapshots> snapshots() {
+    return java.util.Optional.ofNullable(pointInTime).map(PointInTimeCoordinator::snapshots);
+  }
+
   public StagingVolumes volumes() {
     return volumes;
   }
@@ -169,6 +214,9 @@ public final class Replicator implements AutoCloseable {
   public void close() throws Exception {
     if (fleet != null) {
       fleet.close();
+    }
+    if (pointInTime != null) {
+      pointInTime.close();
     }
     try {
       for (String id : deployments) {

@@ -58,6 +58,10 @@ public final class ReplicatorOptions {
   private int maxQueuedBytesPerConnection = DEFAULT_MAX_QUEUED_BYTES_PER_CONNECTION;
   private int eventLoopInstances = DEFAULT_EVENT_LOOP_INSTANCES;
   private int writerThreads = DEFAULT_WRITER_THREADS;
+  private io.liftshift.cloud.PointInTimePolicy pointInTimePolicy =
+      io.liftshift.cloud.PointInTimePolicy.defaults();
+  private long snapshotIntervalMillis;
+  private boolean pruneSnapshots = true;
   private String controlPlaneEndpoint;
   private String installToken;
   private String advertisedHost;
@@ -68,6 +72,36 @@ public final class ReplicatorOptions {
    * servers (and agent credentials) it serves.
    */
   public static final int DEFAULT_HEARTBEAT_INTERVAL_MILLIS = 10_000;
+
+  /** When to take point-in-time snapshots and which to keep; null turns snapshots off. */
+  public io.liftshift.cloud.PointInTimePolicy pointInTimePolicy() {
+    return pointInTimePolicy;
+  }
+
+  public ReplicatorOptions pointInTimePolicy(io.liftshift.cloud.PointInTimePolicy policy) {
+    this.pointInTimePolicy = policy;
+    return this;
+  }
+
+  /** Overrides the policy's shortest interval (0 = the policy's); tests and benchmarks. */
+  public long snapshotIntervalMillis() {
+    return snapshotIntervalMillis;
+  }
+
+  public ReplicatorOptions snapshotIntervalMillis(long millis) {
+    this.snapshotIntervalMillis = millis;
+    return this;
+  }
+
+  /** Whether snapshots the policy no longer keeps are deleted (tests keep them all). */
+  public boolean pruneSnapshots() {
+    return pruneSnapshots;
+  }
+
+  public ReplicatorOptions pruneSnapshots(boolean value) {
+    this.pruneSnapshots = value;
+    return this;
+  }
 
   public String controlPlaneEndpoint() {
     return controlPlaneEndpoint;

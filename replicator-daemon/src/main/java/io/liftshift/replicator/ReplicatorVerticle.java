@@ -22,6 +22,7 @@ public final class ReplicatorVerticle extends VerticleBase {
   private final StagingRegistry registry;
   private final ReplicatorStats stats;
   private final AgentAdmission admission;
+  private final PointInTimeCoordinator pointInTime;
   private final Set<AgentSession> sessions = ConcurrentHashMap.newKeySet();
   private NetServer server;
   private long syncTimer = -1;
@@ -31,8 +32,10 @@ public final class ReplicatorVerticle extends VerticleBase {
       ServerIdentity identity,
       StagingRegistry registry,
       ReplicatorStats stats,
-      AgentAdmission admission) {
+      AgentAdmission admission,
+      PointInTimeCoordinator pointInTime) {
     this.admission = admission;
+    this.pointInTime = pointInTime;
     this.options = options;
     this.identity = identity;
     this.registry = registry;
@@ -64,7 +67,8 @@ public final class ReplicatorVerticle extends VerticleBase {
     server = vertx.createNetServer(o);
     server.connectHandler(
         socket -> {
-          AgentSession s = new AgentSession(socket, context, registry, options, stats, admission);
+          AgentSession s =
+              new AgentSession(socket, context, registry, options, stats, admission, pointInTime);
           sessions.add(s);
           s.onSessionClosed(() -> sessions.remove(s));
           s.start();

@@ -197,6 +197,50 @@ final class StagingWriter {
     return dirty && System.nanoTime() - lastSyncNanos >= options.fsyncIntervalMillis() * 1_000_000L;
   }
 
+  /** Granularity of the changed-since-snapshot map: the agent's tracking block. */
+  static final int CHANGE_BLOCK_BYTES = 4096;
+
+  /**
+   * Blocks written since the last point-in-time snapshot; null means unknown (a new writer after a
+   * restart), so the next snapshot compares every block with its parent.
+   */
+  private long[] changedSinceSnapshot;
+
+  private void markChanged(long offset, long end) {
+    if (changedSinceSnapshot == null) {
+      return;
+    }
+    for (long b = offset / CHANGE_BLOCK_BYTES; b * CHANGE_BLOCK_BYTES < end; b++) {
+      changedSinceSnapshot[(int) (b >>> 6)] |= 1L << b;
+    }
+  }
+
+  /** What changed since the last snapshot; call on the volume's queue while it is held. */
+  io.liftshift.cloud.ChangedRanges changedSinceSnapshot() {
+    if (changedSinceSnapshot == null) {
+      return io.liftshift.cloud.ChangedRanges.ALL;
+    }
+    long[] bits = changedSinceSnapshot.clone();
+    return new io.liftshift.cloud.ChangedRanges() {
+      @Override
+      public int blockBytes() {
+        return CHANGE_BLOCK_BYTES;
+      }
+
+      @Override
+      public boolean isChanged(long block) {
+        int w = (int) (block >>> 6);
+        return w < bits.length && (bits[w] & (1L << block)) != 0;
+      }
+    };
+  }
+
+  /** A snapshot now holds everything written so far. */
+  void snapshotTaken() {
+    long blocks = (sizeBytes() + CHANGE_BLOCK_BYTES - 1) / CHANGE_BLOCK_BYTES;
+    changedSinceSnapshot = new long[(int) ((blocks + 63) / 64)];
+  }
+
   /** Verifies and writes a block; nothing is written when the checksum fails. */
   void applyBlock(BlockData block) throws ProtocolException, IOException {
     checkNotBroken();
@@ -211,6 +255,7 @@ final class StagingWriter {
     }
     knownZeroFrom = Math.max(knownZeroFrom, end);
     stats.bytesWritten.addAndGet(block.length());
+    markChanged(block.offset(), end);
     advance(block.offset(), end, block.length());
   }
 
@@ -228,6 +273,7 @@ final class StagingWriter {
       written += n;
     }
     stats.bytesWritten.addAndGet(written);
+    markChanged(offset, end);
     advance(offset, end, written);
   }
 

@@ -31,7 +31,8 @@ class ReplicatorVerticleTest {
             Executors.newSingleThreadExecutor(),
             o,
             stats);
-    return new ReplicatorVerticle(o, id, registry, stats, new AgentAdmission(o.agentTokens()));
+    return new ReplicatorVerticle(
+        o, id, registry, stats, new AgentAdmission(o.agentTokens()), null);
   }
 
   private ReplicatorOptions options(int port) {

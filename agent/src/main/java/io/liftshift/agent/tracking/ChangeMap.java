@@ -596,6 +596,13 @@ public final class ChangeMap implements AutoCloseable {
     }
   }
 
+  /** Marked since it was last taken. */
+  public boolean isDirty(long block) {
+    synchronized (lock) {
+      return get(dirty, block);
+    }
+  }
+
   public boolean isPending(long block) {
     synchronized (lock) {
       return get(dirty, block) || get(inflight, block);

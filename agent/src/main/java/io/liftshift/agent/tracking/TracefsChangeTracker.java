@@ -52,6 +52,10 @@ public final class TracefsChangeTracker implements ChangeTracker {
   private final int bufferKb;
   private final List<Watched> watched;
   private final LossListener onLoss;
+  private final Object commitLock;
+  private final Object markers = new Object();
+  private long markerSent;
+  private long markerSeen;
   private final AtomicBoolean stop = new AtomicBoolean();
   private final Object suspend = new Object();
   private volatile boolean suspended;
@@ -71,8 +75,10 @@ public final class TracefsChangeTracker implements ChangeTracker {
       String instanceName,
       int bufferKb,
       Map<ChangeMap, Path> devices,
-      LossListener onLoss)
+      LossListener onLoss,
+      Object commitLock)
       throws IOException {
+    this.commitLock = commitLock;
     this.tracefs = tracefs;
     this.instance = tracefs.resolve("instances").resolve(instanceName);
     this.bufferKb = bufferKb;
@@ -304,8 +310,11 @@ public final class TracefsChangeTracker implements ChangeTracker {
           from = nl + 1;
         }
         partial.delete(0, end + 1);
-        for (Map.Entry<ChangeMap, long[]> e : marks.entrySet()) {
-          e.getKey().markRanges(e.getValue(), counts.get(e.getKey()));
+        // One read's events are applied together: a consistent take sees a prefix of the stream.
+        synchronized (commitLock) {
+          for (Map.Entry<ChangeMap, long[]> e : marks.entrySet()) {
+            e.getKey().markRanges(e.getValue(), counts.get(e.getKey()));
+          }
         }
       }
     } catch (ClosedChannelException e) {
@@ -319,7 +328,53 @@ public final class TracefsChangeTracker implements ChangeTracker {
     }
   }
 
+  private static final String MARKER = "liftshift-sync-";
+
+  /**
+   * Waits until every block event that happened before this call has been read and marked: a marker
+   * is written into the trace buffer and waited for. False on timeout.
+   */
+  public boolean awaitCaughtUp(long timeoutMillis) throws IOException, InterruptedException {
+    long n;
+    synchronized (markers) {
+      n = ++markerSent;
+    }
+    Files.writeString(instance.resolve("trace_marker"), MARKER + n + "\n");
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    synchronized (markers) {
+      while (markerSeen < n) {
+        long left = deadline - System.currentTimeMillis();
+        if (left <= 0 || stop.get()) {
+          return false;
+        }
+        markers.wait(left);
+      }
+    }
+    return true;
+  }
+
   private void parse(String line, Map<ChangeMap, long[]> marks, Map<ChangeMap, Integer> counts) {
+    int mk = line.indexOf(MARKER);
+    if (mk >= 0 && line.contains("tracing_mark_write")) {
+      try {
+        long n = Long.parseLong(line.substring(mk + MARKER.length()).trim());
+        // Marks read with the marker must be applied before anyone is told.
+        synchronized (commitLock) {
+          for (Map.Entry<ChangeMap, long[]> e : marks.entrySet()) {
+            e.getKey().markRanges(e.getValue(), counts.get(e.getKey()));
+          }
+          marks.clear();
+          counts.clear();
+        }
+        synchronized (markers) {
+          markerSeen = Math.max(markerSeen, n);
+          markers.notifyAll();
+        }
+      } catch (NumberFormatException e) {
+        // someone else's marker
+      }
+      return;
+    }
     Matcher m = EVENT.matcher(line);
     if (!m.find()) {
       return;

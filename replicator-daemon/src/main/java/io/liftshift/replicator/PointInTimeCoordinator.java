@@ -1,0 +1,194 @@
+package io.liftshift.replicator;
+
+import io.liftshift.cloud.PointInTimePolicy;
+import io.liftshift.cloud.PointInTimeSnapshot;
+import io.liftshift.cloud.Snapshots;
+import io.liftshift.protocol.Message;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * Takes point-in-time snapshots of each source server (staging volume → <b>snapshot</b>): asks the
+ * agent for a consistency point when one is due, holds every disk's queue of that server at the
+ * point, snapshots all its volumes while nothing is applied, then lets the queues go on and prunes
+ * by the PIT policy. A failed snapshot is reported and replication keeps running.
+ */
+final class PointInTimeCoordinator implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(PointInTimeCoordinator.class.getName());
+
+  /** A point the agent has not delivered within this time is given up (and asked for again). */
+  static final long POINT_TIMEOUT_MILLIS = 60_000;
+
+  private final Snapshots snapshots;
+  private final PointInTimePolicy policy;
+  private final long intervalMillis;
+  private final boolean prune;
+  private final ExecutorService executor =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "pit-snapshots");
+            t.setDaemon(true);
+            return t;
+          });
+  private final AtomicLong pointIds = new AtomicLong(System.currentTimeMillis());
+  private final Map<String, Long> lastTakenMillis = new ConcurrentHashMap<>();
+  private final Map<String, long[]> outstanding = new ConcurrentHashMap<>();
+
+  PointInTimeCoordinator(
+      Snapshots snapshots, PointInTimePolicy policy, long intervalMillis, boolean prune) {
+    this.prune = prune;
+    this.snapshots = snapshots;
+    this.policy = policy;
+    this.intervalMillis =
+        intervalMillis > 0 ? intervalMillis : policy.snapshotInterval().toMillis();
+  }
+
+  Snapshots snapshots() {
+    return snapshots;
+  }
+
+  /** A new point id when a snapshot of the server is due and none is under way, else -1. */
+  long requestIfDue(String sourceServerId) {
+    long now = System.currentTimeMillis();
+    long[] pending = outstanding.get(sourceServerId);
+    if (pending != null && now - pending[1] < POINT_TIMEOUT_MILLIS) {
+      return -1;
+    }
+    long last =
+        lastTakenMillis.computeIfAbsent(
+            sourceServerId,
+            s -> {
+              try {
+                List<PointInTimeSnapshot> l = snapshots.list(s);
+                return l.isEmpty() ? 0L : l.get(l.size() - 1).takenAt().toEpochMilli();
+              } catch (java.io.IOException e) {
+                return 0L;
+              }
+            });
+    if (now - last < intervalMillis) {
+      return -1;
+    }
+    long id = pointIds.incrementAndGet();
+    outstanding.put(sourceServerId, new long[] {id, now});
+    return id;
+  }
+
+  /**
+   * The agent's consistency point: hold every volume queue of the server after what was received
+   * before it, snapshot them all, then release. {@code reply} gets SNAPSHOT_TAKEN.
+   */
+  void onConsistencyPoint(
+      String sourceServerId,
+      Message.ConsistencyPoint point,
+      List<StagingWriter> writers,
+      Consumer<Message> reply) {
+    long[] pending = outstanding.get(sourceServerId);
+    if (pending == null || pending[0] != point.pointId()) {
+      reply.accept(new Message.SnapshotTaken(point.pointId(), 1, "no snapshot was requested"));
+      return;
+    }
+    if (writers.isEmpty()) {
+      outstanding.remove(sourceServerId);
+      reply.accept(new Message.SnapshotTaken(point.pointId(), 1, "no disk is open"));
+      return;
+    }
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    AtomicInteger waiting = new AtomicInteger(writers.size());
+    for (StagingWriter w : writers) {
+      w.queue.hold(
+          () -> {
+            try {
+              w.sync();
+            } catch (java.io.IOException e) {
+              LOG.warning("fsync before snapshot failed: " + e.getMessage());
+            }
+            if (waiting.decrementAndGet() == 0) {
+              executor.execute(() -> take(sourceServerId, point, writers, gate, reply));
+            }
+          },
+          gate);
+    }
+  }
+
+  private void take(
+      String sourceServerId,
+      Message.ConsistencyPoint point,
+      List<StagingWriter> writers,
+      CompletableFuture<Void> gate,
+      Consumer<Message> reply) {
+    PointInTimeSnapshot set;
+    try {
+      List<Snapshots.Source> sources = new ArrayList<>();
+      for (StagingWriter w : writers) {
+        sources.add(new Snapshots.Source(w.volume(), w.changedSinceSnapshot()));
+      }
+      long t0 = System.nanoTime();
+      set = snapshots.create(sourceServerId, sources);
+      for (StagingWriter w : writers) {
+        w.snapshotTaken();
+      }
+      LOG.info(
+          "snapshot "
+              + set.snapshotSetId()
+              + " of "
+              + sourceServerId
+              + ": "
+              + writers.size()
+              + " volume(s), "
+              + set.changedBytes()
+              + " bytes changed, "
+              + set.storedBytes()
+              + " stored, "
+              + (System.nanoTime() - t0) / 1_000_000
+              + " ms held"
+              + ((point.flags() & Message.ConsistencyPoint.CRASH_CONSISTENT) == 0
+                  ? " (the agent could not verify the cut: not guaranteed crash-consistent)"
+                  : ""));
+    } catch (java.io.IOException | RuntimeException e) {
+      gate.complete(null);
+      outstanding.remove(sourceServerId);
+      LOG.warning("snapshot of " + sourceServerId + " failed: " + e.getMessage());
+      reply.accept(new Message.SnapshotTaken(point.pointId(), 1, String.valueOf(e.getMessage())));
+      return;
+    }
+    gate.complete(null);
+    lastTakenMillis.put(sourceServerId, set.takenAt().toEpochMilli());
+    outstanding.remove(sourceServerId);
+    reply.accept(new Message.SnapshotTaken(point.pointId(), 0, set.snapshotSetId()));
+    if (prune) {
+      prune(sourceServerId);
+    }
+  }
+
+  /** Deletes what the policy no longer keeps. */
+  private void prune(String sourceServerId) {
+    try {
+      List<PointInTimeSnapshot> all = snapshots.list(sourceServerId);
+      Set<Instant> keep =
+          policy.keep(all.stream().map(PointInTimeSnapshot::takenAt).toList(), Instant.now());
+      for (PointInTimeSnapshot s : all) {
+        if (!keep.contains(s.takenAt())) {
+          snapshots.delete(s.snapshotSetId());
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.warning("pruning snapshots of " + sourceServerId + " failed: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+  }
+}
