@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ControlPlaneCommand.class,
       AdminCommand.class,
       StatusCommand.class,
+      SnapshotsCommand.class,
       CaCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -90,6 +90,16 @@ final class ReplicatorCommand implements Callable<Integer> {
   int idleTimeoutSeconds;
 
   @Option(
+      names = "--snapshot-interval-seconds",
+      defaultValue = "0",
+      description =
+          "Point-in-time snapshot interval; 0 = the PIT policy's (every 10 min, kept 1 h; hourly, kept 1 day; daily, kept 7 days).")
+  long snapshotIntervalSeconds;
+
+  @Option(names = "--no-snapshots", description = "Take no point-in-time snapshots.")
+  boolean noSnapshots;
+
+  @Option(
       names = "--cipher-suite",
       defaultValue = "TLS_AES_256_GCM_SHA384",
       description = "TLS 1.3 suite (default: ${DEFAULT-VALUE}).")
@@ -136,6 +146,10 @@ final class ReplicatorCommand implements Callable<Integer> {
     if (advertise != null) {
       o.advertisedHost(advertise);
     }
+    if (noSnapshots) {
+      o.pointInTimePolicy(null);
+    }
+    o.snapshotIntervalMillis(snapshotIntervalSeconds * 1000);
     Replicator r = Replicator.start(o);
     Daemon.runUntilStopped(
         "replicator",

@@ -146,6 +146,25 @@ class PointInTimeSnapshotTest {
             }
           }
           assertThat(withWrites).isGreaterThanOrEqualTo(2);
+          // The same, as a user sees it.
+          String listed =
+              CliRunner.run(
+                  "snapshots", "list", "--data-dir", dir.resolve("replicator").toString(), "s-pit");
+          assertThat(listed).contains(all.get(0).snapshotSetId());
+          String exported =
+              CliRunner.run(
+                  "snapshots",
+                  "export",
+                  "--data-dir",
+                  dir.resolve("replicator").toString(),
+                  "--out-dir",
+                  dir.resolve("export").toString(),
+                  "s-pit",
+                  all.get(all.size() - 1).snapshotSetId());
+          assertThat(exported).contains("every chunk checked");
+          try (var files = Files.list(dir.resolve("export"))) {
+            assertThat(files.count()).isEqualTo(3);
+          }
           assertThat(written.get()).isGreaterThan(1000);
         }
       }

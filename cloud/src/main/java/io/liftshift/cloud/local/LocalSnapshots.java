@@ -161,6 +161,7 @@ public final class LocalSnapshots implements Snapshots {
       vs.add(toVolumeSnapshot(m));
     }
     PointInTimeSnapshot set = new PointInTimeSnapshot(setId, sourceServerId, takenAt, vs);
+    crashHereIfAsked();
     // The commit point: without this file the manifests above are discarded on the next open.
     writeAtomically(sets.resolve(setId + ".pit"), encodeSet(set));
     for (Manifest m : made) {
@@ -170,7 +171,22 @@ public final class LocalSnapshots implements Snapshots {
     return set;
   }
 
-  /** Hook for crash tests: called between writing packs and committing the set. */
+  private int creates;
+
+  /**
+   * Crash tests: {@code -Dliftshift.failpoint=snapshot-before-commit:N} halts the process (as a
+   * kill -9 would) on the N-th snapshot, after its packs and manifests are written and before the
+   * commit.
+   */
+  private void crashHereIfAsked() {
+    String fp = System.getProperty("liftshift.failpoint", "");
+    if (fp.startsWith("snapshot-before-commit:")
+        && ++creates == Integer.parseInt(fp.substring(fp.indexOf(':') + 1))) {
+      LOG.severe("failpoint snapshot-before-commit: halting");
+      Runtime.getRuntime().halt(137);
+    }
+  }
+
   private FileChannel openPack() throws IOException {
     Path p = packs.resolve("pack-" + currentPack + ".dat");
     if (Files.exists(p) && Files.size(p) > PACK_LIMIT_BYTES) {
