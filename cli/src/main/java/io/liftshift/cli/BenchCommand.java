@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks against baselines measured in the same run.",
-    subcommands = {InitialSyncBench.class, DeltaBench.class})
+    subcommands = {InitialSyncBench.class, DeltaBench.class, SnapshotBench.class})
 final class BenchCommand {}

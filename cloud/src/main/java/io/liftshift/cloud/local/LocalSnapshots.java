@@ -200,7 +200,6 @@ public final class LocalSnapshots implements Snapshots {
     String name = src.volume().name();
     long size = src.volume().sizeBytes();
     Optional<Manifest> parent = latestOf(name);
-    Map<Long, Entry> parentView = parent.isPresent() ? resolve(parent.get()) : Map.of();
     ChangedRanges changed = src.changed();
     List<Entry> entries = new ArrayList<>();
     long changedBytes = 0;
@@ -212,13 +211,16 @@ public final class LocalSnapshots implements Snapshots {
     try (FileChannel vol = FileChannel.open(src.volume().devicePath(), StandardOpenOption.READ)) {
       long c = 0;
       while (c < chunks) {
-        // Skip what did not change (in 1 MiB steps of the changed-block map).
-        if (!anyChanged(changed, c, Math.min(chunks, c + 256))) {
-          c = Math.min(chunks, c + 256);
+        if (!isChanged(changed, c)) {
+          c++;
           continue;
         }
+        // A run of changed chunks (at most 1 MiB) is read at once; unchanged ones are not read.
         long first = c;
-        long end = Math.min(chunks, c + 256);
+        long end = c + 1;
+        while (end < chunks && end - first < 256 && isChanged(changed, end)) {
+          end++;
+        }
         int len = (int) Math.min((end - first) * CHUNK_BYTES, size - first * CHUNK_BYTES);
         buf.clear().limit(len);
         while (buf.hasRemaining()) {
@@ -227,13 +229,11 @@ public final class LocalSnapshots implements Snapshots {
           }
         }
         for (long k = first; k < end; k++) {
-          if (!isChanged(changed, k)) {
-            continue;
-          }
           int off = (int) ((k - first) * CHUNK_BYTES);
           int n = Math.min(CHUNK_BYTES, len - off);
           buf.get(off, chunk, 0, n);
-          Entry before = parentView.get(k);
+          // Looked up per changed chunk: the cost follows the change, not the volume.
+          Entry before = parent.isPresent() ? lookup(parent.get(), k) : null;
           boolean zero = isZero(chunk, n);
           if (zero) {
             if (before != null && before.pack() != ZERO_PACK) {
@@ -288,15 +288,6 @@ public final class LocalSnapshots implements Snapshots {
     return false;
   }
 
-  private static boolean anyChanged(ChangedRanges changed, long from, long to) {
-    for (long c = from; c < to; c++) {
-      if (isChanged(changed, c)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private static boolean isZero(byte[] b, int n) {
     for (int i = 0; i < n; i++) {
       if (b[i] != 0) {
@@ -314,6 +305,40 @@ public final class LocalSnapshots implements Snapshots {
         .filter(v -> v.volumeName().equals(volumeName))
         .findFirst()
         .map(v -> manifestById.get(v.snapshotId()));
+  }
+
+  /** The entry that defines a chunk in a snapshot: its own, or its nearest ancestor's. */
+  private Entry lookup(Manifest m, long chunk) throws IOException {
+    int depth = 0;
+    for (Manifest cur = m; cur != null; ) {
+      List<Entry> es = cur.entries();
+      int lo = 0;
+      int hi = es.size() - 1;
+      while (lo <= hi) {
+        int mid = (lo + hi) >>> 1;
+        long c = es.get(mid).chunk();
+        if (c < chunk) {
+          lo = mid + 1;
+        } else if (c > chunk) {
+          hi = mid - 1;
+        } else {
+          return es.get(mid);
+        }
+      }
+      if (cur.parentId().isEmpty()) {
+        return null;
+      }
+      Manifest next = manifestById.get(cur.parentId());
+      if (next == null) {
+        throw new IOException(
+            "snapshot " + m.snapshotId() + " needs " + cur.parentId() + ", which is missing");
+      }
+      cur = next;
+      if (++depth > 100_000) {
+        throw new IOException("snapshot chain of " + m.snapshotId() + " loops");
+      }
+    }
+    return null;
   }
 
   /** Every chunk of a snapshot, newest entry first along its chain. */
@@ -388,42 +413,80 @@ public final class LocalSnapshots implements Snapshots {
         out.truncate(0);
         out.write(ByteBuffer.allocate(1), snapshot.sizeBytes() - 1);
       }
-      byte[] chunk = new byte[CHUNK_BYTES];
       byte[] zeros = new byte[CHUNK_BYTES];
+      byte[] span = new byte[1 << 20];
+      List<Entry> run = new ArrayList<>();
       for (Entry e : ordered.values()) {
-        long at = e.chunk() * CHUNK_BYTES;
         if (e.pack() == ZERO_PACK) {
-          out.write(ByteBuffer.wrap(zeros, 0, e.length()), at);
+          restoreSpan(run, span, open, out, sha, snapshot);
+          out.write(ByteBuffer.wrap(zeros, 0, e.length()), e.chunk() * CHUNK_BYTES);
           continue;
         }
-        FileChannel p = open.get(e.pack());
-        if (p == null) {
-          p = FileChannel.open(packs.resolve("pack-" + e.pack() + ".dat"), StandardOpenOption.READ);
-          open.put(e.pack(), p);
+        Entry last = run.isEmpty() ? null : run.get(run.size() - 1);
+        // Chunks next to each other on the volume and in the same pack are read and written at
+        // once.
+        boolean extends_ =
+            last != null
+                && last.chunk() + 1 == e.chunk()
+                && last.pack() == e.pack()
+                && last.packOffset() + last.length() == e.packOffset()
+                && (run.size() + 1) * CHUNK_BYTES <= span.length;
+        if (!extends_) {
+          restoreSpan(run, span, open, out, sha, snapshot);
         }
-        ByteBuffer b = ByteBuffer.wrap(chunk, 0, e.length());
-        while (b.hasRemaining()) {
-          if (p.read(b, e.packOffset() + b.position()) < 0) {
-            throw new IOException("pack " + e.pack() + " is truncated: snapshot is damaged");
-          }
-        }
-        sha.update(chunk, 0, e.length());
-        if (!Arrays.equals(sha.digest(), e.sha256())) {
-          throw new IOException(
-              "chunk " + e.chunk() + " of " + snapshot.snapshotId() + " fails its SHA-256 check");
-        }
-        ByteBuffer w = ByteBuffer.wrap(chunk, 0, e.length());
-        long pos = at;
-        while (w.hasRemaining()) {
-          pos += out.write(w, pos);
-        }
+        run.add(e);
       }
+      restoreSpan(run, span, open, out, sha, snapshot);
       out.force(true);
     } finally {
       for (FileChannel c : open.values()) {
         c.close();
       }
     }
+  }
+
+  private void restoreSpan(
+      List<Entry> run,
+      byte[] span,
+      Map<Integer, FileChannel> open,
+      FileChannel out,
+      MessageDigest sha,
+      VolumeSnapshot snapshot)
+      throws IOException {
+    if (run.isEmpty()) {
+      return;
+    }
+    Entry first = run.get(0);
+    int len = 0;
+    for (Entry e : run) {
+      len += e.length();
+    }
+    FileChannel p = open.get(first.pack());
+    if (p == null) {
+      p = FileChannel.open(packs.resolve("pack-" + first.pack() + ".dat"), StandardOpenOption.READ);
+      open.put(first.pack(), p);
+    }
+    ByteBuffer b = ByteBuffer.wrap(span, 0, len);
+    while (b.hasRemaining()) {
+      if (p.read(b, first.packOffset() + b.position()) < 0) {
+        throw new IOException("pack " + first.pack() + " is truncated: snapshot is damaged");
+      }
+    }
+    int off = 0;
+    for (Entry e : run) {
+      sha.update(span, off, e.length());
+      if (!Arrays.equals(sha.digest(), e.sha256())) {
+        throw new IOException(
+            "chunk " + e.chunk() + " of " + snapshot.snapshotId() + " fails its SHA-256 check");
+      }
+      off += e.length();
+    }
+    ByteBuffer w = ByteBuffer.wrap(span, 0, len);
+    long pos = first.chunk() * CHUNK_BYTES;
+    while (w.hasRemaining()) {
+      pos += out.write(w, pos);
+    }
+    run.clear();
   }
 
   // ---- delete ----------------------------------------------------------------------------------
