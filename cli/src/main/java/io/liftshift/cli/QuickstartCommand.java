@@ -5,6 +5,7 @@ import io.liftshift.agent.AgentOptions;
 import io.liftshift.agent.ControlPlaneLink;
 import io.liftshift.agent.DiskReport;
 import io.liftshift.agent.HeartbeatReporter;
+import io.liftshift.agent.SyncListener;
 import io.liftshift.agent.SyncReport;
 import io.liftshift.agent.VerificationFailedException;
 import io.liftshift.cloud.StagingVolume;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -121,6 +123,7 @@ final class QuickstartCommand implements Callable<Integer> {
             .dataDir(replicatorDir)
             .caDir(work.resolve("ca"))
             .advertisedHost("127.0.0.1")
+            .snapshotIntervalMillis(2000)
             .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken());
     Replicator replicator;
     try {
@@ -146,7 +149,7 @@ final class QuickstartCommand implements Callable<Integer> {
               + where.replicationServerPort()
               + ")");
 
-      System.out.println("[3/4] agent: initial sync");
+      System.out.println("[3/5] agent: initial sync (change tracking from the first byte)");
       AgentOptions ao =
           new AgentOptions()
               .replicator(where.replicationServerHost(), where.replicationServerPort())
@@ -154,7 +157,9 @@ final class QuickstartCommand implements Callable<Integer> {
               .caFingerprint(registration.identity().ca())
               .sourceServerId(sourceServerId)
               .addDisk(source)
+              .stateDir(work.resolve("agent"))
               .reconnectTimeoutSeconds(60);
+      SampleDisk.deleteTree(work.resolve("agent/changes"));
       ProgressPrinter progress = new ProgressPrinter(System.out);
       SyncReport report;
       HeartbeatReporter heartbeats = new HeartbeatReporter(registration, progress, 1000);
@@ -163,7 +168,7 @@ final class QuickstartCommand implements Callable<Integer> {
         heartbeats.reportComplete(report);
       } catch (VerificationFailedException e) {
         progress.finishLine();
-        System.out.println("[4/4] verification FAILED: " + e.getMessage());
+        System.out.println("[4/5] verification FAILED: " + e.getMessage());
         return 3;
       } finally {
         heartbeats.close();
@@ -171,7 +176,7 @@ final class QuickstartCommand implements Callable<Integer> {
       progress.finishLine();
       AgentCommand.print(report);
 
-      System.out.println("[4/4] result");
+      System.out.println("[4/5] result");
       DiskReport disk = report.disks().get(0);
       StagingVolume volume =
           r.volumes().list().stream()
@@ -200,7 +205,91 @@ final class QuickstartCommand implements Callable<Integer> {
           "  control plane: DescribeSourceServers shows "
               + sourceServerId
               + (m.find() ? " with " + m.group(1) + " bytes replicated" : ""));
-      return 0;
+      return continuousAndSnapshot(work, source, r, ao, volume.devicePath());
+    }
+  }
+
+  /**
+   * Step 5: the agent keeps the staging volume in step, a change on the source is replicated, and
+   * the replicator's next point-in-time snapshot, exported, equals the changed source.
+   */
+  private static Integer continuousAndSnapshot(
+      Path work, Path source, Replicator r, AgentOptions ao, Path staged) throws Exception {
+    System.out.println("[5/5] continuous replication and a point-in-time snapshot");
+    ao.continuous(true).verify(false).scanPassIntervalMillis(500).scanReadBudgetMBps(0);
+    Agent agent = new Agent(ao, SyncListener.NONE);
+    java.util.concurrent.CompletableFuture<SyncReport> run =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return agent.run();
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
+    try {
+      // A change on the source disk: 64 KiB at its end.
+      byte[] change = new byte[64 << 10];
+      new SecureRandom().nextBytes(change);
+      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(source.toFile(), "rw")) {
+        f.seek(f.length() - change.length);
+        f.write(change);
+      }
+      java.time.Instant changedAt = java.time.Instant.now();
+      String want = sha256(source);
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (!sha256(staged).equals(want)) {
+        if (run.isDone() || System.currentTimeMillis() > deadline) {
+          System.out.println("  the change did not reach the staging volume");
+          return 3;
+        }
+        Thread.sleep(200);
+      }
+      System.out.println(
+          "  a 64 KiB change on the source reached the staging volume ("
+              + agent.tracking().kind()
+              + " tracker)");
+      var snapshots = r.snapshots().orElseThrow();
+      io.liftshift.cloud.PointInTimeSnapshot snap = null;
+      while (snap == null) {
+        for (var s : snapshots.list(ao.sourceServerId())) {
+          if (s.takenAt().isAfter(changedAt)) {
+            snap = s;
+          }
+        }
+        if (System.currentTimeMillis() > deadline) {
+          System.out.println("  no point-in-time snapshot was taken");
+          return 3;
+        }
+        Thread.sleep(200);
+      }
+      Path exported = work.resolve("snapshot-export.img");
+      Files.deleteIfExists(exported);
+      snapshots.restore(snap.volumes().get(0), exported);
+      boolean same = sha256(exported).equals(want);
+      System.out.println(
+          "  point-in-time snapshot "
+              + snap.snapshotSetId()
+              + (snap.volumes().get(0).parentSnapshotId().isEmpty()
+                  ? " (full: " + Sizes.bytes(snap.storedBytes()) + " stored)"
+                  : " (" + Sizes.bytes(snap.changedBytes()) + " changed since the previous one)")
+              + " exported to "
+              + exported
+              + ": "
+              + (same ? "identical to the changed source" : "DIFFERENT"));
+      System.out.println(
+          "  list them with: liftshift snapshots list --data-dir "
+              + work.resolve("replicator")
+              + " "
+              + ao.sourceServerId());
+      return same ? 0 : 3;
+    } finally {
+      agent.stop();
+      try {
+        run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // reported above if it mattered
+      }
     }
   }
 
