@@ -1,0 +1,502 @@
+package io.liftshift.cloud.aws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * A <b>contract fake</b> of EC2 and IMDSv2 on loopback, for tests only. Every request is checked
+ * against EC2's own service model (action, parameter names as the EC2 query protocol serializes
+ * them, types, enums, required members) and refused as EC2 would refuse it; the few actions the
+ * adapter uses are answered from in-memory state in EC2's XML. It is test scope and never shipped.
+ */
+final class Ec2ContractFake implements AutoCloseable {
+  private static final String NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
+
+  private final JsonNode model;
+  private final HttpServer server;
+  private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+  private final Map<String, Map<String, Object>> volumes = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Object>> snapshots = new ConcurrentHashMap<>();
+  private final Map<String, String[]> faults = new ConcurrentHashMap<>();
+  private final AtomicInteger ids = new AtomicInteger(0x1000);
+  private final AtomicInteger rejected = new AtomicInteger();
+  final String instanceId = "i-0123456789abcdef0";
+  final String availabilityZone = "us-east-1a";
+
+  Ec2ContractFake() throws IOException {
+    try (InputStream in =
+        new GZIPInputStream(
+            Ec2ContractFake.class.getResourceAsStream("ec2-2016-11-15.service-2.json.gz"))) {
+      model = new ObjectMapper().readTree(in);
+    }
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/latest/", this::imds);
+    server.createContext("/", this::ec2);
+    server.start();
+  }
+
+  URI endpoint() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** Requests refused by the model check. */
+  int rejectedByModel() {
+    return rejected.get();
+  }
+
+  /** Actions received, in order. */
+  List<String> calls() {
+    return List.copyOf(calls);
+  }
+
+  /** The next {@code times} calls of an action fail with EC2's error. */
+  void fail(String action, int status, String code, String message, int times) {
+    faults.put(
+        action, new String[] {Integer.toString(status), code, message, Integer.toString(times)});
+  }
+
+  // ---- IMDSv2 ----------------------------------------------------------------------------------
+
+  private void imds(HttpExchange x) throws IOException {
+    String path = x.getRequestURI().getPath();
+    if (path.equals("/latest/api/token") && x.getRequestMethod().equals("PUT")) {
+      reply(x, 200, "fake-imds-token");
+    } else if (!"fake-imds-token"
+        .equals(x.getRequestHeaders().getFirst("X-aws-ec2-metadata-token"))) {
+      reply(x, 401, ""); // IMDSv1 is refused, as with HttpTokens=required
+    } else if (path.equals("/latest/meta-data/instance-id")) {
+      reply(x, 200, instanceId);
+    } else if (path.equals("/latest/meta-data/placement/availability-zone")) {
+      reply(x, 200, availabilityZone);
+    } else {
+      reply(x, 404, "");
+    }
+  }
+
+  // ---- EC2 -------------------------------------------------------------------------------------
+
+  private void ec2(HttpExchange x) throws IOException {
+    String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    Map<String, String> params = new TreeMap<>();
+    for (String kv : body.split("&")) {
+      if (kv.isEmpty()) {
+        continue;
+      }
+      int i = kv.indexOf('=');
+      params.put(
+          URLDecoder.decode(i < 0 ? kv : kv.substring(0, i), StandardCharsets.UTF_8),
+          i < 0 ? "" : URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8));
+    }
+    if (x.getRequestHeaders().getFirst("Authorization") == null
+        || !x.getRequestHeaders().getFirst("Authorization").startsWith("AWS4-HMAC-SHA256")) {
+      error(x, 401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+      return;
+    }
+    String action = params.remove("Action");
+    String version = params.remove("Version");
+    calls.add(action);
+    JsonNode op = model.path("operations").path(action == null ? "" : action);
+    if (op.isMissingNode()) {
+      error(
+          x, 400, "InvalidAction", "The action " + action + " is not valid for this web service.");
+      return;
+    }
+    if (!"2016-11-15".equals(version)) {
+      error(x, 400, "InvalidParameterValue", "Version " + version + " is not 2016-11-15");
+      return;
+    }
+    String problem = validate(op.path("input").path("shape").asText(), params);
+    if (problem != null) {
+      rejected.incrementAndGet();
+      error(x, 400, "InvalidParameterValue", problem);
+      return;
+    }
+    String[] fault = faults.get(action);
+    if (fault != null && Integer.parseInt(fault[3]) > 0) {
+      fault[3] = Integer.toString(Integer.parseInt(fault[3]) - 1);
+      error(x, Integer.parseInt(fault[0]), fault[1], fault[2]);
+      return;
+    }
+    String xml =
+        switch (action) {
+          case "CreateVolume" -> createVolume(params);
+          case "DescribeVolumes" -> describeVolumes(params);
+          case "AttachVolume" -> attachVolume(params);
+          case "CreateSnapshots" -> createSnapshots(params);
+          case "DescribeSnapshots" -> describeSnapshots(params);
+          case "DeleteSnapshot" -> deleteSnapshot(params);
+          default -> null;
+        };
+    if (xml == null) {
+      error(
+          x, 400, "UnsupportedOperation", action + " is valid EC2 but not implemented by the fake");
+      return;
+    }
+    reply(
+        x,
+        200,
+        "<"
+            + action
+            + "Response xmlns=\""
+            + NS
+            + "\"><requestId>fake</requestId>"
+            + xml
+            + "</"
+            + action
+            + "Response>");
+  }
+
+  // ---- model check -----------------------------------------------------------------------------
+
+  /** Null when EC2 would accept the parameters for this input shape, else why not. */
+  String validate(String shapeName, Map<String, String> params) {
+    JsonNode shape = model.path("shapes").path(shapeName);
+    for (Map.Entry<String, String> p : params.entrySet()) {
+      String problem = check(shape, p.getKey().split("\\."), 0, p.getValue(), p.getKey());
+      if (problem != null) {
+        return problem;
+      }
+    }
+    return required(shape, params, "");
+  }
+
+  private String check(JsonNode shape, String[] path, int i, String value, String full) {
+    String type = shape.path("type").asText();
+    if (type.equals("structure")) {
+      if (i >= path.length) {
+        return "parameter " + full + " needs a member";
+      }
+      JsonNode member = memberBySerializedName(shape, path[i]);
+      if (member == null) {
+        return "The parameter " + path[i] + " is not recognized (" + full + ")";
+      }
+      return check(
+          model.path("shapes").path(member.path("shape").asText()), path, i + 1, value, full);
+    }
+    if (type.equals("list")) {
+      if (i >= path.length || !path[i].matches("[1-9]\\d*")) {
+        return "list parameter " + full + " needs an index from 1";
+      }
+      return check(
+          model.path("shapes").path(shape.path("member").path("shape").asText()),
+          path,
+          i + 1,
+          value,
+          full);
+    }
+    if (i != path.length) {
+      return "The parameter " + full + " is not recognized";
+    }
+    switch (type) {
+      case "integer", "long" -> {
+        try {
+          Long.parseLong(value);
+        } catch (NumberFormatException e) {
+          return "Invalid value '" + value + "' for " + full + ": not an integer";
+        }
+      }
+      case "boolean" -> {
+        if (!value.equals("true") && !value.equals("false")) {
+          return "Invalid value '" + value + "' for " + full + ": not a boolean";
+        }
+      }
+      case "string" -> {
+        if (shape.has("enum")) {
+          boolean ok = false;
+          for (JsonNode e : shape.path("enum")) {
+            ok |= e.asText().equals(value);
+          }
+          if (!ok) {
+            return "Invalid value '" + value + "' for " + full;
+          }
+        }
+      }
+      default -> {}
+    }
+    return null;
+  }
+
+  /** EC2 query protocol: queryName, else locationName capitalised, else the member name. */
+  private static JsonNode memberBySerializedName(JsonNode shape, String name) {
+    for (var it = shape.path("members").fields(); it.hasNext(); ) {
+      var m = it.next();
+      if (serializedName(m.getKey(), m.getValue()).equals(name)) {
+        return m.getValue();
+      }
+    }
+    return null;
+  }
+
+  private static String serializedName(String memberName, JsonNode member) {
+    if (member.has("queryName")) {
+      return member.path("queryName").asText();
+    }
+    if (member.has("locationName")) {
+      String l = member.path("locationName").asText();
+      return Character.toUpperCase(l.charAt(0)) + l.substring(1);
+    }
+    return memberName;
+  }
+
+  private String required(JsonNode shape, Map<String, String> params, String prefix) {
+    for (JsonNode req : shape.path("required")) {
+      JsonNode member = shape.path("members").path(req.asText());
+      String key = prefix + serializedName(req.asText(), member);
+      boolean present =
+          params.keySet().stream().anyMatch(k -> k.equals(key) || k.startsWith(key + "."));
+      if (!present) {
+        return "The request must contain the parameter " + key;
+      }
+    }
+    return null;
+  }
+
+  // ---- actions ---------------------------------------------------------------------------------
+
+  private String newId(String prefix) {
+    return prefix + String.format("%017x", ids.incrementAndGet());
+  }
+
+  private static Map<String, String> tags(Map<String, String> p, String resourceType) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int s = 1; p.containsKey("TagSpecification." + s + ".ResourceType"); s++) {
+      if (!p.get("TagSpecification." + s + ".ResourceType").equals(resourceType)) {
+        continue;
+      }
+      for (int t = 1; p.containsKey("TagSpecification." + s + ".Tag." + t + ".Key"); t++) {
+        out.put(
+            p.get("TagSpecification." + s + ".Tag." + t + ".Key"),
+            p.getOrDefault("TagSpecification." + s + ".Tag." + t + ".Value", ""));
+      }
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String tagSet(Map<String, Object> r) {
+    StringBuilder b = new StringBuilder("<tagSet>");
+    ((Map<String, String>) r.get("tags"))
+        .forEach(
+            (k, v) ->
+                b.append("<item><key>")
+                    .append(k)
+                    .append("</key><value>")
+                    .append(v)
+                    .append("</value></item>"));
+    return b.append("</tagSet>").toString();
+  }
+
+  private String createVolume(Map<String, String> p) {
+    Map<String, Object> v = new ConcurrentHashMap<>();
+    String id = newId("vol-");
+    v.put("id", id);
+    v.put("size", Integer.parseInt(p.getOrDefault("Size", "1")));
+    v.put("az", p.getOrDefault("AvailabilityZone", availabilityZone));
+    v.put("state", "creating");
+    v.put("tags", tags(p, "volume"));
+    v.put("encrypted", p.getOrDefault("Encrypted", "false"));
+    volumes.put(id, v);
+    return "<volumeId>"
+        + id
+        + "</volumeId><size>"
+        + v.get("size")
+        + "</size><availabilityZone>"
+        + v.get("az")
+        + "</availabilityZone><status>creating</status><createTime>"
+        + Instant.now()
+        + "</createTime><volumeType>"
+        + p.getOrDefault("VolumeType", "gp2")
+        + "</volumeType><encrypted>"
+        + v.get("encrypted")
+        + "</encrypted>"
+        + tagSet(v);
+  }
+
+  private String attachVolume(Map<String, String> p) {
+    Map<String, Object> v = volumes.get(p.get("VolumeId"));
+    if (v == null) {
+      throw new IllegalArgumentException("InvalidVolume.NotFound");
+    }
+    v.put("instance", p.get("InstanceId"));
+    v.put("device", p.get("Device"));
+    v.put("state", "attaching");
+    return "<volumeId>"
+        + v.get("id")
+        + "</volumeId><instanceId>"
+        + p.get("InstanceId")
+        + "</instanceId><device>"
+        + p.get("Device")
+        + "</device><status>attaching</status>";
+  }
+
+  @SuppressWarnings("unchecked")
+  private boolean matches(Map<String, Object> r, Map<String, String> p) {
+    for (int f = 1; p.containsKey("Filter." + f + ".Name"); f++) {
+      String name = p.get("Filter." + f + ".Name");
+      List<String> values = new ArrayList<>();
+      for (int v = 1; p.containsKey("Filter." + f + ".Value." + v); v++) {
+        values.add(p.get("Filter." + f + ".Value." + v));
+      }
+      String actual =
+          name.startsWith("tag:")
+              ? ((Map<String, String>) r.get("tags")).get(name.substring(4))
+              : name.equals("attachment.instance-id") ? (String) r.get("instance") : null;
+      if (actual == null || !values.contains(actual)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private String describeVolumes(Map<String, String> p) {
+    StringBuilder b = new StringBuilder("<volumeSet>");
+    for (Map<String, Object> v : volumes.values()) {
+      if (p.containsKey("VolumeId.1") && !p.containsValue(v.get("id"))) {
+        continue;
+      }
+      if (!matches(v, p)) {
+        continue;
+      }
+      // State advances one step per look, as EC2's eventual transitions would.
+      String state = (String) v.get("state");
+      if (state.equals("creating")) {
+        v.put("state", "available");
+      } else if (state.equals("attaching")) {
+        v.put("state", "in-use");
+      }
+      b.append("<item><volumeId>")
+          .append(v.get("id"))
+          .append("</volumeId><size>")
+          .append(v.get("size"))
+          .append("</size><availabilityZone>")
+          .append(v.get("az"))
+          .append("</availabilityZone><status>")
+          .append(state)
+          .append("</status><attachmentSet>");
+      if (v.get("instance") != null) {
+        b.append("<item><volumeId>")
+            .append(v.get("id"))
+            .append("</volumeId><instanceId>")
+            .append(v.get("instance"))
+            .append("</instanceId><device>")
+            .append(v.get("device"))
+            .append(
+                "</device><status>attached</status><deleteOnTermination>false</deleteOnTermination></item>");
+      }
+      b.append("</attachmentSet>").append(tagSet(v)).append("</item>");
+    }
+    return b.append("</volumeSet>").toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  private String createSnapshots(Map<String, String> p) {
+    String instance = p.get("InstanceSpecification.InstanceId");
+    List<String> excluded = new ArrayList<>();
+    for (int i = 1; p.containsKey("InstanceSpecification.ExcludeDataVolumeId." + i); i++) {
+      excluded.add(p.get("InstanceSpecification.ExcludeDataVolumeId." + i));
+    }
+    Map<String, String> snapTags = tags(p, "snapshot");
+    StringBuilder b = new StringBuilder("<snapshotSet>");
+    for (Map<String, Object> v : volumes.values()) {
+      if (!instance.equals(v.get("instance")) || excluded.contains(v.get("id"))) {
+        continue;
+      }
+      Map<String, Object> s = new ConcurrentHashMap<>();
+      String id = newId("snap-");
+      Map<String, String> t = new LinkedHashMap<>();
+      if ("volume".equals(p.get("CopyTagsFromSource"))) {
+        t.putAll((Map<String, String>) v.get("tags"));
+      }
+      t.putAll(snapTags);
+      s.put("id", id);
+      s.put("volume", v.get("id"));
+      s.put("size", v.get("size"));
+      s.put("tags", t);
+      s.put("start", Instant.now().toString());
+      snapshots.put(id, s);
+      b.append("<item><snapshotId>")
+          .append(id)
+          .append("</snapshotId><volumeId>")
+          .append(v.get("id"))
+          .append("</volumeId><state>pending</state><startTime>")
+          .append(s.get("start"))
+          .append("</startTime><volumeSize>")
+          .append(v.get("size"))
+          .append("</volumeSize>")
+          .append(tagSet(s))
+          .append("</item>");
+    }
+    return b.append("</snapshotSet>").toString();
+  }
+
+  private String describeSnapshots(Map<String, String> p) {
+    StringBuilder b = new StringBuilder("<snapshotSet>");
+    for (Map<String, Object> s : snapshots.values()) {
+      if (!matches(s, p)) {
+        continue;
+      }
+      b.append("<item><snapshotId>")
+          .append(s.get("id"))
+          .append("</snapshotId><volumeId>")
+          .append(s.get("volume"))
+          .append("</volumeId><status>completed</status><startTime>")
+          .append(s.get("start"))
+          .append("</startTime><volumeSize>")
+          .append(s.get("size"))
+          .append("</volumeSize>")
+          .append(tagSet(s))
+          .append("</item>");
+    }
+    return b.append("</snapshotSet>").toString();
+  }
+
+  private String deleteSnapshot(Map<String, String> p) {
+    snapshots.remove(p.get("SnapshotId"));
+    return "<return>true</return>";
+  }
+
+  private static void error(HttpExchange x, int status, String code, String message)
+      throws IOException {
+    reply(
+        x,
+        status,
+        "<Response><Errors><Error><Code>"
+            + code
+            + "</Code><Message>"
+            + message
+            + "</Message></Error></Errors><RequestID>fake</RequestID></Response>");
+  }
+
+  private static void reply(HttpExchange x, int status, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    x.getResponseHeaders().add("Content-Type", "text/xml;charset=UTF-8");
+    x.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
+    if (b.length > 0) {
+      x.getResponseBody().write(b);
+    }
+    x.close();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
