@@ -100,6 +100,25 @@ final class ReplicatorCommand implements Callable<Integer> {
   boolean noSnapshots;
 
   @Option(
+      names = "--cloud",
+      defaultValue = "local",
+      description =
+          "Where staging volumes and snapshots live: local (files under --data-dir) or aws (EBS volumes attached to this instance, EBS snapshots; default: ${DEFAULT-VALUE}).")
+  String cloud;
+
+  @Option(
+      names = "--installation",
+      defaultValue = "liftshift",
+      description = "With --cloud aws: the tag value that marks this installation's volumes.")
+  String installation;
+
+  @Option(
+      names = "--ebs-kms-key-id",
+      description =
+          "With --cloud aws: KMS key for staging volumes (default: the account's EBS key).")
+  String kmsKeyId;
+
+  @Option(
       names = "--cipher-suite",
       defaultValue = "TLS_AES_256_GCM_SHA384",
       description = "TLS 1.3 suite (default: ${DEFAULT-VALUE}).")
@@ -150,7 +169,43 @@ final class ReplicatorCommand implements Callable<Integer> {
       o.pointInTimePolicy(null);
     }
     o.snapshotIntervalMillis(snapshotIntervalSeconds * 1000);
-    Replicator r = Replicator.start(o);
+    Replicator r;
+    if (cloud.equals("aws")) {
+      var imds =
+          new io.liftshift.cloud.aws.InstanceMetadata(
+              io.liftshift.cloud.aws.InstanceMetadata.DEFAULT_ENDPOINT);
+      String instance = imds.instanceId();
+      String zone = imds.availabilityZone();
+      var ec2 = software.amazon.awssdk.services.ec2.Ec2Client.create();
+      var settings =
+          new io.liftshift.cloud.aws.AwsStagingVolumes.Settings(
+              installation,
+              software.amazon.awssdk.services.ec2.model.VolumeType.GP3,
+              true,
+              kmsKeyId);
+      r =
+          Replicator.start(
+              null,
+              o,
+              new io.liftshift.cloud.aws.AwsStagingVolumes(
+                  ec2,
+                  instance,
+                  zone,
+                  settings,
+                  io.liftshift.cloud.aws.AwsStagingVolumes::nvmeDevice,
+                  600_000,
+                  io.liftshift.cloud.aws.AwsStagingVolumes.DEFAULT_POLL_MILLIS),
+              new io.liftshift.cloud.aws.AwsSnapshots(
+                  ec2,
+                  instance,
+                  zone,
+                  installation,
+                  io.liftshift.cloud.aws.AwsStagingVolumes.DEFAULT_POLL_MILLIS));
+    } else if (cloud.equals("local")) {
+      r = Replicator.start(o);
+    } else {
+      throw new IllegalArgumentException("--cloud must be local or aws, got " + cloud);
+    }
     Daemon.runUntilStopped(
         "replicator",
         r,

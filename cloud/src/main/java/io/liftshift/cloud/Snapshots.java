@@ -36,4 +36,10 @@ public interface Snapshots {
    * least the volume's size), byte for byte. Checks every chunk read; a damaged one fails.
    */
   void restore(VolumeSnapshot snapshot, Path target) throws IOException;
+
+  /**
+   * Makes a new volume holding the snapshot's content, for a launch: the snapshot itself is never
+   * touched by what is done to the volume.
+   */
+  StagingVolume createVolume(VolumeSnapshot snapshot, String name) throws IOException;
 }

@@ -41,11 +41,20 @@ public final class AwsSnapshots implements Snapshots {
   private final Ec2Client ec2;
   private final String instanceId;
   private final String installation;
+  private final String availabilityZone;
+  private final long pollMillis;
 
-  public AwsSnapshots(Ec2Client ec2, String instanceId, String installation) {
+  public AwsSnapshots(
+      Ec2Client ec2,
+      String instanceId,
+      String availabilityZone,
+      String installation,
+      long pollMillis) {
     this.ec2 = ec2;
     this.instanceId = instanceId;
+    this.availabilityZone = availabilityZone;
     this.installation = installation;
+    this.pollMillis = pollMillis;
   }
 
   @Override
@@ -183,6 +192,57 @@ public final class AwsSnapshots implements Snapshots {
             + snapshot.snapshotId()
             + " into a local file is not supported on AWS: create a volume from it (the launch"
             + " does), or use the local adapter");
+  }
+
+  /**
+   * CreateVolume from the snapshot in this instance's availability zone, tagged for the launch;
+   * ready (available) when returned, not attached. Its size is the snapshot's (whole GiB).
+   */
+  @Override
+  public io.liftshift.cloud.StagingVolume createVolume(VolumeSnapshot snapshot, String name)
+      throws IOException {
+    if (availabilityZone == null) {
+      throw new IOException("no availability zone given: volumes cannot be made from snapshots");
+    }
+    try {
+      var r =
+          ec2.createVolume(
+              b ->
+                  b.snapshotId(snapshot.snapshotId())
+                      .availabilityZone(availabilityZone)
+                      .volumeType(software.amazon.awssdk.services.ec2.model.VolumeType.GP3)
+                      .tagSpecifications(
+                          TagSpecification.builder()
+                              .resourceType(ResourceType.VOLUME)
+                              .tags(
+                                  tag(AwsStagingVolumes.TAG_INSTALLATION, installation),
+                                  tag("liftshift:launch-volume", name),
+                                  tag("liftshift:from-snapshot", snapshot.snapshotId()))
+                              .build()));
+      long deadline = System.currentTimeMillis() + 600_000;
+      while (true) {
+        Volume v = ec2.describeVolumes(b -> b.volumeIds(r.volumeId())).volumes().get(0);
+        if (v.stateAsString().equals("available")) {
+          return new io.liftshift.cloud.StagingVolume(
+              r.volumeId(), name, (long) v.size() << 30, null, true);
+        }
+        if (v.stateAsString().equals("error") || System.currentTimeMillis() > deadline) {
+          throw new IOException(
+              "volume "
+                  + r.volumeId()
+                  + " from "
+                  + snapshot.snapshotId()
+                  + ": "
+                  + v.stateAsString());
+        }
+        Thread.sleep(pollMillis);
+      }
+    } catch (AwsServiceException e) {
+      throw SnapshotFailure.of(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
   }
 
   static String tagOf(List<Tag> tags, String key) {

@@ -3,6 +3,7 @@ package io.liftshift.cloud.local;
 import io.liftshift.cloud.ChangedRanges;
 import io.liftshift.cloud.PointInTimeSnapshot;
 import io.liftshift.cloud.Snapshots;
+import io.liftshift.cloud.StagingVolume;
 import io.liftshift.cloud.VolumeSnapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -487,6 +488,22 @@ public final class LocalSnapshots implements Snapshots {
       pos += out.write(w, pos);
     }
     run.clear();
+  }
+
+  /** A sparse file under {@code <store>/volumes/}, restored and checked chunk by chunk. */
+  @Override
+  public StagingVolume createVolume(VolumeSnapshot snapshot, String name) throws IOException {
+    if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
+      throw new IllegalArgumentException("invalid volume name '" + name + "'");
+    }
+    Path volumesDir = Files.createDirectories(dir.resolve("volumes"));
+    Path target = volumesDir.resolve(name + ".img");
+    Path tmp = volumesDir.resolve(name + ".img.creating");
+    Files.deleteIfExists(tmp);
+    restore(snapshot, tmp);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    return new StagingVolume(
+        target.getFileName().toString(), name, snapshot.sizeBytes(), target, true);
   }
 
   // ---- delete ----------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ class AwsAdapterContractTest {
             },
             30_000,
             10);
-    snapshots = new AwsSnapshots(ec2, instance, "test-install");
+    snapshots = new AwsSnapshots(ec2, instance, imds.availabilityZone(), "test-install", 10);
   }
 
   @AfterEach
@@ -114,6 +114,10 @@ class AwsAdapterContractTest {
     assertThat(snapshots.list("s-1")).hasSize(1);
     assertThat(snapshots.list("s-1").get(0).snapshotSetId()).isEqualTo(set.snapshotSetId());
     assertThat(snapshots.list("s-2")).isEmpty();
+    // Volumes for a launch are made from the snapshot, not from the staging volume.
+    StagingVolume launch = snapshots.createVolume(set.volumes().get(0), "launch-s-1-sda");
+    assertThat(launch.volumeId()).startsWith("vol-").isNotEqualTo(a.volumeId());
+    assertThat(launch.sizeBytes()).isEqualTo(set.volumes().get(0).sizeBytes());
     snapshots.delete(set.snapshotSetId());
     assertThat(snapshots.list("s-1")).isEmpty();
     assertThat(fake.rejectedByModel()).isZero();

@@ -308,7 +308,18 @@ final class Ec2ContractFake implements AutoCloseable {
     Map<String, Object> v = new ConcurrentHashMap<>();
     String id = newId("vol-");
     v.put("id", id);
-    v.put("size", Integer.parseInt(p.getOrDefault("Size", "1")));
+    Object fromSnapshot =
+        p.containsKey("SnapshotId") && snapshots.containsKey(p.get("SnapshotId"))
+            ? snapshots.get(p.get("SnapshotId")).get("size")
+            : null;
+    if (p.containsKey("SnapshotId") && fromSnapshot == null) {
+      throw new IllegalArgumentException("InvalidSnapshot.NotFound");
+    }
+    v.put(
+        "size",
+        fromSnapshot != null
+            ? fromSnapshot
+            : (Object) Integer.parseInt(p.getOrDefault("Size", "1")));
     v.put("az", p.getOrDefault("AvailabilityZone", availabilityZone));
     v.put("state", "creating");
     v.put("tags", tags(p, "volume"));

@@ -97,6 +97,14 @@ class LocalSnapshotsTest {
     store.restore(all.get(0).volumes().get(0), out);
     assertThat(sha(out)).isEqualTo(firstSha);
 
+    // A volume for a launch is made from the snapshot; writing to it never touches the snapshot.
+    StagingVolume launch = store.createVolume(all.get(5).volumes().get(0), "launch-s-1");
+    assertThat(sha(launch.devicePath())).isEqualTo(shas.get(4));
+    write(launch, 0, random(4096, 77));
+    Path again = dir.resolve("again.img");
+    store.restore(all.get(5).volumes().get(0), again);
+    assertThat(sha(again)).isEqualTo(shas.get(4));
+
     // The same content again is deduplicated: nothing new is stored.
     write(v, 5000L * 4096, random(4096, 100));
     assertThat(store.create("s-1", List.of(new Snapshots.Source(v, blocks(5000)))).storedBytes())
