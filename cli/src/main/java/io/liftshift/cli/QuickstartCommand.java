@@ -235,7 +235,6 @@ final class QuickstartCommand implements Callable<Integer> {
         f.seek(f.length() - change.length);
         f.write(change);
       }
-      java.time.Instant changedAt = java.time.Instant.now();
       String want = sha256(source);
       long deadline = System.currentTimeMillis() + 60_000;
       while (!sha256(staged).equals(want)) {
@@ -245,6 +244,8 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         Thread.sleep(200);
       }
+      // Any snapshot from now on holds the change: it is on the staging volume already.
+      java.time.Instant inStepAt = java.time.Instant.now();
       System.out.println(
           "  a 64 KiB change on the source reached the staging volume ("
               + agent.tracking().kind()
@@ -253,7 +254,7 @@ final class QuickstartCommand implements Callable<Integer> {
       io.liftshift.cloud.PointInTimeSnapshot snap = null;
       while (snap == null) {
         for (var s : snapshots.list(ao.sourceServerId())) {
-          if (s.takenAt().isAfter(changedAt)) {
+          if (s.takenAt().isAfter(inStepAt)) {
             snap = s;
           }
         }
