@@ -311,10 +311,11 @@ public final class ChangeTracking implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    boolean clean = !(realTime instanceof TracefsChangeTracker t && t.lostEventsAtClose());
     for (DiskProgress d : disks) {
       try {
         if (d.changes != null) {
-          d.changes.close();
+          d.changes.close(clean);
         }
         if (d.reader != null) {
           d.reader.close();

@@ -169,8 +169,8 @@ final class ContinuousReplication {
             d.stalledReason = null;
           }
         } catch (SourceReadException e) {
-          // This disk only: its blocks stay pending, the others go on.
-          d.changes.requeueInflight();
+          // This disk only: this batch's blocks are dirty again, the others go on.
+          d.changes.untake(batch);
           d.stalledReason = "reading " + d.disk + " failed: " + e.getCause().getMessage();
           d.stalledRetryAtNanos = System.nanoTime() + STALLED_RETRY_NANOS;
           LOG.warning(d.stalledReason);
@@ -217,17 +217,29 @@ final class ContinuousReplication {
       }
     }
     List<ChangeMap.Batch> cut = new ArrayList<>();
+    boolean whole = true;
     synchronized (tracking.commitLock()) {
       for (DiskProgress d : disks) {
-        cut.add(d.changes.take(Long.MAX_VALUE));
+        cut.add(d.changes.take(POINT_MAX_BACKLOG_BYTES / d.changes.blockBytes()));
+        whole &= d.changes.dirtyBlocks() == 0;
       }
+    }
+    if (!whole) {
+      // More changed meanwhile than a cut may hold: drain first, then try again.
+      for (int i = 0; i < disks.size(); i++) {
+        disks.get(i).changes.untake(cut.get(i));
+      }
+      return false;
     }
     for (int i = 0; i < disks.size(); i++) {
       if (cut.get(i).blockCount() > 0) {
         try {
           sendBatch(link, disks.get(i), cut.get(i), buffers, governors, features);
         } catch (SourceReadException e) {
-          disks.get(i).changes.requeueInflight();
+          // Nothing of this disk or the ones after it was sent: all of it is dirty again.
+          for (int j = i; j < disks.size(); j++) {
+            disks.get(j).changes.untake(cut.get(j));
+          }
           return false;
         }
       }
@@ -390,14 +402,21 @@ final class ContinuousReplication {
     int blockBytes = d.changes.blockBytes();
     Fingerprints fp = d.changes.fingerprints();
     for (InFlight f : done) {
-      int i = 0;
-      for (BlockRun r : f.batch().runs()) {
-        for (long b = r.firstBlock(); b < r.endBlock(); b++) {
-          fp.set(b, f.fingerprints()[i++]);
-        }
-      }
-      d.changes.ack(f.batch());
       inFlightBytes.addAndGet(-f.bytes());
+      boolean current =
+          d.changes.ack(
+              f.batch(),
+              () -> {
+                int i = 0;
+                for (BlockRun r : f.batch().runs()) {
+                  for (long b = r.firstBlock(); b < r.endBlock(); b++) {
+                    fp.set(b, f.fingerprints()[i++]);
+                  }
+                }
+              });
+      if (!current) {
+        continue; // a late acknowledgement of blocks that were handed out again since
+      }
       d.changedBytesDurable.addAndGet(f.batch().blockCount() * blockBytes);
       drainRate.add(f.batch().blockCount() * blockBytes);
       barriersAcked.incrementAndGet();

@@ -124,9 +124,13 @@ public final class ControlPlaneVerticle extends VerticleBase {
   /** The longest an agent's instructions request is held when nothing changes. */
   static final long INSTRUCTIONS_POLL_MILLIS = 25_000;
 
+  /** Changes per server, so that a change during a poll's database read is not missed. */
+  private final Map<String, Long> instructionChanges = new java.util.HashMap<>();
+
   private void instructionsChanged(String sourceServerId) {
     context.runOnContext(
         v -> {
+          instructionChanges.merge(sourceServerId, 1L, Long::sum);
           List<Runnable> waiting = instructionWaiters.remove(sourceServerId);
           if (waiting != null) {
             waiting.forEach(Runnable::run);
@@ -137,6 +141,8 @@ public final class ControlPlaneVerticle extends VerticleBase {
   /** The agent's long-poll: answered when its instructions differ from what it holds. */
   private void pollInstructions(
       HttpServerRequest req, String bearer, JsonNode body, long deadline) {
+    String server = body.path("sourceServerID").asText();
+    long changesBefore = instructionChanges.getOrDefault(server, 0L);
     vertx
         .executeBlocking(() -> agentApi.instructions(bearer, body))
         .onComplete(
@@ -151,6 +157,11 @@ public final class ControlPlaneVerticle extends VerticleBase {
               }
               if (ar.result().changed() || System.currentTimeMillis() >= deadline) {
                 new Answer(200, ar.result().answer()).send(req);
+                return;
+              }
+              if (instructionChanges.getOrDefault(server, 0L) != changesBefore) {
+                // Changed while the database was read: read again instead of waiting.
+                pollInstructions(req, bearer, body, deadline);
                 return;
               }
               String id = body.path("sourceServerID").asText();

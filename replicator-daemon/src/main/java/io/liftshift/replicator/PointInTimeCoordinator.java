@@ -44,6 +44,7 @@ final class PointInTimeCoordinator implements AutoCloseable {
   private final AtomicLong pointIds = new AtomicLong(System.currentTimeMillis());
   private final Map<String, Long> lastTakenMillis = new ConcurrentHashMap<>();
   private final Map<String, long[]> outstanding = new ConcurrentHashMap<>();
+  private final Set<String> loading = ConcurrentHashMap.newKeySet();
 
   PointInTimeCoordinator(
       Snapshots snapshots, PointInTimePolicy policy, long intervalMillis, boolean prune) {
@@ -65,17 +66,24 @@ final class PointInTimeCoordinator implements AutoCloseable {
     if (pending != null && now - pending[1] < POINT_TIMEOUT_MILLIS) {
       return -1;
     }
-    long last =
-        lastTakenMillis.computeIfAbsent(
-            sourceServerId,
-            s -> {
+    Long last = lastTakenMillis.get(sourceServerId);
+    if (last == null) {
+      // The store is asked once per server, off the event loop that calls this.
+      if (loading.add(sourceServerId)) {
+        executor.execute(
+            () -> {
+              long t = 0;
               try {
-                List<PointInTimeSnapshot> l = snapshots.list(s);
-                return l.isEmpty() ? 0L : l.get(l.size() - 1).takenAt().toEpochMilli();
-              } catch (java.io.IOException e) {
-                return 0L;
+                List<PointInTimeSnapshot> l = snapshots.list(sourceServerId);
+                t = l.isEmpty() ? 0L : l.get(l.size() - 1).takenAt().toEpochMilli();
+              } catch (java.io.IOException | RuntimeException e) {
+                LOG.warning("listing snapshots of " + sourceServerId + ": " + e.getMessage());
               }
+              lastTakenMillis.putIfAbsent(sourceServerId, t);
             });
+      }
+      return -1;
+    }
     if (now - last < intervalMillis) {
       return -1;
     }
@@ -99,22 +107,44 @@ final class PointInTimeCoordinator implements AutoCloseable {
       return;
     }
     if (writers.isEmpty()) {
-      outstanding.remove(sourceServerId);
+      outstanding.remove(sourceServerId, pending);
       reply.accept(new Message.SnapshotTaken(point.pointId(), 1, "no disk is open"));
+      return;
+    }
+    if (point.diskCount() != writers.size()) {
+      outstanding.remove(sourceServerId, pending);
+      reply.accept(
+          new Message.SnapshotTaken(
+              point.pointId(),
+              1,
+              "the point covers "
+                  + point.diskCount()
+                  + " disk(s), "
+                  + writers.size()
+                  + " are open"));
       return;
     }
     CompletableFuture<Void> gate = new CompletableFuture<>();
     AtomicInteger waiting = new AtomicInteger(writers.size());
+    java.util.concurrent.atomic.AtomicReference<String> syncFailure =
+        new java.util.concurrent.atomic.AtomicReference<>();
     for (StagingWriter w : writers) {
       w.queue.hold(
           () -> {
             try {
               w.sync();
             } catch (java.io.IOException e) {
-              LOG.warning("fsync before snapshot failed: " + e.getMessage());
+              // A snapshot of a volume whose writes are not durable would miss some of them.
+              syncFailure.compareAndSet(
+                  null, "fsync before the snapshot failed: " + e.getMessage());
             }
             if (waiting.decrementAndGet() == 0) {
-              executor.execute(() -> take(sourceServerId, point, writers, gate, reply));
+              try {
+                executor.execute(
+                    () -> take(sourceServerId, point, pending, writers, gate, syncFailure, reply));
+              } catch (java.util.concurrent.RejectedExecutionException e) {
+                gate.complete(null); // shutting down: never leave the queues held
+              }
             }
           },
           gate);
@@ -124,11 +154,16 @@ final class PointInTimeCoordinator implements AutoCloseable {
   private void take(
       String sourceServerId,
       Message.ConsistencyPoint point,
+      long[] pending,
       List<StagingWriter> writers,
       CompletableFuture<Void> gate,
+      java.util.concurrent.atomic.AtomicReference<String> syncFailure,
       Consumer<Message> reply) {
     PointInTimeSnapshot set;
     try {
+      if (syncFailure.get() != null) {
+        throw new java.io.IOException(syncFailure.get());
+      }
       List<Snapshots.Source> sources = new ArrayList<>();
       for (StagingWriter w : writers) {
         sources.add(new Snapshots.Source(w.volume(), w.changedSinceSnapshot()));
@@ -157,14 +192,14 @@ final class PointInTimeCoordinator implements AutoCloseable {
                   : ""));
     } catch (java.io.IOException | RuntimeException e) {
       gate.complete(null);
-      outstanding.remove(sourceServerId);
+      outstanding.remove(sourceServerId, pending);
       LOG.warning("snapshot of " + sourceServerId + " failed: " + e.getMessage());
       reply.accept(new Message.SnapshotTaken(point.pointId(), 1, String.valueOf(e.getMessage())));
       return;
     }
     gate.complete(null);
     lastTakenMillis.put(sourceServerId, set.takenAt().toEpochMilli());
-    outstanding.remove(sourceServerId);
+    outstanding.remove(sourceServerId, pending);
     reply.accept(new Message.SnapshotTaken(point.pointId(), 0, set.snapshotSetId()));
     if (prune) {
       prune(sourceServerId);

@@ -57,7 +57,8 @@ public final class ChangeMap implements AutoCloseable {
   public record Opened(Origin origin, String reason) {}
 
   /** Blocks handed to the sender; {@link #ack} it when its barrier is confirmed. */
-  public record Batch(List<BlockRun> runs, long blockCount, long takeNanos, boolean drainedAll) {}
+  public record Batch(
+      List<BlockRun> runs, long blockCount, long takeNanos, boolean drainedAll, long generation) {}
 
   private final Path stateFile;
   private final Path dir;
@@ -81,6 +82,17 @@ public final class ChangeMap implements AutoCloseable {
   private long durableThroughNanos = System.nanoTime();
   private long markedBlocksTotal;
   private boolean closed;
+
+  /**
+   * Bumped by {@link #requeueInflight}: an acknowledgement of a batch taken before it (a late ACK
+   * on a dead link) must not clean blocks that were handed out again since.
+   */
+  private long generation;
+
+  private boolean cleanShutdown;
+
+  /** Changes since the last snapshot; a checkpoint with none is skipped. */
+  private long modifications;
 
   private ChangeMap(
       Path dir, String name, String diskKey, long diskBytes, int blockBytes, Fingerprints fp)
@@ -170,15 +182,20 @@ public final class ChangeMap implements AutoCloseable {
   }
 
   private Opened bootProblem() {
-    if (!initialSyncComplete) {
-      return new Opened(Origin.RESUMED, "initial sync resumes");
+    if (!savedBootId.equals(bootId())) {
+      return new Opened(
+          Origin.RESUMED_NEEDS_SCAN,
+          "the machine restarted since the state was saved: writes made before tracking"
+              + " resumed are found by a fingerprint scan");
     }
-    return savedBootId.equals(bootId())
-        ? new Opened(Origin.RESUMED, "resumed")
-        : new Opened(
-            Origin.RESUMED_NEEDS_SCAN,
-            "the machine restarted since the state was saved: writes made before tracking"
-                + " resumed are found by a fingerprint scan");
+    if (!cleanShutdown) {
+      // Events read from the kernel but not yet journaled when the agent died are lost.
+      return new Opened(
+          Origin.RESUMED_NEEDS_SCAN,
+          "the agent did not stop cleanly: a fingerprint scan finds writes it had read from the"
+              + " kernel trace but not yet recorded");
+    }
+    return new Opened(Origin.RESUMED, initialSyncComplete ? "resumed" : "initial sync resumes");
   }
 
   private String savedBootId = "";
@@ -229,6 +246,7 @@ public final class ChangeMap implements AutoCloseable {
       dirty[i] = b.getLong(pos + i * 8);
     }
     initialSyncComplete = (flags & FLAG_INITIAL_SYNC_COMPLETE) != 0;
+    cleanShutdown = (flags & FLAG_CLEAN_SHUTDOWN) != 0;
     return null;
   }
 
@@ -406,6 +424,7 @@ public final class ChangeMap implements AutoCloseable {
       return;
     }
     synchronized (lock) {
+      modifications++;
       journal(MARK, runs);
       for (BlockRun r : runs) {
         for (long i = r.firstBlock(); i < r.endBlock(); i++) {
@@ -501,7 +520,8 @@ public final class ChangeMap implements AutoCloseable {
         i = end >= blocks ? 0 : end;
       }
       cursor = i;
-      return new Batch(List.copyOf(runs), taken, takeNanos, dirtyCount == 0 && !skipped);
+      return new Batch(
+          List.copyOf(runs), taken, takeNanos, dirtyCount == 0 && !skipped, generation);
     }
   }
 
@@ -510,6 +530,9 @@ public final class ChangeMap implements AutoCloseable {
     synchronized (lock) {
       if (dirtyCount == 0) {
         return false;
+      }
+      if (dirtyCount > inflightCount) {
+        return true; // more dirty blocks than in flight: some are not in flight
       }
       for (int w = 0; w < dirty.length; w++) {
         if ((dirty[w] & ~inflight[w]) != 0) {
@@ -524,8 +547,21 @@ public final class ChangeMap implements AutoCloseable {
    * The batch's barrier was acknowledged: its blocks are durable, unless they changed again since
    * they were taken.
    */
-  public void ack(Batch batch) {
+  public boolean ack(Batch batch) {
+    return ack(batch, () -> {});
+  }
+
+  /**
+   * As {@link #ack(Batch)}, running {@code beforeClean} (recording what the staging volume now
+   * holds) under the same lock. Returns false, changing nothing, for a batch taken before the last
+   * {@link #requeueInflight}: its blocks were handed out again.
+   */
+  public boolean ack(Batch batch, Runnable beforeClean) {
     synchronized (lock) {
+      if (batch.generation() != generation) {
+        return false;
+      }
+      beforeClean.run();
       List<BlockRun> clean = new ArrayList<>();
       for (BlockRun r : batch.runs()) {
         long runStart = -1;
@@ -547,8 +583,34 @@ public final class ChangeMap implements AutoCloseable {
         }
       }
       journal(CLEAN, clean);
+      modifications++;
       if (batch.drainedAll()) {
         durableThroughNanos = Math.max(durableThroughNanos, batch.takeNanos());
+      }
+      lock.notifyAll();
+      return true;
+    }
+  }
+
+  /**
+   * A batch that was not sent after all (its disk could not be read): its blocks are dirty again.
+   */
+  public void untake(Batch batch) {
+    synchronized (lock) {
+      if (batch.generation() != generation) {
+        return;
+      }
+      for (BlockRun r : batch.runs()) {
+        for (long i = r.firstBlock(); i < r.endBlock(); i++) {
+          if (get(inflight, i)) {
+            inflight[(int) (i >>> 6)] &= ~(1L << i);
+            inflightCount--;
+            if (!get(dirty, i)) {
+              dirty[(int) (i >>> 6)] |= 1L << i;
+              dirtyCount++;
+            }
+          }
+        }
       }
       lock.notifyAll();
     }
@@ -557,6 +619,7 @@ public final class ChangeMap implements AutoCloseable {
   /** After a lost connection: whatever was in flight goes again. */
   public void requeueInflight() {
     synchronized (lock) {
+      generation++;
       for (int w = 0; w < inflight.length; w++) {
         long moved = inflight[w] & ~dirty[w];
         dirtyCount += Long.bitCount(moved);
@@ -652,24 +715,36 @@ public final class ChangeMap implements AutoCloseable {
    * segments are deleted once the snapshot is durable.
    */
   public void checkpoint() throws IOException {
-    synchronized (lock) {
-      if (closed) {
-        return;
+    synchronized (checkpointLock) {
+      byte[] snapshot;
+      long newSegment;
+      synchronized (lock) {
+        if (closed || modifications == 0) {
+          return;
+        }
+        // Only the switch and the copy hold the lock: the tracker keeps marking meanwhile.
+        journal.close();
+        segment++;
+        openJournal();
+        newSegment = segment;
+        snapshot = encodeSnapshot(false);
+        modifications = 0;
       }
-      long old = segment;
-      journal.close();
-      segment++;
-      openJournal();
-      writeSnapshot(false);
-      deleteJournalsBefore(segment);
-      if (old >= segment) {
-        throw new IllegalStateException("journal segments must increase");
-      }
+      writeSnapshotFile(snapshot);
+      // Until the snapshot is durable, the old segments are what recovery replays.
+      deleteJournalsBefore(newSegment);
     }
     fingerprints.force();
   }
 
+  private final Object checkpointLock = new Object();
+
   private void writeSnapshot(boolean cleanShutdown) throws IOException {
+    writeSnapshotFile(encodeSnapshot(cleanShutdown));
+  }
+
+  /** The snapshot's bytes; called under the lock. */
+  private byte[] encodeSnapshot(boolean cleanShutdown) {
     byte[] key = diskKey.getBytes(StandardCharsets.UTF_8);
     ByteBuffer b = ByteBuffer.allocate(78 + key.length + dirty.length * 8 + 4);
     b.order(ByteOrder.BIG_ENDIAN);
@@ -691,6 +766,11 @@ public final class ChangeMap implements AutoCloseable {
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, b.position());
     b.putInt((int) crc.getValue());
+    return b.array();
+  }
+
+  private void writeSnapshotFile(byte[] bytes) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
     Path tmp = dir.resolve(name + ".state.tmp");
     try (FileChannel ch =
         FileChannel.open(
@@ -698,7 +778,6 @@ public final class ChangeMap implements AutoCloseable {
             StandardOpenOption.CREATE,
             StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
-      b.flip();
       while (b.hasRemaining()) {
         ch.write(b);
       }
@@ -719,17 +798,27 @@ public final class ChangeMap implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    synchronized (lock) {
-      if (closed) {
-        return;
+    close(true);
+  }
+
+  /**
+   * Saves the state and closes. {@code clean} false when marks may have been lost on the way out
+   * (the tracker had read half an event), so that the next start scans.
+   */
+  public void close(boolean clean) throws IOException {
+    synchronized (checkpointLock) {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        journal.close();
+        segment++;
+        openJournal();
+        writeSnapshot(clean);
+        deleteJournalsBefore(segment);
+        journal.close();
+        closed = true;
       }
-      journal.close();
-      segment++;
-      openJournal();
-      writeSnapshot(true);
-      deleteJournalsBefore(segment);
-      journal.close();
-      closed = true;
     }
     fingerprints.close();
   }

@@ -64,6 +64,7 @@ public final class TracefsChangeTracker implements ChangeTracker {
   private Thread watchdog;
   private long lostBaseline;
   private volatile long eventsRead;
+  private volatile boolean partialAtClose;
 
   /**
    * @param instanceName the tracefs instance, stable across agent restarts (so buffered events are
@@ -169,9 +170,11 @@ public final class TracefsChangeTracker implements ChangeTracker {
     boolean resumed = Files.isDirectory(instance);
     if (!resumed) {
       Files.createDirectory(instance);
+      write("tracing_on", "0");
+      write("buffer_size_kb", Integer.toString(bufferKb));
     }
-    write("tracing_on", "0");
-    write("buffer_size_kb", Integer.toString(bufferKb));
+    // A resumed instance is never switched off or resized: the events it kept buffering while no
+    // agent ran, and those arriving now, must all stay.
     StringBuilder devs = new StringBuilder();
     StringBuilder completeDevs = new StringBuilder();
     StringBuilder remapDevs = new StringBuilder();
@@ -274,6 +277,14 @@ public final class TracefsChangeTracker implements ChangeTracker {
     }
   }
 
+  /**
+   * True when the tracker stopped with half an event read from the kernel: that event is lost, so
+   * the state must not be saved as clean.
+   */
+  public boolean lostEventsAtClose() {
+    return partialAtClose;
+  }
+
   /** Events read since start. */
   public long eventsRead() {
     return eventsRead;
@@ -318,7 +329,8 @@ public final class TracefsChangeTracker implements ChangeTracker {
         }
       }
     } catch (ClosedChannelException e) {
-      // closed by close()
+      // closed by close(); half an event read from the kernel is gone with it
+      partialAtClose = partial.length() > 0;
     } catch (IOException e) {
       if (!stop.get()) {
         onLoss.onLoss("reading the trace pipe failed: " + e.getMessage());

@@ -151,6 +151,12 @@ public final class LocalSnapshots implements Snapshots {
         made.add(snapshotVolume(setId, src, pack));
       }
       pack.force(true);
+      // A pack created now must survive a power loss together with the set that names it.
+      try (FileChannel d = FileChannel.open(packs, StandardOpenOption.READ)) {
+        d.force(true);
+      } catch (IOException e) {
+        // not every filesystem syncs directories
+      }
     } catch (IOException | RuntimeException e) {
       pack.close();
       throw e;
@@ -410,14 +416,23 @@ public final class LocalSnapshots implements Snapshots {
     try (FileChannel out =
         FileChannel.open(
             target, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-      if (Files.isRegularFile(target) && out.size() < snapshot.sizeBytes()) {
+      boolean file = Files.isRegularFile(target);
+      if (file) {
+        // Emptied first: chunks the snapshot has no entry for are zeros, whatever was there.
         out.truncate(0);
         out.write(ByteBuffer.allocate(1), snapshot.sizeBytes() - 1);
       }
       byte[] zeros = new byte[CHUNK_BYTES];
       byte[] span = new byte[1 << 20];
       List<Entry> run = new ArrayList<>();
+      long next = 0;
+      long chunks = (snapshot.sizeBytes() + CHUNK_BYTES - 1) / CHUNK_BYTES;
       for (Entry e : ordered.values()) {
+        if (!file) {
+          // A device keeps old bytes where a file would read zeros: write them.
+          zeroFill(out, next, e.chunk(), snapshot.sizeBytes());
+        }
+        next = e.chunk() + 1;
         if (e.pack() == ZERO_PACK) {
           restoreSpan(run, span, open, out, sha, snapshot);
           out.write(ByteBuffer.wrap(zeros, 0, e.length()), e.chunk() * CHUNK_BYTES);
@@ -438,11 +453,25 @@ public final class LocalSnapshots implements Snapshots {
         run.add(e);
       }
       restoreSpan(run, span, open, out, sha, snapshot);
+      if (!file) {
+        zeroFill(out, next, chunks, snapshot.sizeBytes());
+      }
       out.force(true);
     } finally {
       for (FileChannel c : open.values()) {
         c.close();
       }
+    }
+  }
+
+  private static void zeroFill(FileChannel out, long fromChunk, long toChunk, long size)
+      throws IOException {
+    ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+    long pos = fromChunk * CHUNK_BYTES;
+    long end = Math.min(size, toChunk * CHUNK_BYTES);
+    while (pos < end) {
+      zeros.clear().limit((int) Math.min(zeros.capacity(), end - pos));
+      pos += out.write(zeros, pos);
     }
   }
 
