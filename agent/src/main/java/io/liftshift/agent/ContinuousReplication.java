@@ -100,6 +100,7 @@ final class ContinuousReplication {
     for (DiskProgress d : disks) {
       byId.put(d.disk.diskId, d);
       inFlight.put(d.disk.diskId, new ArrayDeque<>());
+      d.changes.onMarked(this::wakeUp);
       // Whatever was in flight on the last connection was not confirmed: it goes again.
       d.changes.requeueInflight();
     }
@@ -422,12 +423,24 @@ final class ContinuousReplication {
       barriersAcked.incrementAndGet();
       durableListener.onDurable(d.disk.diskKey, f.batch(), now);
     }
+    wakeUp();
+  }
+
+  /** Signalled when a block is marked or a batch acknowledged: the sender sleeps until then. */
+  private final Object wake = new Object();
+
+  private boolean woken;
+
+  private void wakeUp() {
+    synchronized (wake) {
+      woken = true;
+      wake.notifyAll();
+    }
   }
 
   private void awaitWork(List<DiskProgress> disks, ReplicationLink link) throws IOException {
-    // Wake as soon as any disk has dirty blocks; the first disk is waited on, the rest polled.
     try {
-      long deadline = System.nanoTime() + 20_000_000L;
+      long deadline = System.nanoTime() + 50_000_000L;
       while (System.nanoTime() < deadline && !stop.get()) {
         for (DiskProgress d : disks) {
           if (d.changes.hasTakeable()
@@ -436,7 +449,14 @@ final class ContinuousReplication {
             return;
           }
         }
-        Thread.sleep(1);
+        // An idle agent sleeps: a mark or an acknowledgement wakes it (the flag keeps a signal
+        // given between the check above and the wait).
+        synchronized (wake) {
+          if (!woken) {
+            wake.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+          }
+          woken = false;
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

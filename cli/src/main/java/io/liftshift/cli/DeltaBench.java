@@ -240,6 +240,8 @@ final class DeltaBench implements java.util.concurrent.Callable<Integer> {
             .port(0)
             .dataDir(data)
             .caDir(work.resolve("ca"))
+            // Replication alone: snapshot holds are measured by 'bench snapshots'.
+            .pointInTimePolicy(null)
             .agentTokens(AgentTokens.of(token)));
   }
 

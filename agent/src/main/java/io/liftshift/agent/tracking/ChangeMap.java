@@ -418,11 +418,23 @@ public final class ChangeMap implements AutoCloseable {
     markRuns(runs);
   }
 
+  private volatile Runnable onMarked = () -> {};
+
+  /** Called (outside the map's lock) after blocks were marked: wakes an idle sender. */
+  public void onMarked(Runnable r) {
+    this.onMarked = r;
+  }
+
   /** Marks whole blocks changed. */
   public void markRuns(List<BlockRun> runs) {
     if (runs.isEmpty()) {
       return;
     }
+    markRunsLocked(runs);
+    onMarked.run();
+  }
+
+  private void markRunsLocked(List<BlockRun> runs) {
     synchronized (lock) {
       modifications++;
       journal(MARK, runs);
