@@ -20,6 +20,15 @@ public interface Snapshots {
    */
   PointInTimeSnapshot create(String sourceServerId, List<Source> volumes) throws IOException;
 
+  /**
+   * What differs between the volume now and its latest snapshot, found without holding anything
+   * (the caller tracks writes made meanwhile itself). {@link ChangedRanges#ALL} when the cloud
+   * tracks changes on its own or the volume has no snapshot yet.
+   */
+  default ChangedRanges differencesFromLatest(StagingVolume volume) throws IOException {
+    return ChangedRanges.ALL;
+  }
+
   /** The server's snapshots, oldest first. */
   List<PointInTimeSnapshot> list(String sourceServerId) throws IOException;
 

@@ -530,12 +530,14 @@ final class AgentSession {
         || !opening.isEmpty()) {
       return;
     }
+    List<StagingWriter> writers = new java.util.ArrayList<>();
     for (OpenDisk d : disks.values()) {
       if (d.writer().durableOffset() < d.sizeBytes()) {
         return; // initial sync first: a snapshot of half a disk is of no use
       }
+      writers.add(d.writer());
     }
-    long point = pointInTime.requestIfDue(sourceServerId);
+    long point = pointInTime.requestIfDue(sourceServerId, writers);
     if (point >= 0) {
       send(new Message.SnapshotRequest(point));
     }

@@ -45,6 +45,7 @@ final class PointInTimeCoordinator implements AutoCloseable {
   private final Map<String, Long> lastTakenMillis = new ConcurrentHashMap<>();
   private final Map<String, long[]> outstanding = new ConcurrentHashMap<>();
   private final Set<String> loading = ConcurrentHashMap.newKeySet();
+  private final Set<String> preparing = ConcurrentHashMap.newKeySet();
 
   PointInTimeCoordinator(
       Snapshots snapshots, PointInTimePolicy policy, long intervalMillis, boolean prune) {
@@ -59,8 +60,19 @@ final class PointInTimeCoordinator implements AutoCloseable {
     return snapshots;
   }
 
-  /** A new point id when a snapshot of the server is due and none is under way, else -1. */
-  long requestIfDue(String sourceServerId) {
+  /**
+   * A new point id when a snapshot of the server is due and none is under way, else -1. Volumes
+   * whose changes since their last snapshot are unknown (after a restart) get a baseline first,
+   * read outside any hold, so that no hold lasts a whole-volume read.
+   */
+  long requestIfDue(String sourceServerId, List<StagingWriter> writers) {
+    List<StagingWriter> unknown = writers.stream().filter(StagingWriter::needsBaseline).toList();
+    if (!unknown.isEmpty()) {
+      if (preparing.add(sourceServerId)) {
+        executor.execute(() -> prepareBaselines(sourceServerId, unknown));
+      }
+      return -1;
+    }
     long now = System.currentTimeMillis();
     long[] pending = outstanding.get(sourceServerId);
     if (pending != null && now - pending[1] < POINT_TIMEOUT_MILLIS) {
@@ -203,6 +215,32 @@ final class PointInTimeCoordinator implements AutoCloseable {
     reply.accept(new Message.SnapshotTaken(point.pointId(), 0, set.snapshotSetId()));
     if (prune) {
       prune(sourceServerId);
+    }
+  }
+
+  private void prepareBaselines(String sourceServerId, List<StagingWriter> writers) {
+    try {
+      for (StagingWriter w : writers) {
+        CompletableFuture<Void> tracking = new CompletableFuture<>();
+        w.queue.execute(
+            () -> {
+              w.beginTracking();
+              tracking.complete(null);
+            });
+        tracking.get();
+        long t0 = System.nanoTime();
+        w.baseline(snapshots.differencesFromLatest(w.volume()));
+        LOG.info(
+            "baseline of "
+                + w.volume().name()
+                + " against its last snapshot read in "
+                + (System.nanoTime() - t0) / 1_000_000
+                + " ms, outside any hold");
+      }
+    } catch (Exception e) {
+      LOG.warning("baseline for " + sourceServerId + " failed: " + e.getMessage());
+    } finally {
+      preparing.remove(sourceServerId);
     }
   }
 

@@ -215,12 +215,40 @@ final class StagingWriter {
     }
   }
 
-  /** What changed since the last snapshot; call on the volume's queue while it is held. */
+  /**
+   * What differed from the latest snapshot when tracking began after a restart (found by reading
+   * the volume outside any hold); null when tracking has been continuous since that snapshot.
+   */
+  private volatile io.liftshift.cloud.ChangedRanges baseline;
+
+  /** After a restart: nothing is known until {@link #beginTracking} and a baseline. */
+  boolean needsBaseline() {
+    return changedSinceSnapshot == null && baseline == null;
+  }
+
+  /** Starts tracking writes now (on the volume's queue), before the baseline is read. */
+  void beginTracking() {
+    if (changedSinceSnapshot == null) {
+      long blocks = (sizeBytes() + CHANGE_BLOCK_BYTES - 1) / CHANGE_BLOCK_BYTES;
+      changedSinceSnapshot = new long[(int) ((blocks + 63) / 64)];
+    }
+  }
+
+  void baseline(io.liftshift.cloud.ChangedRanges differences) {
+    this.baseline = differences;
+  }
+
+  /**
+   * What changed since the last snapshot; call while the volume's queue is held. With a baseline,
+   * its differences plus every write since tracking began: a block that differs now did so then, or
+   * was written since.
+   */
   io.liftshift.cloud.ChangedRanges changedSinceSnapshot() {
     if (changedSinceSnapshot == null) {
       return io.liftshift.cloud.ChangedRanges.ALL;
     }
     long[] bits = changedSinceSnapshot.clone();
+    io.liftshift.cloud.ChangedRanges base = baseline;
     return new io.liftshift.cloud.ChangedRanges() {
       @Override
       public int blockBytes() {
@@ -230,15 +258,30 @@ final class StagingWriter {
       @Override
       public boolean isChanged(long block) {
         int w = (int) (block >>> 6);
-        return w < bits.length && (bits[w] & (1L << block)) != 0;
+        if (w < bits.length && (bits[w] & (1L << block)) != 0) {
+          return true;
+        }
+        return base != null && changedIn(base, block);
       }
     };
+  }
+
+  private static boolean changedIn(io.liftshift.cloud.ChangedRanges r, long block) {
+    long first = block * CHANGE_BLOCK_BYTES / r.blockBytes();
+    long last = (block * CHANGE_BLOCK_BYTES + CHANGE_BLOCK_BYTES - 1) / r.blockBytes();
+    for (long b = first; b <= last; b++) {
+      if (r.isChanged(b)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A snapshot now holds everything written so far. */
   void snapshotTaken() {
     long blocks = (sizeBytes() + CHANGE_BLOCK_BYTES - 1) / CHANGE_BLOCK_BYTES;
     changedSinceSnapshot = new long[(int) ((blocks + 63) / 64)];
+    baseline = null;
   }
 
   /** Verifies and writes a block; nothing is written when the checksum fails. */

@@ -372,6 +372,58 @@ public final class LocalSnapshots implements Snapshots {
     return view;
   }
 
+  @Override
+  public synchronized ChangedRanges differencesFromLatest(StagingVolume volume) throws IOException {
+    Optional<Manifest> parent = latestOf(volume.name());
+    if (parent.isEmpty()) {
+      return ChangedRanges.ALL;
+    }
+    long size = volume.sizeBytes();
+    long chunks = (size + CHUNK_BYTES - 1) / CHUNK_BYTES;
+    java.util.BitSet differ = new java.util.BitSet();
+    ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+    byte[] chunk = new byte[CHUNK_BYTES];
+    MessageDigest sha = sha256();
+    try (FileChannel vol = FileChannel.open(volume.devicePath(), StandardOpenOption.READ)) {
+      for (long first = 0; first < chunks; first += 256) {
+        int len = (int) Math.min(256L * CHUNK_BYTES, size - first * CHUNK_BYTES);
+        buf.clear().limit(len);
+        while (buf.hasRemaining()) {
+          if (vol.read(buf, first * CHUNK_BYTES + buf.position()) < 0) {
+            throw new IOException(volume.name() + " is shorter than " + size + " bytes");
+          }
+        }
+        for (int off = 0; off < len; off += CHUNK_BYTES) {
+          long k = first + off / CHUNK_BYTES;
+          int n = Math.min(CHUNK_BYTES, len - off);
+          buf.get(off, chunk, 0, n);
+          Entry before = lookup(parent.get(), k);
+          boolean same;
+          if (isZero(chunk, n)) {
+            same = before == null || before.pack() == ZERO_PACK;
+          } else {
+            sha.update(chunk, 0, n);
+            same = before != null && Arrays.equals(before.sha256(), sha.digest());
+          }
+          if (!same) {
+            differ.set((int) k);
+          }
+        }
+      }
+    }
+    return new ChangedRanges() {
+      @Override
+      public int blockBytes() {
+        return CHUNK_BYTES;
+      }
+
+      @Override
+      public boolean isChanged(long block) {
+        return block < Integer.MAX_VALUE && differ.get((int) block);
+      }
+    };
+  }
+
   // ---- queries ---------------------------------------------------------------------------------
 
   @Override
