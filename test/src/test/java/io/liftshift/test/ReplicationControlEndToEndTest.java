@@ -61,6 +61,8 @@ class ReplicationControlEndToEndTest {
             new ReplicationHarness(
                 dir,
                 new ReplicatorOptions()
+                    // This test watches states; snapshots (CREATING_SNAPSHOT) are tested elsewhere.
+                    .pointInTimePolicy(null)
                     .advertisedHost("127.0.0.1")
                     .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()))) {
       var key = cp.accessKeys().create();

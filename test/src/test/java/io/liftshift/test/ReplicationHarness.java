@@ -22,8 +22,9 @@ final class ReplicationHarness implements AutoCloseable {
   Replicator replicator;
   private final ReplicatorOptions options;
 
+  /** A replicator without point-in-time snapshots: tests of snapshots ask for them. */
   ReplicationHarness(Path dir) throws Exception {
-    this(dir, new ReplicatorOptions());
+    this(dir, new ReplicatorOptions().pointInTimePolicy(null));
   }
 
   ReplicationHarness(Path dir, ReplicatorOptions options) throws Exception {
