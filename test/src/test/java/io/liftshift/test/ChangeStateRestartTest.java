@@ -161,19 +161,7 @@ class ChangeStateRestartTest {
         h.stop();
         ContinuousHarness.writeRandomBlocks(disk, CHANGED_BLOCKS, 78);
         h.restart(port);
-        String source = ContinuousHarness.digest(disk, 16L << 20);
-        c.await(
-            () -> {
-              try {
-                return c.allClean()
-                    && ContinuousHarness.digest(h.stagingVolume("s-rr", disk), 16L << 20)
-                        .equals(source);
-              } catch (Exception e) {
-                return false;
-              }
-            },
-            60_000,
-            "staging volume identical after the replicator restart");
+        c.awaitIdentical(disk, h.stagingVolume("s-rr", disk), 16L << 20, 60_000);
         Thread.sleep(300);
         assertThat(h.replicator.stats().bytesWritten()).isEqualTo(CHANGED_BLOCKS * 4096L);
       }

@@ -94,6 +94,23 @@ final class ContinuousHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until nothing is pending and {@code staged} is byte-identical to {@code source} over
+   * {@code size} bytes (Merkle digest of both).
+   */
+  void awaitIdentical(Path source, Path staged, long size, long timeoutMillis) throws Exception {
+    await(
+        () -> {
+          try {
+            return allClean() && digest(source, size).equals(digest(staged, size));
+          } catch (IOException e) {
+            return false;
+          }
+        },
+        timeoutMillis,
+        "staging volume " + staged.getFileName() + " identical to " + source);
+  }
+
   SyncReport stop() throws Exception {
     agent.stop();
     return result.get(60, TimeUnit.SECONDS);

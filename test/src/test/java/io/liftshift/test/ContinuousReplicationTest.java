@@ -46,19 +46,7 @@ class ContinuousReplicationTest {
         c.awaitInStep(60_000);
         assertThat(c.agent.tracking().kind()).isEqualTo("scanning");
         writeWhileReplicating(disk, 1500);
-        c.await(
-            () -> {
-              try {
-                return c.allClean()
-                    && ContinuousHarness.digest(disk, 16L << 20)
-                        .equals(
-                            ContinuousHarness.digest(h.stagingVolume("s-scan", disk), 16L << 20));
-              } catch (Exception e) {
-                return false;
-              }
-            },
-            60_000,
-            "staging volume identical");
+        c.awaitIdentical(disk, h.stagingVolume("s-scan", disk), 16L << 20, 60_000);
         assertThat(c.status.get().state()).isEqualTo("CONTINUOUS");
       }
     }
@@ -79,18 +67,7 @@ class ContinuousReplicationTest {
         c.awaitInStep(60_000);
         assertThat(c.agent.tracking().kind()).isEqualTo("tracefs");
         writeWhileReplicating(loop, 1500);
-        c.await(
-            () -> {
-              try {
-                return c.allClean()
-                    && ContinuousHarness.digest(loop, 32L << 20)
-                        .equals(ContinuousHarness.digest(h.stagingVolume("s-rt", loop), 32L << 20));
-              } catch (Exception e) {
-                return false;
-              }
-            },
-            30_000,
-            "staging volume identical");
+        c.awaitIdentical(loop, h.stagingVolume("s-rt", loop), 32L << 20, 30_000);
       }
     } finally {
       ContinuousHarness.detach(loop);
@@ -118,19 +95,7 @@ class ContinuousReplicationTest {
         Thread.sleep(300);
         tracker.suspendReading(false);
         c.await(() -> c.agent.tracking().repairs() > 0, 10_000, "the loss detected");
-        c.await(
-            () -> {
-              try {
-                return c.allClean()
-                    && ContinuousHarness.digest(loop, 16L << 20)
-                        .equals(
-                            ContinuousHarness.digest(h.stagingVolume("s-lost", loop), 16L << 20));
-              } catch (Exception e) {
-                return false;
-              }
-            },
-            30_000,
-            "staging volume identical after the repair scan");
+        c.awaitIdentical(loop, h.stagingVolume("s-lost", loop), 16L << 20, 30_000);
       }
     } finally {
       ContinuousHarness.detach(loop);

@@ -121,16 +121,7 @@ class SnapshotCrashTest {
               .resolve(
                   io.liftshift.cloud.VolumeNames.forDisk("s-crash", disk.toRealPath().toString())
                       + ".img");
-      c.await(
-          () -> {
-            try {
-              return ContinuousHarness.digest(staged, 8L << 20).equals(source);
-            } catch (Exception e) {
-              return false;
-            }
-          },
-          30_000,
-          "replication went on after the restart");
+      c.awaitIdentical(disk, staged, 8L << 20, 30_000);
       converged = source;
       // Snapshots after the restart start from a baseline read outside any hold; the next ones
       // hold the converged state.

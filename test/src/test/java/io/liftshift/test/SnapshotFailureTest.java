@@ -90,23 +90,13 @@ class SnapshotFailureTest {
             "SNAPSHOTS_FAILURE reported");
         assertThat(c.status.get().errorDetail()).contains("You are not authorized");
         ContinuousHarness.writeRandomBlocks(disk, 30, 82);
-        String source = ContinuousHarness.digest(disk, 8L << 20);
         Path staged =
             dir.resolve("replicator/volumes")
                 .resolve(
                     io.liftshift.cloud.VolumeNames.forDisk(
                             "s-refused", disk.toRealPath().toString())
                         + ".img");
-        c.await(
-            () -> {
-              try {
-                return ContinuousHarness.digest(staged, 8L << 20).equals(source);
-              } catch (Exception e) {
-                return false;
-              }
-            },
-            30_000,
-            "replication went on");
+        c.awaitIdentical(disk, staged, 8L << 20, 30_000);
       }
     }
   }
