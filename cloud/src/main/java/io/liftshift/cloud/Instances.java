@@ -7,44 +7,100 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Instances booted from volumes (converter → <b>launched instance</b> in the flow): launch,
+ * Instances booted from images (converter → image → <b>launched instance</b> in the flow): launch,
  * describe, console output, terminate. Locally they are qemu virtual machines; on AWS, EC2
- * instances.
+ * instances. Conversion servers are instances too, with the volumes to convert attached.
  */
 public interface Instances {
   /**
-   * What to boot: the first volume is the boot disk.
+   * What to start.
    *
-   * @param name a label, also used in tags
+   * @param name a label, also the Name tag
+   * @param imageId the image to boot (its volumes become the instance's own, deleted with it)
+   * @param instanceType the EC2 instance type; locally its vCPUs and memory
+   * @param launchTemplateId the launch template the instance is started through, or null
+   * @param subnetId the subnet, or null for the launch template's (or the default one)
+   * @param securityGroupIds security groups, or empty for the launch template's
+   * @param attachedVolumes existing volumes attached after the image's own, kept at termination
+   * @param userData what the instance's first boot is given (cloud-init user data), or null
    */
   record LaunchSpec(
       String name,
-      List<StagingVolume> volumes,
-      int vcpus,
-      int memoryMib,
+      String imageId,
+      String instanceType,
+      String launchTemplateId,
+      String subnetId,
+      List<String> securityGroupIds,
+      List<StagingVolume> attachedVolumes,
+      String userData,
       Map<String, String> tags) {
     public LaunchSpec {
-      volumes = List.copyOf(volumes);
+      securityGroupIds = List.copyOf(securityGroupIds);
+      attachedVolumes = List.copyOf(attachedVolumes);
       tags = Map.copyOf(tags);
-      if (volumes.isEmpty()) {
-        throw new IllegalArgumentException("an instance needs at least its boot volume");
+      if (imageId == null || imageId.isEmpty()) {
+        throw new IllegalArgumentException("an instance needs an image to boot");
       }
-      if (vcpus < 1 || memoryMib < 64) {
-        throw new IllegalArgumentException("vcpus must be >= 1 and memoryMib >= 64");
+      if (!InstanceType.isWellFormed(instanceType)) {
+        throw new IllegalArgumentException(
+            "'" + instanceType + "' is not an EC2 instance type (like t3.small)");
       }
+    }
+
+    /** An instance of {@code instanceType} booting {@code imageId}, with nothing else set. */
+    public static LaunchSpec of(String name, String imageId, String instanceType) {
+      return new LaunchSpec(
+          name, imageId, instanceType, null, null, List.of(), List.of(), null, Map.of());
+    }
+
+    public LaunchSpec withTags(Map<String, String> more) {
+      Map<String, String> all = new java.util.LinkedHashMap<>(tags);
+      all.putAll(more);
+      return new LaunchSpec(
+          name,
+          imageId,
+          instanceType,
+          launchTemplateId,
+          subnetId,
+          securityGroupIds,
+          attachedVolumes,
+          userData,
+          all);
     }
   }
 
-  /** An instance and its state: pending, running, stopped or terminated. */
-  record Instance(String instanceId, String name, String state, Instant launchedAt) {}
+  /**
+   * An instance and its state: pending, running, stopped or terminated.
+   *
+   * @param privateIp its private address once known, or null
+   */
+  record Instance(
+      String instanceId,
+      String name,
+      String state,
+      Instant launchedAt,
+      String imageId,
+      String instanceType,
+      String privateIp,
+      Map<String, String> tags) {
+    public Instance {
+      tags = Map.copyOf(tags);
+    }
+  }
 
   Instance launch(LaunchSpec spec) throws IOException;
 
   Optional<Instance> describe(String instanceId) throws IOException;
 
+  /** Instances (terminated ones too, while the cloud still shows them) carrying all these tags. */
+  List<Instance> list(Map<String, String> tags) throws IOException;
+
   /** What the instance wrote to its serial console so far. */
   String consoleOutput(String instanceId) throws IOException;
 
-  /** Stops the instance for good; its volumes stay. Terminating a terminated one is no error. */
+  /**
+   * Stops the instance for good and deletes its own volumes; attached volumes stay. Terminating a
+   * terminated one is no error.
+   */
   void terminate(String instanceId) throws IOException;
 }

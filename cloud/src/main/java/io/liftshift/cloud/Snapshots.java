@@ -41,6 +41,18 @@ public interface Snapshots {
   void delete(String snapshotSetId) throws IOException;
 
   /**
+   * Marks the set as used by {@code holder} (a launch job): retention pruning never deletes a held
+   * set. Holds are kept by the cloud itself, so every process that prunes sees them.
+   */
+  void hold(String snapshotSetId, String holder) throws IOException;
+
+  /** Ends {@code holder}'s hold; an unknown hold or set is not an error. */
+  void release(String snapshotSetId, String holder) throws IOException;
+
+  /** Who holds the set now; empty when retention may delete it. */
+  java.util.Set<String> holders(String snapshotSetId) throws IOException;
+
+  /**
    * Writes the volume as it was at the snapshot into {@code target} (a file or block device of at
    * least the volume's size), byte for byte. Checks every chunk read; a damaged one fails.
    */

@@ -244,7 +244,7 @@ final class PointInTimeCoordinator implements AutoCloseable {
     }
   }
 
-  /** Deletes what the policy no longer keeps. */
+  /** Deletes what the policy no longer keeps and no launch holds. */
   private void prune(String sourceServerId) {
     try {
       List<PointInTimeSnapshot> all = snapshots.list(sourceServerId);
@@ -252,6 +252,11 @@ final class PointInTimeCoordinator implements AutoCloseable {
           policy.keep(all.stream().map(PointInTimeSnapshot::takenAt).toList(), Instant.now());
       for (PointInTimeSnapshot s : all) {
         if (!keep.contains(s.takenAt())) {
+          java.util.Set<String> holders = snapshots.holders(s.snapshotSetId());
+          if (!holders.isEmpty()) {
+            LOG.fine("keeping " + s.snapshotSetId() + ": in use by " + holders);
+            continue;
+          }
           snapshots.delete(s.snapshotSetId());
         }
       }

@@ -46,6 +46,17 @@ class SnapshotFailureTest {
     public void delete(String id) {}
 
     @Override
+    public void hold(String id, String holder) {}
+
+    @Override
+    public void release(String id, String holder) {}
+
+    @Override
+    public java.util.Set<String> holders(String id) {
+      return java.util.Set.of();
+    }
+
+    @Override
     public void restore(VolumeSnapshot s, Path target) throws IOException {
       throw new IOException("nothing to restore");
     }

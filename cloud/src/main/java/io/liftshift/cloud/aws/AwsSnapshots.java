@@ -36,6 +36,7 @@ public final class AwsSnapshots implements Snapshots {
   static final String TAG_SERVER = "liftshift:source-server";
   static final String TAG_SET = "liftshift:snapshot-set";
   static final String TAG_VOLUME = AwsStagingVolumes.TAG_NAME;
+  static final String TAG_HOLD_PREFIX = "liftshift:hold:";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Ec2Client ec2;
@@ -182,6 +183,64 @@ public final class AwsSnapshots implements Snapshots {
         throw SnapshotFailure.of(e);
       }
     }
+  }
+
+  /** A hold is a tag {@code liftshift:hold:<holder>} on each snapshot of the set. */
+  @Override
+  public void hold(String snapshotSetId, String holder) throws IOException {
+    List<String> ids = snapshotIds(snapshotSetId);
+    if (ids.isEmpty()) {
+      throw new IOException("no snapshot set " + snapshotSetId);
+    }
+    try {
+      ec2.createTags(b -> b.resources(ids).tags(tag(TAG_HOLD_PREFIX + holder, "")));
+    } catch (AwsServiceException e) {
+      throw SnapshotFailure.of(e);
+    }
+  }
+
+  @Override
+  public void release(String snapshotSetId, String holder) throws IOException {
+    List<String> ids = snapshotIds(snapshotSetId);
+    if (ids.isEmpty()) {
+      return;
+    }
+    try {
+      ec2.deleteTags(b -> b.resources(ids).tags(t -> t.key(TAG_HOLD_PREFIX + holder)));
+    } catch (AwsServiceException e) {
+      throw SnapshotFailure.of(e);
+    }
+  }
+
+  @Override
+  public Set<String> holders(String snapshotSetId) throws IOException {
+    Set<String> out = new java.util.TreeSet<>();
+    try {
+      for (Snapshot s :
+          ec2.describeSnapshotsPaginator(
+                  b ->
+                      b.ownerIds("self")
+                          .filters(
+                              Filter.builder()
+                                  .name("tag:" + TAG_SET)
+                                  .values(snapshotSetId)
+                                  .build()))
+              .snapshots()) {
+        s.tags().stream()
+            .map(Tag::key)
+            .filter(k -> k.startsWith(TAG_HOLD_PREFIX))
+            .forEach(k -> out.add(k.substring(TAG_HOLD_PREFIX.length())));
+      }
+    } catch (AwsServiceException e) {
+      throw SnapshotFailure.of(e);
+    }
+    return out;
+  }
+
+  private List<String> snapshotIds(String snapshotSetId) throws IOException {
+    return find(snapshotSetId)
+        .map(p -> p.volumes().stream().map(VolumeSnapshot::snapshotId).toList())
+        .orElse(List.of());
   }
 
   /** On AWS a launch makes EBS volumes from the snapshot instead (CreateVolume with SnapshotId). */

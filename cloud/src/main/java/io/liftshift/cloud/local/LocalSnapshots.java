@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -79,13 +80,36 @@ public final class LocalSnapshots implements Snapshots {
   private final Map<String, Manifest> manifestById = new HashMap<>();
   private final Map<String, Location> byHash = new HashMap<>();
   private int currentPack;
+  private final boolean readOnly;
+  private final Path holds;
+  private final Path launchVolumes;
 
   public LocalSnapshots(Path dir) throws IOException {
+    this(dir, false, dir.resolve("volumes"));
+  }
+
+  private LocalSnapshots(Path dir, boolean readOnly, Path launchVolumes) throws IOException {
+    this.readOnly = readOnly;
+    this.launchVolumes = launchVolumes;
     this.dir = Files.createDirectories(dir);
     this.packs = Files.createDirectories(dir.resolve("packs"));
     this.manifests = Files.createDirectories(dir.resolve("manifests"));
     this.sets = Files.createDirectories(dir.resolve("sets"));
+    this.holds = Files.createDirectories(dir.resolve("holds"));
     load();
+  }
+
+  /**
+   * The committed snapshots of a store that another process (the replicator) owns, as they are now:
+   * for a launch, which restores, makes volumes and holds sets, but never creates, deletes or
+   * discards what looks unfinished (it may be the owner's snapshot in progress). Volumes made from
+   * its snapshots go to {@code launchVolumes}.
+   */
+  public static LocalSnapshots readOnly(Path dir, Path launchVolumes) throws IOException {
+    if (!Files.isDirectory(dir.resolve("sets"))) {
+      throw new IOException("no snapshot store at " + dir);
+    }
+    return new LocalSnapshots(dir, true, launchVolumes);
   }
 
   public Path directory() {
@@ -112,7 +136,7 @@ public final class LocalSnapshots implements Snapshots {
     try (Stream<Path> s = Files.list(manifests)) {
       for (Path p : s.toList()) {
         String name = p.getFileName().toString();
-        if (!manifestById.containsKey(name)) {
+        if (!manifestById.containsKey(name) && !readOnly) {
           LOG.info("discarding " + name + ": a snapshot that was never committed (a crash)");
           Files.deleteIfExists(p);
         }
@@ -142,6 +166,7 @@ public final class LocalSnapshots implements Snapshots {
   @Override
   public synchronized PointInTimeSnapshot create(String sourceServerId, List<Source> volumes)
       throws IOException {
+    requireWritable();
     String setId = "pit-" + hex(9).substring(0, 17);
     Instant takenAt = Instant.now();
     List<Manifest> made = new ArrayList<>();
@@ -577,7 +602,7 @@ public final class LocalSnapshots implements Snapshots {
     if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
       throw new IllegalArgumentException("invalid volume name '" + name + "'");
     }
-    Path volumesDir = Files.createDirectories(dir.resolve("volumes"));
+    Path volumesDir = Files.createDirectories(launchVolumes);
     Path target = volumesDir.resolve(name + ".img");
     Path tmp = volumesDir.resolve(name + ".img.creating");
     Files.deleteIfExists(tmp);
@@ -587,10 +612,51 @@ public final class LocalSnapshots implements Snapshots {
         target.getFileName().toString(), name, snapshot.sizeBytes(), target, true);
   }
 
+  // ---- holds -----------------------------------------------------------------------------------
+
+  /** A hold is a file {@code holds/<set>@<holder>}: visible to every process sharing the store. */
+  @Override
+  public void hold(String snapshotSetId, String holder) throws IOException {
+    Path h = holds.resolve(holdName(snapshotSetId, holder));
+    if (!Files.exists(h)) {
+      Files.writeString(h, Instant.now().toString());
+    }
+  }
+
+  @Override
+  public void release(String snapshotSetId, String holder) throws IOException {
+    Files.deleteIfExists(holds.resolve(holdName(snapshotSetId, holder)));
+  }
+
+  @Override
+  public Set<String> holders(String snapshotSetId) throws IOException {
+    Set<String> out = new java.util.TreeSet<>();
+    try (Stream<Path> s = Files.list(holds)) {
+      s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(snapshotSetId + "@"))
+          .forEach(n -> out.add(n.substring(snapshotSetId.length() + 1)));
+    }
+    return out;
+  }
+
+  private static String holdName(String snapshotSetId, String holder) {
+    if (!holder.matches("[A-Za-z0-9._-]+") || !snapshotSetId.matches("[A-Za-z0-9._-]+")) {
+      throw new IllegalArgumentException("invalid hold '" + snapshotSetId + "@" + holder + "'");
+    }
+    return snapshotSetId + "@" + holder;
+  }
+
+  private void requireWritable() throws IOException {
+    if (readOnly) {
+      throw new IOException("this view of " + dir + " is read-only: its replicator owns it");
+    }
+  }
+
   // ---- delete ----------------------------------------------------------------------------------
 
   @Override
   public synchronized void delete(String snapshotSetId) throws IOException {
+    requireWritable();
     PointInTimeSnapshot set = committed.get(snapshotSetId);
     if (set == null) {
       return;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.liftshift.cloud.ChangedRanges;
+import io.liftshift.cloud.Images;
+import io.liftshift.cloud.Instances;
 import io.liftshift.cloud.PointInTimeSnapshot;
 import io.liftshift.cloud.Snapshots;
 import io.liftshift.cloud.StagingVolume;
@@ -148,6 +150,122 @@ class AwsAdapterContractTest {
               assertThat(f.awsErrorCode()).isEqualTo("UnauthorizedOperation");
               assertThat(f.getMessage()).contains("You are not authorized");
             });
+  }
+
+  @Test
+  void aHeldSnapshotSetShowsItsHoldersUntilReleased() throws Exception {
+    StagingVolume a = volumes.provision("s-1--sda", 1L << 30);
+    PointInTimeSnapshot set =
+        snapshots.create("s-1", List.of(new Snapshots.Source(a, ChangedRanges.ALL)));
+    snapshots.hold(set.snapshotSetId(), "mgnjob-1");
+    assertThat(snapshots.holders(set.snapshotSetId())).containsExactly("mgnjob-1");
+    snapshots.release(set.snapshotSetId(), "mgnjob-1");
+    assertThat(snapshots.holders(set.snapshotSetId())).isEmpty();
+    assertThat(fake.rejectedByModel()).isZero();
+  }
+
+  @Test
+  void convertedVolumesBecomeAnImageThatAnInstanceLaunchesFromThroughItsLaunchTemplate()
+      throws Exception {
+    AwsImages images = new AwsImages(ec2, "test-install", 10);
+    AwsInstances instances = new AwsInstances(ec2, "test-install", 10);
+    StagingVolume a = volumes.provision("s-1--sda", 1L << 30);
+    PointInTimeSnapshot set =
+        snapshots.create("s-1", List.of(new Snapshots.Source(a, ChangedRanges.ALL)));
+    StagingVolume converted = snapshots.createVolume(set.volumes().get(0), "launch-s-1-sda");
+
+    Images.Image image =
+        images.register(
+            "s-1-test",
+            List.of(converted),
+            Images.BootMode.LEGACY_BIOS,
+            Map.of("liftshift:source-server", "s-1"));
+    assertThat(image.imageId()).startsWith("ami-");
+    assertThat(image.volumeSizesBytes()).containsExactly(1L << 30);
+    assertThat(images.list(Map.of("liftshift:source-server", "s-1")))
+        .extracting(Images.Image::imageId)
+        .containsExactly(image.imageId());
+
+    Instances.Instance i =
+        instances.launch(
+            new Instances.LaunchSpec(
+                "s-1-test",
+                image.imageId(),
+                "t3.medium",
+                "lt-0123456789abcdef0",
+                "subnet-0123456789abcdef0",
+                List.of("sg-0123456789abcdef0"),
+                List.of(),
+                "#!/bin/sh\necho hello\n",
+                Map.of("liftshift:job", "mgnjob-1")));
+    assertThat(i.state()).isEqualTo("running");
+    assertThat(i.tags()).containsEntry("liftshift:installation", "test-install");
+    Map<String, String> request = fake.launchRequest(i.instanceId());
+    assertThat(request)
+        .containsEntry("LaunchTemplate.LaunchTemplateId", "lt-0123456789abcdef0")
+        .containsEntry("ImageId", image.imageId())
+        .containsEntry("MetadataOptions.HttpTokens", "required")
+        .containsEntry("SubnetId", "subnet-0123456789abcdef0");
+    fake.consoles.get(i.instanceId()).append("liftshift-first-boot: SUCCEEDED\n");
+    assertThat(instances.consoleOutput(i.instanceId())).contains("SUCCEEDED");
+    assertThat(instances.list(Map.of("liftshift:job", "mgnjob-1"))).hasSize(1);
+
+    instances.terminate(i.instanceId());
+    assertThat(instances.describe(i.instanceId()).orElseThrow().state())
+        .isIn("shutting-down", "terminated");
+    images.deregister(image.imageId());
+    assertThat(images.describe(image.imageId())).isEmpty();
+    assertThat(fake.calls())
+        .contains("CreateSnapshot", "RegisterImage", "DeleteVolume", "RunInstances")
+        .contains("TerminateInstances", "DeregisterImage", "GetConsoleOutput");
+    assertThat(fake.rejectedByModel()).as("every request passed EC2's model").isZero();
+  }
+
+  @Test
+  void aConversionServerGetsTheVolumesAttachedAndLaunchErrorsCarryAwsMessage() throws Exception {
+    AwsImages images = new AwsImages(ec2, "test-install", 10);
+    AwsInstances instances = new AwsInstances(ec2, "test-install", 10);
+    StagingVolume a = volumes.provision("s-1--sda", 1L << 30);
+    PointInTimeSnapshot set =
+        snapshots.create("s-1", List.of(new Snapshots.Source(a, ChangedRanges.ALL)));
+    StagingVolume toConvert = snapshots.createVolume(set.volumes().get(0), "launch-s-1-sda");
+    StagingVolume seed = snapshots.createVolume(set.volumes().get(0), "converter-root");
+    String converterImage =
+        images
+            .register("converter", List.of(seed), Images.BootMode.LEGACY_BIOS, Map.of())
+            .imageId();
+    Instances.Instance server =
+        instances.launch(
+            Instances.LaunchSpec.of("conversion-server", converterImage, "m5.large")
+                .withTags(Map.of("liftshift:role", "converter")));
+    assertThat(server.state()).isEqualTo("running");
+    Instances.Instance withVolumes =
+        instances.launch(
+            new Instances.LaunchSpec(
+                "conversion-server",
+                converterImage,
+                "m5.large",
+                null,
+                null,
+                List.of(),
+                List.of(toConvert),
+                null,
+                Map.of()));
+    assertThat(fake.calls()).contains("AttachVolume");
+    instances.terminate(withVolumes.instanceId());
+    instances.terminate(server.instanceId());
+
+    fake.fail(
+        "RunInstances",
+        400,
+        "InsufficientInstanceCapacity",
+        "We currently do not have sufficient m5.large capacity.",
+        1);
+    assertThatThrownBy(
+            () -> instances.launch(Instances.LaunchSpec.of("x", converterImage, "m5.large")))
+        .hasMessageContaining("InsufficientInstanceCapacity")
+        .hasMessageContaining("sufficient m5.large capacity");
+    assertThat(fake.rejectedByModel()).isZero();
   }
 
   @Test

@@ -36,6 +36,12 @@ final class Ec2ContractFake implements AutoCloseable {
   private final Map<String, Map<String, Object>> volumes = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Object>> snapshots = new ConcurrentHashMap<>();
   private final Map<String, String[]> faults = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Object>> images = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, Object>> instances = new ConcurrentHashMap<>();
+
+  /** What each instance's serial console shows; tests append to it. */
+  final Map<String, StringBuilder> consoles = new ConcurrentHashMap<>();
+
   private final AtomicInteger ids = new AtomicInteger(0x1000);
   private final AtomicInteger rejected = new AtomicInteger();
   final String instanceId = "i-0123456789abcdef0";
@@ -135,16 +141,14 @@ final class Ec2ContractFake implements AutoCloseable {
       error(x, Integer.parseInt(fault[0]), fault[1], fault[2]);
       return;
     }
-    String xml =
-        switch (action) {
-          case "CreateVolume" -> createVolume(params);
-          case "DescribeVolumes" -> describeVolumes(params);
-          case "AttachVolume" -> attachVolume(params);
-          case "CreateSnapshots" -> createSnapshots(params);
-          case "DescribeSnapshots" -> describeSnapshots(params);
-          case "DeleteSnapshot" -> deleteSnapshot(params);
-          default -> null;
-        };
+    String xml;
+    try {
+      xml = act(action, params);
+    } catch (IllegalArgumentException e) {
+      String[] cm = e.getMessage().split("\\|", 2);
+      error(x, 400, cm[0], cm.length > 1 ? cm[1] : cm[0]);
+      return;
+    }
     if (xml == null) {
       error(
           x, 400, "UnsupportedOperation", action + " is valid EC2 but not implemented by the fake");
@@ -162,6 +166,29 @@ final class Ec2ContractFake implements AutoCloseable {
             + "</"
             + action
             + "Response>");
+  }
+
+  private String act(String action, Map<String, String> params) {
+    return switch (action) {
+      case "CreateVolume" -> createVolume(params);
+      case "DescribeVolumes" -> describeVolumes(params);
+      case "AttachVolume" -> attachVolume(params);
+      case "CreateSnapshots" -> createSnapshots(params);
+      case "DescribeSnapshots" -> describeSnapshots(params);
+      case "DeleteSnapshot" -> deleteSnapshot(params);
+      case "CreateSnapshot" -> createSnapshot(params);
+      case "DeleteVolume" -> deleteVolume(params);
+      case "RegisterImage" -> registerImage(params);
+      case "DescribeImages" -> describeImages(params);
+      case "DeregisterImage" -> deregisterImage(params);
+      case "RunInstances" -> runInstances(params);
+      case "DescribeInstances" -> describeInstances(params);
+      case "TerminateInstances" -> terminateInstances(params);
+      case "GetConsoleOutput" -> consoleOutput(params);
+      case "CreateTags" -> createTags(params);
+      case "DeleteTags" -> deleteTags(params);
+      default -> null;
+    };
   }
 
   // ---- model check -----------------------------------------------------------------------------
@@ -461,7 +488,7 @@ final class Ec2ContractFake implements AutoCloseable {
   private String describeSnapshots(Map<String, String> p) {
     StringBuilder b = new StringBuilder("<snapshotSet>");
     for (Map<String, Object> s : snapshots.values()) {
-      if (!matches(s, p)) {
+      if (!matches(s, p) || !listed(p, "SnapshotId", s)) {
         continue;
       }
       b.append("<item><snapshotId>")
@@ -482,6 +509,272 @@ final class Ec2ContractFake implements AutoCloseable {
   private String deleteSnapshot(Map<String, String> p) {
     snapshots.remove(p.get("SnapshotId"));
     return "<return>true</return>";
+  }
+
+  /**
+   * True when the request names no ids of this kind ({@code SnapshotId.1}...) or names this one.
+   */
+  private static boolean listed(Map<String, String> p, String param, Map<String, Object> r) {
+    if (!p.containsKey(param + ".1")) {
+      return true;
+    }
+    for (int i = 1; p.containsKey(param + "." + i); i++) {
+      if (p.get(param + "." + i).equals(r.get("id"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String notFound(String code, String id) {
+    throw new IllegalArgumentException(code + "|The ID '" + id + "' does not exist");
+  }
+
+  private String createSnapshot(Map<String, String> p) {
+    Map<String, Object> v = volumes.get(p.get("VolumeId"));
+    if (v == null) {
+      return notFound("InvalidVolume.NotFound", p.get("VolumeId"));
+    }
+    Map<String, Object> s = new ConcurrentHashMap<>();
+    String id = newId("snap-");
+    s.put("id", id);
+    s.put("volume", v.get("id"));
+    s.put("size", v.get("size"));
+    s.put("tags", new LinkedHashMap<>(tags(p, "snapshot")));
+    s.put("start", Instant.now().toString());
+    snapshots.put(id, s);
+    return "<snapshotId>"
+        + id
+        + "</snapshotId><volumeId>"
+        + v.get("id")
+        + "</volumeId><status>pending</status><startTime>"
+        + s.get("start")
+        + "</startTime><volumeSize>"
+        + s.get("size")
+        + "</volumeSize>"
+        + tagSet(s);
+  }
+
+  private String deleteVolume(Map<String, String> p) {
+    Map<String, Object> v = volumes.get(p.get("VolumeId"));
+    if (v == null) {
+      return notFound("InvalidVolume.NotFound", p.get("VolumeId"));
+    }
+    if (v.get("instance") != null) {
+      throw new IllegalArgumentException(
+          "VolumeInUse|Volume " + v.get("id") + " is currently attached to " + v.get("instance"));
+    }
+    volumes.remove(p.get("VolumeId"));
+    return "<return>true</return>";
+  }
+
+  private String registerImage(Map<String, String> p) {
+    Map<String, Object> image = new ConcurrentHashMap<>();
+    String id = newId("ami-");
+    List<String[]> mappings = new ArrayList<>();
+    for (int i = 1; p.containsKey("BlockDeviceMapping." + i + ".DeviceName"); i++) {
+      String snap = p.get("BlockDeviceMapping." + i + ".Ebs.SnapshotId");
+      if (snap != null && !snapshots.containsKey(snap)) {
+        return notFound("InvalidSnapshot.NotFound", snap);
+      }
+      mappings.add(
+          new String[] {
+            p.get("BlockDeviceMapping." + i + ".DeviceName"),
+            snap,
+            snap == null ? "8" : String.valueOf(snapshots.get(snap).get("size"))
+          });
+    }
+    image.put("id", id);
+    image.put("name", p.get("Name"));
+    image.put("bootMode", p.getOrDefault("BootMode", "legacy-bios"));
+    image.put("mappings", mappings);
+    image.put("tags", new LinkedHashMap<>(tags(p, "image")));
+    image.put("created", Instant.now().toString());
+    images.put(id, image);
+    return "<imageId>" + id + "</imageId>";
+  }
+
+  @SuppressWarnings("unchecked")
+  private String describeImages(Map<String, String> p) {
+    StringBuilder b = new StringBuilder("<imagesSet>");
+    boolean any = false;
+    for (Map<String, Object> i : images.values()) {
+      if (!matches(i, p) || !listed(p, "ImageId", i)) {
+        continue;
+      }
+      any = true;
+      b.append("<item><imageId>")
+          .append(i.get("id"))
+          .append("</imageId><name>")
+          .append(i.get("name"))
+          .append("</name><imageState>available</imageState><creationDate>")
+          .append(i.get("created"))
+          .append("</creationDate><bootMode>")
+          .append(i.get("bootMode"))
+          .append("</bootMode><blockDeviceMapping>");
+      for (String[] m : (List<String[]>) i.get("mappings")) {
+        b.append("<item><deviceName>")
+            .append(m[0])
+            .append("</deviceName><ebs><snapshotId>")
+            .append(m[1])
+            .append("</snapshotId><volumeSize>")
+            .append(m[2])
+            .append("</volumeSize></ebs></item>");
+      }
+      b.append("</blockDeviceMapping>").append(tagSet(i)).append("</item>");
+    }
+    if (!any && p.containsKey("ImageId.1")) {
+      return notFound("InvalidAMIID.NotFound", p.get("ImageId.1"));
+    }
+    return b.append("</imagesSet>").toString();
+  }
+
+  private String deregisterImage(Map<String, String> p) {
+    if (images.remove(p.get("ImageId")) == null) {
+      return notFound("InvalidAMIID.NotFound", p.get("ImageId"));
+    }
+    return "<return>true</return>";
+  }
+
+  private String runInstances(Map<String, String> p) {
+    if (!images.containsKey(p.get("ImageId"))) {
+      return notFound("InvalidAMIID.NotFound", p.get("ImageId"));
+    }
+    Map<String, Object> i = new ConcurrentHashMap<>();
+    String id = newId("i-");
+    i.put("id", id);
+    i.put("image", p.get("ImageId"));
+    i.put("type", p.getOrDefault("InstanceType", "m1.small"));
+    i.put("state", "pending");
+    i.put("tags", new LinkedHashMap<>(tags(p, "instance")));
+    i.put("launched", Instant.now().toString());
+    i.put("params", new TreeMap<>(p));
+    instances.put(id, i);
+    consoles.put(id, new StringBuilder());
+    return "<reservationId>r-1</reservationId><ownerId>123456789012</ownerId><instancesSet>"
+        + instanceXml(i)
+        + "</instancesSet>";
+  }
+
+  /** The request that launched an instance, as EC2 received it. */
+  @SuppressWarnings("unchecked")
+  Map<String, String> launchRequest(String instanceId) {
+    return (Map<String, String>) instances.get(instanceId).get("params");
+  }
+
+  private static String instanceXml(Map<String, Object> i) {
+    String state = (String) i.get("state");
+    int code =
+        switch (state) {
+          case "pending" -> 0;
+          case "running" -> 16;
+          case "shutting-down" -> 32;
+          default -> 48;
+        };
+    return "<item><instanceId>"
+        + i.get("id")
+        + "</instanceId><imageId>"
+        + i.get("image")
+        + "</imageId><instanceState><code>"
+        + code
+        + "</code><name>"
+        + state
+        + "</name></instanceState><instanceType>"
+        + i.get("type")
+        + "</instanceType><launchTime>"
+        + i.get("launched")
+        + "</launchTime><privateIpAddress>10.0.0.10</privateIpAddress>"
+        + tagSet(i)
+        + "</item>";
+  }
+
+  private String describeInstances(Map<String, String> p) {
+    StringBuilder b = new StringBuilder("<reservationSet>");
+    boolean any = false;
+    for (Map<String, Object> i : instances.values()) {
+      if (!matches(i, p) || !listed(p, "InstanceId", i)) {
+        continue;
+      }
+      any = true;
+      b.append("<item><reservationId>r-1</reservationId><instancesSet>")
+          .append(instanceXml(i))
+          .append("</instancesSet></item>");
+      // State advances one step per look, as EC2's eventual transitions would.
+      i.computeIfPresent(
+          "state",
+          (k, s) -> s.equals("pending") ? "running" : s.equals("shutting-down") ? "terminated" : s);
+    }
+    if (!any && p.containsKey("InstanceId.1")) {
+      return notFound("InvalidInstanceID.NotFound", p.get("InstanceId.1"));
+    }
+    return b.append("</reservationSet>").toString();
+  }
+
+  private String terminateInstances(Map<String, String> p) {
+    StringBuilder b = new StringBuilder("<instancesSet>");
+    for (int n = 1; p.containsKey("InstanceId." + n); n++) {
+      Map<String, Object> i = instances.get(p.get("InstanceId." + n));
+      if (i == null) {
+        return notFound("InvalidInstanceID.NotFound", p.get("InstanceId." + n));
+      }
+      if (!i.get("state").equals("terminated")) {
+        i.put("state", "shutting-down");
+      }
+      // Attached volumes are detached; the image's own (DeleteOnTermination) go with it.
+      volumes.values().forEach(v -> v.remove("instance", i.get("id")));
+      b.append("<item><instanceId>")
+          .append(i.get("id"))
+          .append("</instanceId><currentState><code>32</code><name>shutting-down</name>")
+          .append("</currentState></item>");
+    }
+    return b.append("</instancesSet>").toString();
+  }
+
+  private String consoleOutput(Map<String, String> p) {
+    StringBuilder c = consoles.get(p.get("InstanceId"));
+    if (c == null) {
+      return notFound("InvalidInstanceID.NotFound", p.get("InstanceId"));
+    }
+    return "<instanceId>"
+        + p.get("InstanceId")
+        + "</instanceId><timestamp>"
+        + Instant.now()
+        + "</timestamp><output>"
+        + java.util.Base64.getEncoder()
+            .encodeToString(c.toString().getBytes(StandardCharsets.ISO_8859_1))
+        + "</output>";
+  }
+
+  @SuppressWarnings("unchecked")
+  private String createTags(Map<String, String> p) {
+    for (int r = 1; p.containsKey("ResourceId." + r); r++) {
+      Map<String, Object> res = resource(p.get("ResourceId." + r));
+      for (int t = 1; p.containsKey("Tag." + t + ".Key"); t++) {
+        ((Map<String, String>) res.get("tags"))
+            .put(p.get("Tag." + t + ".Key"), p.getOrDefault("Tag." + t + ".Value", ""));
+      }
+    }
+    return "<return>true</return>";
+  }
+
+  @SuppressWarnings("unchecked")
+  private String deleteTags(Map<String, String> p) {
+    for (int r = 1; p.containsKey("ResourceId." + r); r++) {
+      Map<String, Object> res = resource(p.get("ResourceId." + r));
+      for (int t = 1; p.containsKey("Tag." + t + ".Key"); t++) {
+        ((Map<String, String>) res.get("tags")).remove(p.get("Tag." + t + ".Key"));
+      }
+    }
+    return "<return>true</return>";
+  }
+
+  private Map<String, Object> resource(String id) {
+    for (Map<String, Map<String, Object>> kind : List.of(volumes, snapshots, images, instances)) {
+      if (kind.containsKey(id)) {
+        return kind.get(id);
+      }
+    }
+    throw new IllegalArgumentException("InvalidID|The ID '" + id + "' is not valid");
   }
 
   private static void error(HttpExchange x, int status, String code, String message)

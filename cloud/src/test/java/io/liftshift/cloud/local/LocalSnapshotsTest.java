@@ -112,6 +112,25 @@ class LocalSnapshotsTest {
   }
 
   @Test
+  void aLaunchSeesTheOwnersSnapshotsReadOnlyAndItsHoldIsSeenByTheOwner() throws Exception {
+    LocalSnapshots owner = new LocalSnapshots(dir.resolve("snapshots"));
+    StagingVolume v = volume("s-4--disk");
+    write(v, 0, random(4096, 4));
+    PointInTimeSnapshot set =
+        owner.create("s-4", List.of(new Snapshots.Source(v, ChangedRanges.ALL)));
+    LocalSnapshots launch = LocalSnapshots.readOnly(dir.resolve("snapshots"), dir.resolve("launch"));
+    assertThat(launch.find(set.snapshotSetId())).isPresent();
+    launch.hold(set.snapshotSetId(), "mgnjob-7");
+    assertThat(owner.holders(set.snapshotSetId())).containsExactly("mgnjob-7");
+    StagingVolume copy = launch.createVolume(set.volumes().get(0), "launch-s-4-disk");
+    assertThat(copy.devicePath().getParent()).isEqualTo(dir.resolve("launch"));
+    assertThat(sha(copy.devicePath())).isEqualTo(sha(v.devicePath()));
+    assertThatThrownBy(() -> launch.delete(set.snapshotSetId())).hasMessageContaining("read-only");
+    launch.release(set.snapshotSetId(), "mgnjob-7");
+    assertThat(owner.holders(set.snapshotSetId())).isEmpty();
+  }
+
+  @Test
   void deletingASnapshotInTheMiddleOfAChainKeepsEveryOtherOneRestorable() throws Exception {
     LocalSnapshots store = new LocalSnapshots(dir.resolve("snapshots"));
     StagingVolume v = volume("s-2--disk");
