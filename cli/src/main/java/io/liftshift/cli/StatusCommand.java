@@ -2,28 +2,21 @@ package io.liftshift.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.liftshift.trust.CaFingerprint;
-import io.liftshift.trust.InstallationCa;
-import io.liftshift.trust.PinnedCaTrustManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import javax.net.ssl.TrustManager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.mgn.MgnClient;
 import software.amazon.awssdk.services.mgn.model.DataReplicationInfoReplicatedDisk;
 import software.amazon.awssdk.services.mgn.model.SourceServer;
@@ -43,22 +36,7 @@ import software.amazon.awssdk.services.mgn.model.SourceServer;
 final class StatusCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(
-      names = "--endpoint",
-      defaultValue = "https://localhost:443",
-      description = "Control plane (default: ${DEFAULT-VALUE}).")
-  String endpoint;
-
-  @Option(
-      names = "--ca-fingerprint",
-      description = "Installation CA to trust (default: the local one in $LIFTSHIFT_HOME/ca).")
-  String caFingerprint;
-
-  @Option(
-      names = "--region",
-      defaultValue = "us-east-1",
-      description = "(default: ${DEFAULT-VALUE})")
-  String region;
+  @picocli.CommandLine.Mixin ControlPlaneClient controlPlane;
 
   @Option(
       names = "--interval-seconds",
@@ -74,22 +52,8 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CaFingerprint ca =
-        caFingerprint != null
-            ? CaFingerprint.parse(caFingerprint)
-            : InstallationCa.loadOrCreate(Home.caDir()).fingerprint();
     boolean terminal = System.console() != null && !once;
-    try (MgnClient mgn =
-        MgnClient.builder()
-            .endpointOverride(URI.create(endpoint))
-            .region(Region.of(region))
-            .httpClient(
-                ApacheHttpClient.builder()
-                    .tlsTrustManagersProvider(
-                        () -> new TrustManager[] {new PinnedCaTrustManager(ca)})
-                    .build())
-            .overrideConfiguration(o -> o.addExecutionInterceptor(new KeepRawJson()))
-            .build()) {
+    try (MgnClient mgn = controlPlane.open(new KeepRawJson())) {
       while (true) {
         List<SourceServer> servers =
             mgn

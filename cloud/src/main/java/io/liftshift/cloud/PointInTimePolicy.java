@@ -52,6 +52,76 @@ public record PointInTimePolicy(List<Rule> rules) {
     }
   }
 
+  /**
+   * A policy from rules in AWS's PITPolicyRule shape ({@code ruleID, units, interval,
+   * retentionDuration, enabled}), as parsed JSON: a list of maps from any JSON library.
+   *
+   * @throws IllegalArgumentException naming the rule and member that is wrong
+   */
+  public static PointInTimePolicy fromRules(List<?> rules) {
+    if (rules.isEmpty()) {
+      throw new IllegalArgumentException("pitPolicy needs at least one rule");
+    }
+    List<Rule> out = new java.util.ArrayList<>();
+    java.util.Set<Integer> ids = new java.util.HashSet<>();
+    for (int i = 0; i < rules.size(); i++) {
+      if (!(rules.get(i) instanceof java.util.Map<?, ?> m)) {
+        throw new IllegalArgumentException("pitPolicy[" + i + "] must be an object");
+      }
+      int ruleId = number(m, "ruleID", i, ids.size() + 1);
+      Object units = m.get("units");
+      Unit unit;
+      try {
+        unit = Unit.valueOf(String.valueOf(units));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "pitPolicy[" + i + "].units must be MINUTE, HOUR or DAY, not " + units);
+      }
+      if (!ids.add(ruleId)) {
+        throw new IllegalArgumentException(
+            "pitPolicy[" + i + "].ruleID " + ruleId + " is repeated");
+      }
+      Object enabled = m.containsKey("enabled") ? m.get("enabled") : Boolean.TRUE;
+      if (!(enabled instanceof Boolean)) {
+        throw new IllegalArgumentException("pitPolicy[" + i + "].enabled must be true or false");
+      }
+      out.add(
+          new Rule(
+              ruleId,
+              unit,
+              number(m, "interval", i, -1),
+              number(m, "retentionDuration", i, -1),
+              (Boolean) enabled));
+    }
+    return new PointInTimePolicy(out);
+  }
+
+  private static int number(java.util.Map<?, ?> m, String name, int i, int dflt) {
+    Object v = m.get(name);
+    if (v == null && dflt >= 0) {
+      return dflt;
+    }
+    if (!(v instanceof Number n) || n.longValue() <= 0 || n.longValue() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "pitPolicy[" + i + "]." + name + " must be a positive whole number, not " + v);
+    }
+    return n.intValue();
+  }
+
+  /** The rules in PITPolicyRule's JSON shape: the inverse of {@link #fromRules}. */
+  public List<java.util.Map<String, Object>> toRules() {
+    return rules.stream()
+        .map(
+            r ->
+                java.util.Map.<String, Object>of(
+                    "ruleID", r.ruleId(),
+                    "units", r.units().name(),
+                    "interval", r.interval(),
+                    "retentionDuration", r.retentionDuration(),
+                    "enabled", r.enabled()))
+        .toList();
+  }
+
   /** Every 10 minutes for the last hour, hourly for a day, daily for 7 days (AWS's default). */
   public static PointInTimePolicy defaults() {
     return new PointInTimePolicy(

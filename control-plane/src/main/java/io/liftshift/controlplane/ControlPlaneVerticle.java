@@ -327,7 +327,16 @@ public final class ControlPlaneVerticle extends VerticleBase {
     }
     String input = operation.get().path("input").path("shape").asText(null);
     if (input != null) {
+      // liftshift's one extension of MGN's request shapes: the PIT policy, in DRS's shape.
+      JsonNode pitPolicy =
+          Operations.PIT_POLICY_OPERATIONS.contains(op)
+              ? ((ObjectNode) request).remove(Operations.PIT_POLICY)
+              : null;
       validator.validate(input, request);
+      if (pitPolicy != null) {
+        Operations.checkPitPolicy(pitPolicy);
+        ((ObjectNode) request).set(Operations.PIT_POLICY, pitPolicy);
+      }
     }
     Optional<String> refused = Operations.unsupported(op);
     if (refused.isPresent()) {

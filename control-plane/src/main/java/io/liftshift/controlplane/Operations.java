@@ -157,6 +157,33 @@ final class Operations {
             Map.entry("ListTagsForResource", (c, r) -> tags(c, r, "list")));
   }
 
+  /**
+   * The point-in-time policy member (DRS's {@code pitPolicy}: a list of PITPolicyRule) that
+   * liftshift adds to a source server's replication configuration; MGN's shape has no place for it.
+   */
+  static final String PIT_POLICY = "pitPolicy";
+
+  static final Set<String> PIT_POLICY_OPERATIONS = Set.of("UpdateReplicationConfiguration");
+
+  static void checkPitPolicy(JsonNode pitPolicy) throws ApiException {
+    try {
+      if (!pitPolicy.isArray()) {
+        throw new IllegalArgumentException("pitPolicy must be a list of PITPolicyRule");
+      }
+      io.liftshift.cloud.PointInTimePolicy.fromRules(JSON.convertValue(pitPolicy, List.class));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.validation("other", e.getMessage());
+    }
+  }
+
+  /** The server's PIT policy: its own, or AWS's default. */
+  static JsonNode pitPolicy(JsonNode replicationConfiguration) {
+    JsonNode own = replicationConfiguration.path(PIT_POLICY);
+    return own.isArray()
+        ? own
+        : JSON.valueToTree(io.liftshift.cloud.PointInTimePolicy.defaults().toRules());
+  }
+
   boolean serves(String operation) {
     return handlers.containsKey(operation);
   }
@@ -551,6 +578,11 @@ final class Operations {
       request.remove("sourceServerID");
       request.fields().forEachRemaining(f -> config.set(f.getKey(), f.getValue()));
       Resources.update(c, type, id, config.toString());
+    }
+    if (replication) {
+      ObjectNode shown = config.deepCopy();
+      shown.set(PIT_POLICY, pitPolicy(config));
+      return shown;
     }
     return config;
   }

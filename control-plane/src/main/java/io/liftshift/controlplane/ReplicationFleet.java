@@ -144,7 +144,13 @@ final class ReplicationFleet {
             .addObject()
             .put("sourceServerID", row.id())
             .put("agentTokenSha256", p.path("agentTokenSha256").asText())
-            .put("diskCount", diskCount(server));
+            .put("diskCount", diskCount(server))
+            .set(
+                Operations.PIT_POLICY,
+                Operations.pitPolicy(
+                    Resources.get(c, "replication-configuration", row.id())
+                        .map(AgentApi::parse)
+                        .orElse(JSON.createObjectNode())));
       }
     }
     out.set("fleet", need(c).toJson());

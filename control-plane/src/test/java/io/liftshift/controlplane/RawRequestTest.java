@@ -106,6 +106,28 @@ class RawRequestTest {
   }
 
   @Test
+  void aPitPolicyIsCheckedRuleByRule() throws Exception {
+    HttpResponse<String> r =
+        send(
+            "UpdateReplicationConfiguration",
+            ("{\"sourceServerID\":\"s-1234567890abcdef0\",\"pitPolicy\":[{\"ruleID\":1,"
+                    + "\"units\":\"WEEK\",\"interval\":1,\"retentionDuration\":4}]}")
+                .getBytes(StandardCharsets.UTF_8),
+            null);
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(json(r).path("message").asText())
+        .contains("pitPolicy[0].units must be MINUTE, HOUR or DAY");
+    r =
+        send(
+            "UpdateReplicationConfiguration",
+            ("{\"sourceServerID\":\"s-1234567890abcdef0\",\"pitPolicy\":[{\"ruleID\":1,"
+                    + "\"units\":\"DAY\",\"interval\":1,\"retentionDuration\":30}]}")
+                .getBytes(StandardCharsets.UTF_8),
+            null);
+    assertThat(r.statusCode()).as("valid, the server is unknown").isEqualTo(404);
+  }
+
+  @Test
   void wrongTypesAreNamed() throws Exception {
     HttpResponse<String> r =
         send(

@@ -143,6 +143,33 @@ class ReplicationFleetTest {
   }
 
   @Test
+  void aServersPitPolicyComesFromItsReplicationConfigurationToItsReplicator() throws Exception {
+    JsonNode s = server("m-pit", 1);
+    String id = s.path("sourceServerID").asText();
+    String[] r = replicator("10.0.0.10", 15);
+    JsonNode rules = heartbeat(r).path("sourceServers").get(0).path("pitPolicy");
+    assertThat(rules).as("AWS's default policy").hasSize(3);
+    assertThat(rules.get(0).path("units").asText()).isEqualTo("MINUTE");
+    assertThat(rules.get(0).path("interval").asInt()).isEqualTo(10);
+
+    cp.call(
+        "UpdateReplicationConfiguration",
+        "{\"sourceServerID\":\""
+            + id
+            + "\",\"pitPolicy\":[{\"ruleID\":1,\"units\":\"HOUR\",\"interval\":2,"
+            + "\"retentionDuration\":12,\"enabled\":true}]}");
+    rules = heartbeat(r).path("sourceServers").get(0).path("pitPolicy");
+    assertThat(rules).hasSize(1);
+    assertThat(rules.get(0).path("units").asText()).isEqualTo("HOUR");
+    assertThat(rules.get(0).path("retentionDuration").asInt()).isEqualTo(12);
+    assertThat(
+            JSON.readTree(
+                    cp.call("GetReplicationConfiguration", "{\"sourceServerID\":\"" + id + "\"}"))
+                .path("pitPolicy"))
+        .hasSize(1);
+  }
+
+  @Test
   void allDisksOfAServerGoToOneReplicatorTheLeastLoadedWithRoom() throws Exception {
     String[] a = replicator("10.0.0.10", 4);
     String[] b = replicator("10.0.0.11", 4);

@@ -35,6 +35,8 @@ final class ControlPlaneRegistration implements AutoCloseable {
   private final ReplicatorOptions options;
   private final int port;
   private final AgentAdmission admission;
+  private final java.util.function.BiConsumer<String, io.liftshift.cloud.PointInTimePolicy>
+      pitPolicies;
   private final IntSupplier activeDisks;
   private final HttpClient http;
   private final ScheduledExecutorService timer =
@@ -53,7 +55,9 @@ final class ControlPlaneRegistration implements AutoCloseable {
       int port,
       CaFingerprint ca,
       AgentAdmission admission,
-      IntSupplier activeDisks) {
+      IntSupplier activeDisks,
+      java.util.function.BiConsumer<String, io.liftshift.cloud.PointInTimePolicy> pitPolicies) {
+    this.pitPolicies = pitPolicies;
     this.options = options;
     this.port = port;
     this.admission = admission;
@@ -113,6 +117,16 @@ final class ControlPlaneRegistration implements AutoCloseable {
       for (int i = 0; i < list.size(); i++) {
         JsonObject s = list.getJsonObject(i);
         servers.put(s.getString("sourceServerID"), s.getString("agentTokenSha256"));
+        JsonArray rules = s.getJsonArray("pitPolicy");
+        if (rules != null) {
+          try {
+            pitPolicies.accept(
+                s.getString("sourceServerID"),
+                io.liftshift.cloud.PointInTimePolicy.fromRules(rules.getList()));
+          } catch (IllegalArgumentException e) {
+            LOG.warning("PIT policy of " + s.getString("sourceServerID") + ": " + e.getMessage());
+          }
+        }
       }
       admission.replaceServerTokens(servers);
       lastFleet = answer.getJsonObject("fleet", new JsonObject());

@@ -32,7 +32,13 @@ final class PointInTimeCoordinator implements AutoCloseable {
 
   private final Snapshots snapshots;
   private final PointInTimePolicy policy;
+
+  /** Set when the operator fixed the interval for every server (tests, benchmarks). */
   private final long intervalMillis;
+
+  /** Each source server's own policy, from its replication configuration. */
+  private final Map<String, PointInTimePolicy> policies = new ConcurrentHashMap<>();
+
   private final boolean prune;
   private final ExecutorService executor =
       Executors.newSingleThreadExecutor(
@@ -52,8 +58,22 @@ final class PointInTimeCoordinator implements AutoCloseable {
     this.prune = prune;
     this.snapshots = snapshots;
     this.policy = policy;
-    this.intervalMillis =
-        intervalMillis > 0 ? intervalMillis : policy.snapshotInterval().toMillis();
+    this.intervalMillis = intervalMillis;
+  }
+
+  /** The server's policy from now on (its replication configuration changed). */
+  void policy(String sourceServerId, PointInTimePolicy serverPolicy) {
+    policies.put(sourceServerId, serverPolicy);
+  }
+
+  PointInTimePolicy policyOf(String sourceServerId) {
+    return policies.getOrDefault(sourceServerId, policy);
+  }
+
+  private long intervalMillis(String sourceServerId) {
+    return intervalMillis > 0
+        ? intervalMillis
+        : policyOf(sourceServerId).snapshotInterval().toMillis();
   }
 
   Snapshots snapshots() {
@@ -96,7 +116,7 @@ final class PointInTimeCoordinator implements AutoCloseable {
       }
       return -1;
     }
-    if (now - last < intervalMillis) {
+    if (now - last < intervalMillis(sourceServerId)) {
       return -1;
     }
     long id = pointIds.incrementAndGet();
@@ -249,7 +269,8 @@ final class PointInTimeCoordinator implements AutoCloseable {
     try {
       List<PointInTimeSnapshot> all = snapshots.list(sourceServerId);
       Set<Instant> keep =
-          policy.keep(all.stream().map(PointInTimeSnapshot::takenAt).toList(), Instant.now());
+          policyOf(sourceServerId)
+              .keep(all.stream().map(PointInTimeSnapshot::takenAt).toList(), Instant.now());
       for (PointInTimeSnapshot s : all) {
         if (!keep.contains(s.takenAt())) {
           java.util.Set<String> holders = snapshots.holders(s.snapshotSetId());

@@ -159,7 +159,16 @@ public final class Replicator implements AutoCloseable {
       if (options.controlPlaneEndpoint() != null) {
         fleet =
             new ControlPlaneRegistration(
-                options, port, ca.fingerprint(), admission, registry::activeVolumes);
+                options,
+                port,
+                ca.fingerprint(),
+                admission,
+                registry::activeVolumes,
+                (server, policy) -> {
+                  if (pointInTime != null) {
+                    pointInTime.policy(server, policy);
+                  }
+                });
         fleet.start();
       }
       return new Replicator(

@@ -184,6 +184,24 @@ class ReplicationControlEndToEndTest {
                     "https://localhost:" + cp.port(),
                     "--ca-fingerprint",
                     cp.caFingerprint().toString());
+            // The PIT policy is set and read through the same client, as liftshift's member.
+            String policy =
+                CliRunner.run(
+                    "snapshots",
+                    "policy",
+                    id,
+                    "--rule",
+                    "hour:2:12",
+                    "--rule",
+                    "DAY:1:30",
+                    "--endpoint",
+                    "https://localhost:" + cp.port(),
+                    "--ca-fingerprint",
+                    cp.caFingerprint().toString());
+            assertThat(policy).contains("HOUR   2         12").contains("DAY    1         30");
+            assertThat(
+                    cp.call("GetReplicationConfiguration", "{\"sourceServerID\":\"" + id + "\"}"))
+                .contains("\"units\":\"HOUR\"");
           } finally {
             System.clearProperty("aws.accessKeyId");
             System.clearProperty("aws.secretAccessKey");

@@ -118,7 +118,8 @@ class LocalSnapshotsTest {
     write(v, 0, random(4096, 4));
     PointInTimeSnapshot set =
         owner.create("s-4", List.of(new Snapshots.Source(v, ChangedRanges.ALL)));
-    LocalSnapshots launch = LocalSnapshots.readOnly(dir.resolve("snapshots"), dir.resolve("launch"));
+    LocalSnapshots launch =
+        LocalSnapshots.readOnly(dir.resolve("snapshots"), dir.resolve("launch"));
     assertThat(launch.find(set.snapshotSetId())).isPresent();
     launch.hold(set.snapshotSetId(), "mgnjob-7");
     assertThat(owner.holders(set.snapshotSetId())).containsExactly("mgnjob-7");
