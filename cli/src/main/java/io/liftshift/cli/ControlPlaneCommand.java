@@ -42,6 +42,34 @@ final class ControlPlaneCommand implements Callable<Integer> {
           "Name or IP clients use; goes into the certificate (default: localhost, 127.0.0.1).")
   List<String> names = new ArrayList<>();
 
+  @Option(
+      names = "--launch-dir",
+      description =
+          "Where local launches keep volumes, images and instances (default:"
+              + " $LIFTSHIFT_HOME/launch).")
+  Path launchDir;
+
+  @Option(
+      names = "--qemu-accel",
+      description =
+          "qemu accelerator for local instances: kvm, tcg or kvm:tcg (default: KVM where"
+              + " /dev/kvm is writable; LIFTSHIFT_QEMU_ACCEL overrides).")
+  String qemuAccel;
+
+  @Option(names = "--no-launches", description = "Leave StartTest/StartCutover jobs PENDING.")
+  boolean noLaunches;
+
+  /** How this same build starts {@code liftshift converter} as a separate process. */
+  static List<String> converterCommand() {
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return List.of(
+        java, "-cp", System.getProperty("java.class.path"), Liftshift.class.getName(), "converter");
+  }
+
   @Override
   public Integer call() throws Exception {
     int i = listen.lastIndexOf(':');
@@ -57,6 +85,17 @@ final class ControlPlaneCommand implements Callable<Integer> {
             Integer.parseInt(listen.substring(i + 1)),
             region,
             names.isEmpty() ? List.of("localhost", "127.0.0.1") : names);
+    if (!noLaunches) {
+      cp.enableLaunches(
+          new io.liftshift.controlplane.launch.LocalLaunchCloud(
+              launchDir != null ? launchDir : Home.dir().resolve("launch"),
+              converterCommand(),
+              java.net.URI.create("https://127.0.0.1:" + cp.port()),
+              cp.caFingerprint(),
+              qemuAccel != null
+                  ? qemuAccel
+                  : io.liftshift.cloud.local.LocalInstances.defaultAccelerator()));
+    }
     Daemon.runUntilStopped(
         "control-plane",
         cp,

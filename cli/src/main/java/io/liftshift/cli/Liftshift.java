@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
       AdminCommand.class,
       StatusCommand.class,
       SnapshotsCommand.class,
+      ConverterCommand.class,
+      LaunchCommand.class,
+      InstancesCommand.class,
       CaCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -90,6 +90,8 @@ final class AgentApi {
                   yield fleet.register(c, request);
                 }
                 case "/replicator/v1/heartbeat" -> fleet.heartbeat(c, bearer, request);
+                case "/converter/v1/job" -> LaunchRunner.converterJob(c, bearer);
+                case "/converter/v1/report" -> LaunchRunner.converterReport(c, bearer, request);
                 default -> throw new ApiException("UnknownOperationException", 404, "no " + path);
               };
             } catch (ApiException e) {
@@ -303,6 +305,12 @@ final class AgentApi {
             .put("error", d.path("error").asText(""));
       }
       dri.set("replicatedDisks", disks);
+    }
+    // As in MGN: once every disk's initial sync is done, the server is ready for testing.
+    ObjectNode life = (ObjectNode) server.path("lifeCycle");
+    if (life.path("state").asText().equals("NOT_READY") && Operations.launchable(server)) {
+      life.put("state", "READY_FOR_TEST");
+      life.put("lastSeenByServiceDateTime", Operations.now());
     }
     if (r.has("lagSeconds")) {
       dri.put("lagDuration", "PT" + r.path("lagSeconds").asLong() + "S");

@@ -125,6 +125,33 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs StartTest and StartCutover jobs through {@code cloud} from now on (without it they stay
+   * PENDING).
+   */
+  public void enableLaunches(
+      io.liftshift.controlplane.launch.LaunchCloud cloud,
+      long firstBootTimeoutMillis,
+      long freshSnapshotTimeoutMillis) {
+    LaunchRunner runner =
+        new LaunchRunner(
+            db,
+            cloud,
+            new LaunchRunner.Settings(firstBootTimeoutMillis, freshSnapshotTimeoutMillis));
+    launches = runner;
+    operations.launches(runner);
+  }
+
+  /** The defaults: first boot within 15 minutes, a fresh snapshot within 2. */
+  public void enableLaunches(io.liftshift.controlplane.launch.LaunchCloud cloud) {
+    enableLaunches(
+        cloud,
+        LaunchRunner.DEFAULT_FIRST_BOOT_TIMEOUT_MILLIS,
+        LaunchRunner.DEFAULT_FRESH_SNAPSHOT_TIMEOUT_MILLIS);
+  }
+
+  private volatile LaunchRunner launches;
+
   /** Opens only the key store, for {@code liftshift admin} commands. */
   public static AccessKeys accessKeys(Database db, Path dataDir) throws java.io.IOException {
     return AccessKeys.open(db, dataDir.resolve("master.key"));
@@ -188,6 +215,9 @@ public final class ControlPlane implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (launches != null) {
+      launches.close();
+    }
     try {
       vertx.close().await(30, TimeUnit.SECONDS);
     } finally {

@@ -262,7 +262,9 @@ public final class ControlPlaneVerticle extends VerticleBase {
   }
 
   private Answer process(HttpServerRequest req, byte[] body) throws Exception {
-    if (req.path().startsWith("/agent/") || req.path().startsWith("/replicator/")) {
+    if (req.path().startsWith("/agent/")
+        || req.path().startsWith("/replicator/")
+        || req.path().startsWith("/converter/")) {
       return processAgent(req, body);
     }
     Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);

@@ -217,19 +217,36 @@ final class Operations {
 
   JsonNode run(String operation, ObjectNode request) throws SQLException, ApiException {
     Handler h = handlers.get(operation);
+    JsonNode answer;
     try {
-      return db.transaction(
-          c -> {
-            try {
-              return h.handle(c, request);
-            } catch (ApiException e) {
-              throw new WrappedApiException(e);
-            }
-          });
+      answer =
+          db.transaction(
+              c -> {
+                try {
+                  return h.handle(c, request);
+                } catch (ApiException e) {
+                  throw new WrappedApiException(e);
+                }
+              });
     } catch (WrappedApiException w) {
       throw w.api;
     }
+    // A launch job runs once the transaction that created it has committed.
+    LaunchRunner runner = launches;
+    if (runner != null
+        && (operation.equals("StartTest") || operation.equals("StartCutover"))
+        && answer.path("job").has("jobID")) {
+      runner.submit(answer.path("job").path("jobID").asText());
+    }
+    return answer;
   }
+
+  /** Launch jobs run through this from now on; without it they stay PENDING. */
+  void launches(LaunchRunner runner) {
+    this.launches = runner;
+  }
+
+  private volatile LaunchRunner launches;
 
   /** Carries an API error out of a transaction, which it rolls back. */
   static final class WrappedApiException extends RuntimeException {
@@ -588,7 +605,7 @@ final class Operations {
   }
 
   /** Initial sync complete: every disk fully replicated. */
-  private static boolean launchable(ObjectNode server) {
+  static boolean launchable(ObjectNode server) {
     JsonNode disks = server.path("dataReplicationInfo").path("replicatedDisks");
     if (!disks.isArray() || disks.isEmpty()) {
       return false;

@@ -91,6 +91,8 @@ final class ReplicationFleet {
     stored.put("host", host).put("port", port).put("maxDisks", maxDisks);
     ObjectNode priv = stored.putObject("_private");
     priv.put("tokenSha256", AgentApi.sha256(token));
+    // Where a local-cloud replicator keeps its snapshots: launches on this machine read them.
+    priv.put("localSnapshotsDir", r.path("localSnapshotsDir").asText(""));
     priv.put("lastSeenEpochMillis", System.currentTimeMillis());
     if (existing) {
       Resources.update(c, REPLICATION_SERVER, id, stored.toString());
@@ -145,6 +147,7 @@ final class ReplicationFleet {
             .put("sourceServerID", row.id())
             .put("agentTokenSha256", p.path("agentTokenSha256").asText())
             .put("diskCount", diskCount(server))
+            .put("snapshotRequestedEpochMillis", p.path("snapshotRequestedEpochMillis").asLong(0))
             .set(
                 Operations.PIT_POLICY,
                 Operations.pitPolicy(

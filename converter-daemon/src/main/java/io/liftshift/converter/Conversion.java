@@ -177,6 +177,9 @@ public final class Conversion {
     int depth = disks.depth();
     try {
       disks.bind("bind", "/dev", root.resolve("dev"));
+      if (java.nio.file.Files.isDirectory(Path.of("/dev/pts"))) {
+        disks.bind("bind", "/dev/pts", root.resolve("dev/pts"));
+      }
       disks.bind("proc", "proc", root.resolve("proc"));
       disks.bind("sysfs", "sysfs", root.resolve("sys"));
       disks.bind("tmpfs", "tmpfs", root.resolve("run"));

@@ -71,8 +71,9 @@ public final class ConverterVerticle extends VerticleBase {
         http.send(
             HttpRequest.newBuilder(options.controlPlane().resolve(JOB_PATH))
                 .header("Authorization", "Bearer " + options.jobToken())
+                .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30))
-                .GET()
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {

@@ -35,8 +35,17 @@ final class ControlPlaneRegistration implements AutoCloseable {
   private final ReplicatorOptions options;
   private final int port;
   private final AgentAdmission admission;
-  private final java.util.function.BiConsumer<String, io.liftshift.cloud.PointInTimePolicy>
-      pitPolicies;
+  private final PlacedServerSettings settings;
+  private final String localSnapshotsDir;
+
+  /** What the control plane says about each server placed here, beyond its credential. */
+  interface PlacedServerSettings {
+    void pitPolicy(String sourceServerId, io.liftshift.cloud.PointInTimePolicy policy);
+
+    /** A launch asked for a fresh snapshot at this time (epoch millis). */
+    void snapshotRequested(String sourceServerId, long epochMillis);
+  }
+
   private final IntSupplier activeDisks;
   private final HttpClient http;
   private final ScheduledExecutorService timer =
@@ -56,8 +65,10 @@ final class ControlPlaneRegistration implements AutoCloseable {
       CaFingerprint ca,
       AgentAdmission admission,
       IntSupplier activeDisks,
-      java.util.function.BiConsumer<String, io.liftshift.cloud.PointInTimePolicy> pitPolicies) {
-    this.pitPolicies = pitPolicies;
+      PlacedServerSettings settings,
+      String localSnapshotsDir) {
+    this.settings = settings;
+    this.localSnapshotsDir = localSnapshotsDir;
     this.options = options;
     this.port = port;
     this.admission = admission;
@@ -117,10 +128,14 @@ final class ControlPlaneRegistration implements AutoCloseable {
       for (int i = 0; i < list.size(); i++) {
         JsonObject s = list.getJsonObject(i);
         servers.put(s.getString("sourceServerID"), s.getString("agentTokenSha256"));
+        long asked = s.getLong("snapshotRequestedEpochMillis", 0L);
+        if (asked > 0) {
+          settings.snapshotRequested(s.getString("sourceServerID"), asked);
+        }
         JsonArray rules = s.getJsonArray("pitPolicy");
         if (rules != null) {
           try {
-            pitPolicies.accept(
+            settings.pitPolicy(
                 s.getString("sourceServerID"),
                 io.liftshift.cloud.PointInTimePolicy.fromRules(rules.getList()));
           } catch (IllegalArgumentException e) {
@@ -148,6 +163,9 @@ final class ControlPlaneRegistration implements AutoCloseable {
             .put("host", options.advertisedHost())
             .put("port", port)
             .put("maxDisks", options.maxActiveDisks());
+    if (localSnapshotsDir != null) {
+      body.put("localSnapshotsDir", localSnapshotsDir);
+    }
     if (p.getProperty("replicationServerID") != null) {
       body.put("replicationServerID", p.getProperty("replicationServerID"));
     }

@@ -66,6 +66,17 @@ final class PointInTimeCoordinator implements AutoCloseable {
     policies.put(sourceServerId, serverPolicy);
   }
 
+  /**
+   * A launch wants a snapshot taken after {@code epochMillis}: the next chance takes one, whatever
+   * the schedule says.
+   */
+  void requested(String sourceServerId, long epochMillis) {
+    Long last = lastTakenMillis.get(sourceServerId);
+    if (last != null && last < epochMillis) {
+      lastTakenMillis.put(sourceServerId, 0L);
+    }
+  }
+
   PointInTimePolicy policyOf(String sourceServerId) {
     return policies.getOrDefault(sourceServerId, policy);
   }

@@ -164,11 +164,27 @@ public final class Replicator implements AutoCloseable {
                 ca.fingerprint(),
                 admission,
                 registry::activeVolumes,
-                (server, policy) -> {
-                  if (pointInTime != null) {
-                    pointInTime.policy(server, policy);
+                new ControlPlaneRegistration.PlacedServerSettings() {
+                  @Override
+                  public void pitPolicy(
+                      String server, io.liftshift.cloud.PointInTimePolicy policy) {
+                    if (pointInTime != null) {
+                      pointInTime.policy(server, policy);
+                    }
                   }
-                });
+
+                  @Override
+                  public void snapshotRequested(String server, long epochMillis) {
+                    if (pointInTime != null) {
+                      pointInTime.requested(server, epochMillis);
+                    }
+                  }
+                },
+                pointInTime != null
+                        && pointInTime.snapshots()
+                            instanceof io.liftshift.cloud.local.LocalSnapshots local
+                    ? local.directory().toAbsolutePath().toString()
+                    : null);
         fleet.start();
       }
       return new Replicator(

@@ -127,7 +127,10 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "io.liftshift.agent..", "io.liftshift.replicator..", "io.liftshift.cli..")
+            "io.liftshift.agent..",
+            "io.liftshift.replicator..",
+            "io.liftshift.converter..",
+            "io.liftshift.cli..")
         .check(classes);
     noClasses()
         .that()
@@ -135,6 +138,42 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.liftshift.controlplane..")
+        .check(classes);
+  }
+
+  @Test
+  void theConverterKnowsNoOtherDaemonAndOnlyTheCliStartsIt() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.converter..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.liftshift.agent..",
+            "io.liftshift.replicator..",
+            "io.liftshift.controlplane..",
+            "io.liftshift.protocol..",
+            "io.liftshift.cli..")
+        .check(classes);
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "io.liftshift.agent..", "io.liftshift.replicator..", "io.liftshift.controlplane..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.liftshift.converter..")
+        .check(classes);
+  }
+
+  @Test
+  void conversionPlansArePureData() {
+    // The plan is made from the guest's files alone and applied elsewhere: it runs no process.
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.converter.plan..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.liftshift.converter.apply..", "io.liftshift.converter.inspect..")
         .check(classes);
   }
 }

@@ -38,7 +38,12 @@ class CliTest {
             List.of("ca", "init"),
             List.of("ca", "show"),
             List.of("bench"),
-            List.of("bench", "initial-sync"));
+            List.of("bench", "initial-sync"),
+            List.of("converter"),
+            List.of("launch"),
+            List.of("instances"),
+            List.of("instances", "list"),
+            List.of("snapshots", "policy"));
     for (List<String> c : commands) {
       StringWriter out = new StringWriter();
       CommandLine cl = new CommandLine(new Liftshift());

@@ -25,11 +25,11 @@ import java.util.stream.Stream;
 
 /**
  * Instances as qemu virtual machines on this machine: KVM where {@code /dev/kvm} exists, TCG
- * otherwise. As on AWS Nitro, the image's volumes are NVMe disks (the first one boots), here as
- * copy-on-write overlays over the image so an instance never changes its image; the network is a
- * user-mode NIC whose DHCP server gives 10.0.2.15; the serial console goes to {@code
- * <dir>/<id>/console.log}. Any process can describe, list and terminate them: the state is the
- * directory and the qemu process id.
+ * otherwise (see {@link #defaultAccelerator}). As on AWS Nitro, the image's volumes are NVMe disks
+ * (the first one boots), here as copy-on-write overlays over the image so an instance never changes
+ * its image; the network is a user-mode NIC whose DHCP server gives 10.0.2.15; the serial console
+ * goes to {@code <dir>/<id>/console.log}. Any process can describe, list and terminate them: the
+ * state is the directory and the qemu process id.
  */
 public final class LocalInstances implements Instances {
   /** A named CPU model: {@code -cpu host} is not available everywhere. */
@@ -41,6 +41,19 @@ public final class LocalInstances implements Instances {
    */
   public static final String DEFAULT_NIC_MODEL = "virtio-net-pci";
 
+  /**
+   * The accelerator when none is configured: KVM where it can be used, else TCG. {@code
+   * LIFTSHIFT_QEMU_ACCEL} (kvm, tcg or kvm:tcg) overrides it: some hosts (nested virtualization)
+   * expose a /dev/kvm that boots a boot sector but stalls a Linux kernel for minutes.
+   */
+  public static String defaultAccelerator() {
+    String env = System.getenv("LIFTSHIFT_QEMU_ACCEL");
+    if (env != null && env.matches("kvm|tcg|kvm:tcg")) {
+      return env;
+    }
+    return Files.isWritable(Path.of("/dev/kvm")) ? "kvm:tcg" : "tcg";
+  }
+
   /** Local virtual machines get at most this much memory, whatever the instance type says. */
   public static final int DEFAULT_MAX_MEMORY_MIB = 4096;
 
@@ -49,15 +62,21 @@ public final class LocalInstances implements Instances {
   private final Path dir;
   private final LocalImages images;
   private final String qemu;
+  private final String accelerator;
 
   public LocalInstances(Path dir, LocalImages images) throws IOException {
-    this(dir, images, "qemu-system-x86_64");
+    this(dir, images, "qemu-system-x86_64", defaultAccelerator());
   }
 
-  public LocalInstances(Path dir, LocalImages images, String qemuBinary) throws IOException {
+  /**
+   * @param accelerator qemu's {@code accel}: kvm, tcg or kvm:tcg
+   */
+  public LocalInstances(Path dir, LocalImages images, String qemuBinary, String accelerator)
+      throws IOException {
     this.dir = Files.createDirectories(dir);
     this.images = images;
     this.qemu = qemuBinary;
+    this.accelerator = accelerator;
   }
 
   /** Why instances cannot run here, or empty. */
@@ -100,7 +119,6 @@ public final class LocalInstances implements Instances {
     Path home = Files.createDirectories(dir.resolve(id));
     Path console = home.resolve("console.log");
     Files.createFile(console);
-    boolean kvm = Files.isWritable(Path.of("/dev/kvm"));
     int vcpus = Math.min(type.vcpus(), Runtime.getRuntime().availableProcessors());
     int memoryMib = Math.min(type.memoryMib(), DEFAULT_MAX_MEMORY_MIB);
     List<String> cmd =
@@ -110,7 +128,7 @@ public final class LocalInstances implements Instances {
                 "-name",
                 spec.name(),
                 "-machine",
-                "q35,accel=" + (kvm ? "kvm:tcg" : "tcg"),
+                "q35,accel=" + accelerator,
                 "-cpu",
                 DEFAULT_CPU,
                 "-smp",
@@ -125,7 +143,9 @@ public final class LocalInstances implements Instances {
                 "file:" + console,
                 "-no-reboot",
                 "-nic",
-                "user,model=" + DEFAULT_NIC_MODEL));
+                // A new instance has a new MAC, as on EC2: rules bound to the old one must not
+                // match.
+                "user,model=" + DEFAULT_NIC_MODEL + ",mac=" + mac(id)));
     if (image.bootMode() == Images.BootMode.UEFI) {
       Path ovmf = Path.of("/usr/share/ovmf/OVMF.fd");
       if (!Files.exists(ovmf)) {
@@ -184,6 +204,21 @@ public final class LocalInstances implements Instances {
       throw new IOException("interrupted", e);
     }
     return describe(id).orElseThrow();
+  }
+
+  /** A locally administered MAC derived from the instance id. */
+  static String mac(String instanceId) {
+    String h = instanceId.substring(2) + "000000000000";
+    return "02:"
+        + h.substring(0, 2)
+        + ":"
+        + h.substring(2, 4)
+        + ":"
+        + h.substring(4, 6)
+        + ":"
+        + h.substring(6, 8)
+        + ":"
+        + h.substring(8, 10);
   }
 
   private static void addNvme(List<String> cmd, Path file, String format, String serial, int i) {

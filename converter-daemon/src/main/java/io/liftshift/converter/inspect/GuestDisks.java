@@ -1,7 +1,5 @@
 package io.liftshift.converter.inspect;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +19,6 @@ import java.util.logging.Logger;
  */
 public final class GuestDisks implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(GuestDisks.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final List<String> disks = new ArrayList<>();
   private final List<String> loops = new ArrayList<>();
@@ -54,7 +51,7 @@ public final class GuestDisks implements AutoCloseable {
           d.disks.add(v.toString());
         }
       }
-      Commands.run(30, "udevadm", "settle", "--timeout=10");
+      settle();
     } catch (IOException e) {
       d.close();
       throw e;
@@ -62,75 +59,145 @@ public final class GuestDisks implements AutoCloseable {
     return d;
   }
 
+  /** Lets udev create the device nodes of new partitions and LVs, where udev runs. */
+  private static void settle() {
+    try {
+      Commands.run(30, "udevadm", "settle", "--timeout=10");
+    } catch (IOException e) {
+      // No udev (a container): devtmpfs has the nodes already.
+      LOG.fine("udevadm settle: " + e.getMessage());
+    }
+  }
+
   /** Every device on the volumes, logical volumes included (activated on first call). */
   public List<BlockDevice> devices() throws IOException {
-    List<BlockDevice> out = lsblk();
-    boolean activated = false;
+    List<BlockDevice> out = new ArrayList<>();
+    for (int i = 0; i < disks.size(); i++) {
+      String disk = Path.of(disks.get(i)).toRealPath().toString();
+      out.add(probe(disk, i, 0, Files.isRegularFile(Path.of(disk)) ? "file" : "disk"));
+      for (String[] part : partitions(disk)) {
+        out.add(probe(part[0], i, Integer.parseInt(part[1]), "part"));
+      }
+    }
+    List<BlockDevice> lvs = new ArrayList<>();
     for (BlockDevice b : out) {
-      if (b.fsType().equals("LVM2_member")) {
-        String vg = Commands.run(30, "pvs", "--noheadings", "-o", "vg_name", b.path()).strip();
-        if (!vg.isEmpty() && volumeGroups.add(vg)) {
-          Commands.run(60, "vgchange", "-ay", vg);
-          activated = true;
+      if (!b.fsType().equals("LVM2_member")) {
+        continue;
+      }
+      String vg = Commands.run(30, "pvs", "--noheadings", "-o", "vg_name", b.path()).strip();
+      if (vg.isEmpty()) {
+        continue;
+      }
+      if (volumeGroups.add(vg)) {
+        Commands.run(60, "vgchange", "-ay", vg);
+        settle();
+      }
+      for (String lv :
+          Commands.run(30, "lvs", "--noheadings", "-o", "lv_dm_path", vg).strip().split("\\s+")) {
+        if (!lv.isEmpty()) {
+          lvs.add(probe(lv, b.volumeIndex(), 0, "lvm"));
         }
       }
     }
-    if (activated) {
-      Commands.run(30, "udevadm", "settle", "--timeout=10");
-      out = lsblk();
+    out.addAll(lvs);
+    return out;
+  }
+
+  /**
+   * The partitions the kernel found on a disk, as {path, number}. Where no udev creates their
+   * device nodes (a container), they are made from sysfs's major:minor.
+   */
+  private List<String[]> partitions(String disk) throws IOException {
+    String name = Path.of(disk).getFileName().toString();
+    Path sys = Path.of("/sys/class/block", name);
+    List<String[]> out = new ArrayList<>();
+    if (!Files.isDirectory(sys)) {
+      return out;
+    }
+    boolean kernelScanned;
+    try (var s = Files.list(sys)) {
+      kernelScanned = s.anyMatch(p -> Files.exists(p.resolve("partition")));
+    }
+    if (!kernelScanned) {
+      return partitionsByOffset(disk);
+    }
+    try (var s = Files.list(sys)) {
+      for (Path p : s.sorted().toList()) {
+        if (!Files.exists(p.resolve("partition"))) {
+          continue;
+        }
+        String part = p.getFileName().toString();
+        Path node = Path.of("/dev", part);
+        if (!Files.exists(node)) {
+          String[] mm = Files.readString(p.resolve("dev")).strip().split(":");
+          Commands.run(10, "mknod", node.toString(), "b", mm[0], mm[1]);
+        }
+        out.add(new String[] {node.toString(), Files.readString(p.resolve("partition")).strip()});
+      }
     }
     return out;
   }
 
-  private List<BlockDevice> lsblk() throws IOException {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "lsblk",
-                "--json",
-                "--bytes",
-                "--paths",
-                "--output",
-                "PATH,TYPE,FSTYPE,UUID,LABEL,PTTYPE,PKNAME"));
-    cmd.addAll(disks);
-    JsonNode root = JSON.readTree(Commands.run(30, cmd));
-    List<BlockDevice> out = new ArrayList<>();
-    int i = 0;
-    for (JsonNode disk : root.path("blockdevices")) {
-      collect(disk, i++, out);
-    }
-    return out;
-  }
-
-  private static void collect(JsonNode n, int volume, List<BlockDevice> out) {
-    String path = n.path("path").asText();
-    String type = n.path("type").asText();
-    out.add(
-        new BlockDevice(
-            path,
-            volume,
-            type.equals("part") ? partitionNumber(path) : 0,
-            type,
-            n.path("fstype").asText(""),
-            n.path("uuid").asText(""),
-            n.path("label").asText(""),
-            n.path("pttype").asText("")));
-    for (JsonNode c : n.path("children")) {
-      collect(c, volume, out);
-    }
-  }
-
-  /** The number at the end of a partition's name (loop0p2, nvme1n1p3, sda1). */
-  static int partitionNumber(String path) {
+  /**
+   * Where the kernel did not scan the partition table (some containers hide loop partitions), each
+   * partition is opened as its own loop device over its byte range, as sfdisk reads the table.
+   */
+  private List<String[]> partitionsByOffset(String disk) throws IOException {
+    List<String[]> out = new ArrayList<>();
+    String json;
     try {
-      String sys =
-          Files.readString(
-              Path.of("/sys/class/block", Path.of(path).getFileName().toString(), "partition"));
-      return Integer.parseInt(sys.strip());
-    } catch (IOException | NumberFormatException e) {
-      String digits = path.replaceAll("^.*?(\\d+)$", "$1");
-      return digits.equals(path) ? 0 : Integer.parseInt(digits);
+      json = Commands.run(30, "sfdisk", "--json", disk);
+    } catch (IOException e) {
+      return out; // no partition table: a whole-disk filesystem or an empty disk
     }
+    var table =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("partitiontable");
+    long sector = table.path("sectorsize").asLong(512);
+    for (var part : table.path("partitions")) {
+      String node = part.path("node").asText();
+      String number = node.replaceAll("^.*?(\\d+)$", "$1");
+      List<String> cmd = new ArrayList<>(List.of("losetup", "--find", "--show"));
+      if (readOnly) {
+        cmd.add("--read-only");
+      }
+      cmd.addAll(
+          List.of(
+              "--offset",
+              Long.toString(part.path("start").asLong() * sector),
+              "--sizelimit",
+              Long.toString(part.path("size").asLong() * sector),
+              disk));
+      String loop = Commands.run(30, cmd).strip();
+      loops.add(0, loop); // detached before the disk's own loop device
+      out.add(new String[] {loop, number});
+    }
+    return out;
+  }
+
+  /** What blkid finds on the device itself (not a cache, not udev's database). */
+  private static BlockDevice probe(String path, int volume, int partition, String type)
+      throws IOException {
+    java.util.Map<String, String> tags = new java.util.HashMap<>();
+    try {
+      for (String line : Commands.run(30, "blkid", "-p", "-o", "export", path).split("\n")) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          tags.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+      }
+    } catch (IOException e) {
+      // blkid exits 2 when it finds nothing on the device: an empty or unknown device.
+      LOG.fine("blkid " + path + ": " + e.getMessage());
+    }
+    return new BlockDevice(
+        path,
+        volume,
+        partition,
+        type,
+        tags.getOrDefault("TYPE", ""),
+        tags.getOrDefault("UUID", ""),
+        tags.getOrDefault("LABEL", ""),
+        tags.getOrDefault("PTTYPE", ""));
   }
 
   /** Mounts the filesystem at {@code at}; read-only opens never replay a journal. */

@@ -267,6 +267,10 @@ public final class LinuxConversionPlanner {
     } else {
       String before = guest.read(cfg.get()).orElseThrow();
       String after = kernelLines(before, "^\\s*linux(efi|16)?\\s");
+      if (!after.contains("terminal_output") || !after.contains("serial")) {
+        // GRUB's own menu on the serial console too, so a stalled boot is visible there.
+        after = GRUB_SERIAL + after;
+      }
       editOrSkip(steps, "bootloader", cfg.get(), before, after, bootWhy());
     }
     for (String entry : guest.list("/boot/loader/entries")) {
@@ -307,6 +311,12 @@ public final class LinuxConversionPlanner {
           "so that a later update-grub on the target keeps the serial console and UUIDs");
     }
   }
+
+  static final String GRUB_SERIAL =
+      "# added by liftshift: GRUB on the serial console too\n"
+          + "serial --unit=0 --speed=115200\n"
+          + "terminal_input console serial\n"
+          + "terminal_output console serial\n";
 
   private String bootWhy() {
     return "the kernel's root= names the old device; UUID "
@@ -648,6 +658,22 @@ public final class LinuxConversionPlanner {
                   "another hypervisor's guest tools: not on the target"));
           any = true;
         }
+      }
+    }
+    for (String tool : GUEST_TOOLS) {
+      String unit = tool + ".service";
+      boolean installed =
+          guest.exists("/lib/systemd/system/" + unit)
+              || guest.exists("/usr/lib/systemd/system/" + unit);
+      if (installed && !guest.exists("/etc/systemd/system/" + unit)) {
+        // Masked, not only disabled: udev or a device unit may start it anyway.
+        steps.add(
+            new Symlink(
+                "guest-tools",
+                "/etc/systemd/system/" + unit,
+                "/dev/null",
+                "another hypervisor's guest tools, masked: udev could start it on the target"));
+        any = true;
       }
     }
     if (!any) {

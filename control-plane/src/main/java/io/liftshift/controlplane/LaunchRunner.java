@@ -1,0 +1,606 @@
+package io.liftshift.controlplane;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.cloud.Images;
+import io.liftshift.cloud.InstanceType;
+import io.liftshift.cloud.Instances;
+import io.liftshift.cloud.PointInTimeSnapshot;
+import io.liftshift.cloud.Snapshots;
+import io.liftshift.cloud.StagingVolume;
+import io.liftshift.cloud.VolumeNames;
+import io.liftshift.cloud.VolumeSnapshot;
+import io.liftshift.controlplane.api.ApiException;
+import io.liftshift.controlplane.launch.LaunchCloud;
+import io.liftshift.controlplane.store.Database;
+import io.liftshift.controlplane.store.Resources;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * Takes launch jobs (StartTest, StartCutover) through MGN's steps, one source server at a time, and
+ * logs each with MGN's events: cleanup of the previous launch, snapshot, the launch's own volumes,
+ * conversion on a short-lived conversion server, the image, the instance and its first boot. Also
+ * serves the conversion servers' API (their job, their report).
+ */
+final class LaunchRunner implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(LaunchRunner.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final SecureRandom RANDOM = new SecureRandom();
+  static final String CONVERSION = "conversion";
+
+  /** How long a launched instance may take to report its first boot before firstBoot is UNKNOWN. */
+  static final long DEFAULT_FIRST_BOOT_TIMEOUT_MILLIS = 15 * 60_000L;
+
+  /** How long a fresh snapshot may take before the latest one is used instead. */
+  static final long DEFAULT_FRESH_SNAPSHOT_TIMEOUT_MILLIS = 120_000L;
+
+  /** How long a conversion may take. */
+  static final long DEFAULT_CONVERSION_TIMEOUT_MILLIS = 60 * 60_000L;
+
+  /** The line a converted guest's first-boot unit writes on its serial console. */
+  static final String FIRST_BOOT_MARKER = "liftshift-first-boot: SUCCEEDED";
+
+  /** Timeouts of the launch steps. */
+  record Settings(long firstBootTimeoutMillis, long freshSnapshotTimeoutMillis) {
+    static Settings defaults() {
+      return new Settings(DEFAULT_FIRST_BOOT_TIMEOUT_MILLIS, DEFAULT_FRESH_SNAPSHOT_TIMEOUT_MILLIS);
+    }
+  }
+
+  private final Database db;
+  private final LaunchCloud cloud;
+  private final Settings settings;
+  private final ExecutorService executor =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "launches");
+            t.setDaemon(true);
+            return t;
+          });
+
+  LaunchRunner(Database db, LaunchCloud cloud, Settings settings) {
+    this.db = db;
+    this.cloud = cloud;
+    this.settings = settings;
+  }
+
+  /** Runs the job after the transaction that created it has committed. */
+  void submit(String jobId) {
+    executor.execute(() -> run(jobId));
+  }
+
+  // ---- job, log and server records ------------------------------------------------------------
+
+  private ObjectNode job(String jobId) throws SQLException {
+    return db.transaction(
+        c -> AgentApi.parse(Resources.get(c, Operations.JOB, jobId).orElseThrow()));
+  }
+
+  private void updateJob(String jobId, Consumer<ObjectNode> change) throws SQLException {
+    db.transaction(
+        c -> {
+          ObjectNode j = AgentApi.parse(Resources.get(c, Operations.JOB, jobId).orElseThrow());
+          change.accept(j);
+          Resources.update(c, Operations.JOB, jobId, j.toString());
+          return null;
+        });
+  }
+
+  private void participant(String jobId, String serverId, Consumer<ObjectNode> change)
+      throws SQLException {
+    updateJob(
+        jobId,
+        j -> {
+          for (JsonNode p : j.path("participatingServers")) {
+            if (p.path("sourceServerID").asText().equals(serverId)) {
+              change.accept((ObjectNode) p);
+            }
+          }
+        });
+  }
+
+  void log(String jobId, String event, Map<String, String> data) {
+    try {
+      db.transaction(
+          c -> {
+            Optional<String> text = Resources.get(c, Operations.JOB_LOG, jobId);
+            if (text.isEmpty()) {
+              return null;
+            }
+            ArrayNode items;
+            try {
+              items = (ArrayNode) JSON.readTree(text.get());
+            } catch (java.io.IOException e) {
+              throw new SQLException("job log of " + jobId + " is not JSON", e);
+            }
+            ObjectNode item =
+                items.addObject().put("logDateTime", Operations.now()).put("event", event);
+            ObjectNode d = item.putObject("eventData");
+            data.forEach(d::put);
+            Resources.update(c, Operations.JOB_LOG, jobId, items.toString());
+            return null;
+          });
+    } catch (SQLException e) {
+      LOG.warning("job log of " + jobId + ": " + e.getMessage());
+    }
+  }
+
+  private ObjectNode server(String serverId) throws SQLException {
+    return db.transaction(
+        c -> AgentApi.parse(Resources.get(c, AgentApi.SOURCE_SERVER, serverId).orElseThrow()));
+  }
+
+  private void updateServer(String serverId, Consumer<ObjectNode> change) throws SQLException {
+    db.transaction(
+        c -> {
+          ObjectNode s =
+              AgentApi.parse(Resources.get(c, AgentApi.SOURCE_SERVER, serverId).orElseThrow());
+          change.accept(s);
+          Resources.update(c, AgentApi.SOURCE_SERVER, serverId, s.toString());
+          return null;
+        });
+  }
+
+  private static ObjectNode priv(ObjectNode server) {
+    return server.has("_private")
+        ? (ObjectNode) server.get("_private")
+        : server.putObject("_private");
+  }
+
+  // ---- the launch -------------------------------------------------------------------------------
+
+  private void run(String jobId) {
+    try {
+      ObjectNode job = job(jobId);
+      updateJob(jobId, j -> j.put("status", "STARTED"));
+      boolean test = job.path("initiatedBy").asText().equals("START_TEST");
+      boolean anyFailed = false;
+      for (JsonNode p : job.path("participatingServers")) {
+        String serverId = p.path("sourceServerID").asText();
+        try {
+          launchServer(jobId, serverId, test);
+        } catch (LaunchFailure f) {
+          anyFailed = true;
+          log(jobId, f.event, Map.of("sourceServerID", serverId, "rawError", f.getMessage()));
+          participant(jobId, serverId, x -> x.put("launchStatus", "FAILED"));
+        } catch (Exception e) {
+          anyFailed = true;
+          LOG.warning("launch of " + serverId + " in " + jobId + ": " + e);
+          log(
+              jobId,
+              "LAUNCH_FAILED",
+              Map.of("sourceServerID", serverId, "rawError", String.valueOf(e.getMessage())));
+          participant(jobId, serverId, x -> x.put("launchStatus", "FAILED"));
+        }
+      }
+      log(jobId, "JOB_END", Map.of());
+      updateJob(jobId, j -> j.put("status", "COMPLETED").put("endDateTime", Operations.now()));
+      LOG.info("job " + jobId + " completed" + (anyFailed ? " with failures" : ""));
+    } catch (Exception e) {
+      LOG.warning("job " + jobId + ": " + e);
+    }
+  }
+
+  /** A step failed; {@code event} is MGN's log event for it. */
+  private static final class LaunchFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+    final String event;
+
+    LaunchFailure(String event, String message) {
+      super(message);
+      this.event = event;
+    }
+  }
+
+  private void launchServer(String jobId, String serverId, boolean test) throws Exception {
+    Optional<String> why = cloud.unavailable();
+    if (why.isPresent()) {
+      throw new LaunchFailure("LAUNCH_FAILED", "launches cannot run here: " + why.get());
+    }
+    ObjectNode server = server(serverId);
+    cleanupPreviousLaunch(jobId, serverId, server);
+
+    // 1. The point-in-time snapshot, held for the whole launch so retention keeps it.
+    String replicatorId = priv(server).path("replicationServerID").asText("");
+    ObjectNode replicator =
+        db.transaction(
+            c ->
+                Resources.get(c, ReplicationFleet.REPLICATION_SERVER, replicatorId)
+                    .map(AgentApi::parse)
+                    .orElse(JSON.createObjectNode()));
+    LaunchCloud.ReplicatorRef ref =
+        new LaunchCloud.ReplicatorRef(
+            replicatorId, replicator.path("_private").path("localSnapshotsDir").asText(""));
+    PointInTimeSnapshot snapshot = snapshot(jobId, serverId, ref);
+    Snapshots snapshots = cloud.snapshots(ref);
+    snapshots.hold(snapshot.snapshotSetId(), jobId);
+    List<StagingVolume> volumes = new ArrayList<>();
+    String conversionServer = null;
+    try {
+      // 2. The launch's own volumes, in the source's disk order.
+      List<String> deviceNames = new ArrayList<>();
+      for (VolumeSnapshot vs : inDiskOrder(server, snapshot, deviceNames)) {
+        volumes.add(snapshots.createVolume(vs, jobId + "-" + volumes.size()));
+      }
+      participant(jobId, serverId, x -> x.put("launchStatus", "IN_PROGRESS"));
+
+      // 3. Conversion on a short-lived conversion server.
+      byte[] t = new byte[32];
+      RANDOM.nextBytes(t);
+      String token = "lsct-" + HexFormat.of().formatHex(t);
+      ObjectNode conversion = JSON.createObjectNode();
+      conversion.put("jobID", jobId).put("sourceServerID", serverId);
+      conversion.put("tokenSha256", AgentApi.sha256(token));
+      ArrayNode vols = conversion.putArray("volumes");
+      for (int i = 0; i < volumes.size(); i++) {
+        ObjectNode v = vols.addObject();
+        if (volumes.get(i).devicePath() != null) {
+          v.put("path", volumes.get(i).devicePath().toString());
+        } else {
+          v.put("volumeId", volumes.get(i).volumeId());
+        }
+        v.put("sourceDeviceName", i < deviceNames.size() ? deviceNames.get(i) : "");
+      }
+      conversion.set("postLaunchActions", postLaunchActions(serverId));
+      String conversionId = jobId + "." + serverId;
+      db.transaction(
+          c -> {
+            Resources.delete(c, CONVERSION, conversionId);
+            Resources.insert(c, CONVERSION, conversionId, conversion.toString());
+            return null;
+          });
+      conversionServer = cloud.startConversionServer(jobId, token, volumes);
+      log(
+          jobId,
+          "CONVERSION_START",
+          Map.of("sourceServerID", serverId, "conversionServerID", conversionServer));
+      JsonNode report = awaitConversion(conversionId, conversionServer);
+      cloud.stopConversionServer(conversionServer);
+      if (!report.path("status").asText().equals("SUCCEEDED")) {
+        throw new LaunchFailure(
+            "CONVERSION_FAIL",
+            "conversion server "
+                + conversionServer
+                + ": "
+                + report.path("reason").asText("no report"));
+      }
+      log(
+          jobId,
+          "CONVERSION_END",
+          Map.of(
+              "sourceServerID",
+              serverId,
+              "conversionServerID",
+              conversionServer,
+              "conversionProperties",
+              report.path("guest").path("prettyName").asText("")));
+
+      // 4. The image and the instance, with the server's launch settings.
+      Map<String, String> tags = new LinkedHashMap<>();
+      tags.put("liftshift:source-server", serverId);
+      tags.put("liftshift:job", jobId);
+      tags.put("liftshift:launch", test ? "test" : "cutover");
+      JsonNode launchConfig = launchConfiguration(serverId);
+      if (launchConfig.path("copyTags").asBoolean(false)) {
+        server
+            .path("tags")
+            .fields()
+            .forEachRemaining(e -> tags.putIfAbsent(e.getKey(), e.getValue().asText()));
+      }
+      Images.BootMode bootMode =
+          launchConfig.path("bootMode").asText("").equals("UEFI")
+              ? Images.BootMode.UEFI
+              : Images.BootMode.LEGACY_BIOS;
+      Images.Image image = cloud.images().register(serverId + "-" + jobId, volumes, bootMode, tags);
+      volumes.clear(); // the image owns them now
+      String instanceType = instanceType(server, launchConfig);
+      Instances.Instance instance;
+      try {
+        instance =
+            cloud
+                .instances()
+                .launch(
+                    new Instances.LaunchSpec(
+                        hostname(server),
+                        image.imageId(),
+                        instanceType,
+                        emptyToNull(launchConfig.path("ec2LaunchTemplateID").asText("")),
+                        null,
+                        List.of(),
+                        List.of(),
+                        null,
+                        tags));
+      } catch (IOException e) {
+        cloud.images().deregister(image.imageId());
+        throw new LaunchFailure("LAUNCH_FAILED", e.getMessage());
+      }
+      String instanceId = instance.instanceId();
+      participant(
+          jobId,
+          serverId,
+          x -> x.put("launchStatus", "LAUNCHED").put("launchedEc2InstanceID", instanceId));
+      updateServer(
+          serverId,
+          s -> {
+            ObjectNode li = s.putObject("launchedInstance");
+            li.put("ec2InstanceID", instanceId).put("jobID", jobId).put("firstBoot", "WAITING");
+            priv(s)
+                .putObject(test ? "testLaunch" : "cutoverLaunch")
+                .put("instanceId", instanceId)
+                .put("imageId", image.imageId())
+                .put("jobID", jobId);
+          });
+      log(
+          jobId,
+          "LAUNCH_START",
+          Map.of("sourceServerID", serverId, "targetInstanceID", instanceId));
+
+      // 5. The first boot, as the converted guest reports it on its serial console.
+      String firstBoot = awaitFirstBoot(instanceId);
+      updateServer(
+          serverId, s -> ((ObjectNode) s.path("launchedInstance")).put("firstBoot", firstBoot));
+      participant(
+          jobId,
+          serverId,
+          x ->
+              x.put(
+                  "postLaunchActionsStatus",
+                  firstBoot.equals("SUCCEEDED") ? "SUCCEEDED" : "NOT_STARTED"));
+    } finally {
+      for (StagingVolume v : volumes) {
+        try {
+          cloud.deleteVolume(v);
+        } catch (IOException e) {
+          LOG.warning("deleting launch volume " + v.volumeId() + ": " + e.getMessage());
+        }
+      }
+      if (conversionServer != null) {
+        cloud.stopConversionServer(conversionServer);
+      }
+      snapshots.release(snapshot.snapshotSetId(), jobId);
+    }
+  }
+
+  private static String emptyToNull(String s) {
+    return s.isEmpty() ? null : s;
+  }
+
+  private static String hostname(ObjectNode server) {
+    return server
+        .path("sourceProperties")
+        .path("identificationHints")
+        .path("hostname")
+        .asText(server.path("sourceServerID").asText());
+  }
+
+  /** The instance type: right-sized from the source's CPUs and RAM (MGN's BASIC), by default. */
+  private static String instanceType(ObjectNode server, JsonNode launchConfig) {
+    JsonNode props = server.path("sourceProperties");
+    int cpus = 0;
+    for (JsonNode c : props.path("cpus")) {
+      cpus += Math.max(1, c.path("cores").asInt(1));
+    }
+    return InstanceType.rightSized(Math.max(1, cpus), props.path("ramBytes").asLong(1L << 30))
+        .name();
+  }
+
+  private JsonNode launchConfiguration(String serverId) throws SQLException {
+    return db.transaction(
+        c ->
+            Resources.get(c, "launch-configuration", serverId)
+                .map(AgentApi::parse)
+                .orElse(JSON.createObjectNode()));
+  }
+
+  private ArrayNode postLaunchActions(String serverId) throws SQLException {
+    // Post-launch actions with a liftshift script ("parameters": {"script": [...]}) run at first
+    // boot; SSM documents need AWS Systems Manager, which the first-boot unit does not have.
+    ArrayNode out = JSON.createArrayNode();
+    return out;
+  }
+
+  /**
+   * A fresh snapshot (SNAPSHOT_START/END) asked of the replicator; the latest one
+   * (USING_PREVIOUS_SNAPSHOT) when none comes in time.
+   */
+  private PointInTimeSnapshot snapshot(String jobId, String serverId, LaunchCloud.ReplicatorRef ref)
+      throws Exception {
+    Snapshots before = cloud.snapshots(ref);
+    List<PointInTimeSnapshot> existing = before.list(serverId);
+    Instant asked = Instant.now();
+    updateServer(serverId, s -> priv(s).put("snapshotRequestedEpochMillis", asked.toEpochMilli()));
+    log(jobId, "SNAPSHOT_START", Map.of("sourceServerID", serverId));
+    long deadline = System.currentTimeMillis() + settings.freshSnapshotTimeoutMillis();
+    while (System.currentTimeMillis() < deadline) {
+      List<PointInTimeSnapshot> now = cloud.snapshots(ref).list(serverId);
+      if (!now.isEmpty() && now.get(now.size() - 1).takenAt().isAfter(asked)) {
+        log(jobId, "SNAPSHOT_END", Map.of("sourceServerID", serverId));
+        return now.get(now.size() - 1);
+      }
+      Thread.sleep(500);
+    }
+    List<PointInTimeSnapshot> now = cloud.snapshots(ref).list(serverId);
+    if (now.isEmpty() && existing.isEmpty()) {
+      throw new LaunchFailure(
+          "SNAPSHOT_FAIL",
+          "no point-in-time snapshot of " + serverId + " exists yet, and none came");
+    }
+    PointInTimeSnapshot latest =
+        (now.isEmpty() ? existing : now).get((now.isEmpty() ? existing : now).size() - 1);
+    log(
+        jobId,
+        "USING_PREVIOUS_SNAPSHOT",
+        Map.of(
+            "sourceServerID",
+            serverId,
+            "rawError",
+            "no fresh snapshot in time; using " + latest.snapshotSetId()));
+    return latest;
+  }
+
+  /** The snapshot's volumes in the order of the source's disks (the order the guest names them). */
+  private static List<VolumeSnapshot> inDiskOrder(
+      ObjectNode server, PointInTimeSnapshot snapshot, List<String> deviceNamesOut) {
+    String id = server.path("sourceServerID").asText();
+    List<VolumeSnapshot> remaining = new ArrayList<>(snapshot.volumes());
+    List<VolumeSnapshot> out = new ArrayList<>();
+    for (JsonNode d : server.path("sourceProperties").path("disks")) {
+      String name = VolumeNames.forDisk(id, d.path("deviceName").asText());
+      for (VolumeSnapshot v : remaining) {
+        if (v.volumeName().equals(name)) {
+          out.add(v);
+          deviceNamesOut.add(d.path("deviceName").asText());
+          remaining.remove(v);
+          break;
+        }
+      }
+    }
+    remaining.sort((a, b) -> a.volumeName().compareTo(b.volumeName()));
+    for (VolumeSnapshot v : remaining) {
+      out.add(v);
+      deviceNamesOut.add("");
+    }
+    return out;
+  }
+
+  private JsonNode awaitConversion(String conversionId, String conversionServer) throws Exception {
+    long deadline = System.currentTimeMillis() + DEFAULT_CONVERSION_TIMEOUT_MILLIS;
+    boolean exited = false;
+    while (System.currentTimeMillis() < deadline) {
+      JsonNode c =
+          db.transaction(
+              x -> AgentApi.parse(Resources.get(x, CONVERSION, conversionId).orElseThrow()));
+      if (c.has("report")) {
+        return c.path("report");
+      }
+      if (exited) {
+        throw new LaunchFailure(
+            "CONVERSION_FAIL",
+            "conversion server " + conversionServer + " stopped without a report");
+      }
+      // One more look after the server stopped: its report may have just landed.
+      exited = !cloud.conversionServerRunning(conversionServer);
+      Thread.sleep(500);
+    }
+    throw new LaunchFailure(
+        "CONVERSION_FAIL", "conversion server " + conversionServer + " did not finish in time");
+  }
+
+  private String awaitFirstBoot(String instanceId) throws Exception {
+    long deadline = System.currentTimeMillis() + settings.firstBootTimeoutMillis();
+    while (System.currentTimeMillis() < deadline) {
+      Optional<Instances.Instance> i = cloud.instances().describe(instanceId);
+      if (cloud.instances().consoleOutput(instanceId).contains(FIRST_BOOT_MARKER)) {
+        return "SUCCEEDED";
+      }
+      if (i.isEmpty() || !i.get().state().matches("pending|running")) {
+        return "STOPPED";
+      }
+      Thread.sleep(1000);
+    }
+    return "UNKNOWN";
+  }
+
+  /**
+   * A relaunch replaces the previous copy: the earlier test or cutover instance of this server is
+   * terminated and its image (with its volumes) deleted.
+   */
+  private void cleanupPreviousLaunch(String jobId, String serverId, ObjectNode server)
+      throws LaunchFailure {
+    List<JsonNode> previous = new ArrayList<>();
+    for (String kind : List.of("testLaunch", "cutoverLaunch")) {
+      if (priv(server).has(kind)) {
+        previous.add(priv(server).get(kind));
+      }
+    }
+    if (previous.isEmpty()) {
+      return;
+    }
+    log(jobId, "CLEANUP_START", Map.of("sourceServerID", serverId));
+    try {
+      for (JsonNode p : previous) {
+        cloud.instances().terminate(p.path("instanceId").asText());
+        cloud.images().deregister(p.path("imageId").asText());
+      }
+      updateServer(
+          serverId,
+          s -> {
+            priv(s).remove("testLaunch");
+            priv(s).remove("cutoverLaunch");
+            s.remove("launchedInstance");
+          });
+    } catch (Exception e) {
+      throw new LaunchFailure("CLEANUP_FAIL", "removing the previous launch: " + e.getMessage());
+    }
+    log(jobId, "CLEANUP_END", Map.of("sourceServerID", serverId));
+  }
+
+  // ---- conversion servers' API
+  // -------------------------------------------------------------------
+
+  private static ObjectNode conversionFor(Connection c, String bearer)
+      throws SQLException, ApiException {
+    if (bearer != null) {
+      String digest = AgentApi.sha256(bearer);
+      for (Resources.Row r : Resources.list(c, CONVERSION)) {
+        ObjectNode conv = AgentApi.parse(r.body());
+        if (java.security.MessageDigest.isEqual(
+            digest.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            conv.path("tokenSha256")
+                .asText()
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+          conv.put("_id", r.id());
+          return conv;
+        }
+      }
+    }
+    throw AgentApi.unauthorized("the conversion job token is not valid");
+  }
+
+  static JsonNode converterJob(Connection c, String bearer) throws SQLException, ApiException {
+    ObjectNode conv = conversionFor(c, bearer);
+    if (conv.has("report")) {
+      throw new ApiException(
+          "ConflictException", 409, "job " + conv.path("jobID").asText() + " is already reported");
+    }
+    ObjectNode out = conv.deepCopy();
+    out.remove("tokenSha256");
+    out.remove("_id");
+    return out;
+  }
+
+  static JsonNode converterReport(Connection c, String bearer, ObjectNode request)
+      throws SQLException, ApiException {
+    ObjectNode conv = conversionFor(c, bearer);
+    String id = conv.remove("_id").asText();
+    if (!request.path("report").isObject()) {
+      throw ApiException.validation(
+          "fieldValidationFailed", "report: the conversion report is required");
+    }
+    conv.set("report", request.get("report"));
+    conv.set("plan", request.path("plan"));
+    Resources.update(c, CONVERSION, id, conv.toString());
+    return JSON.createObjectNode().put("accepted", true);
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

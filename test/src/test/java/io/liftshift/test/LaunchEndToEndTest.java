@@ -1,0 +1,330 @@
+package io.liftshift.test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.liftshift.agent.Agent;
+import io.liftshift.agent.AgentOptions;
+import io.liftshift.agent.ControlPlaneLink;
+import io.liftshift.agent.HeartbeatReporter;
+import io.liftshift.agent.ReplicationControl;
+import io.liftshift.agent.SyncListener;
+import io.liftshift.cloud.local.LocalInstances;
+import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.controlplane.launch.LocalLaunchCloud;
+import io.liftshift.replicator.ReplicatorOptions;
+import io.liftshift.trust.PinnedCaTrustManager;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.mgn.MgnClient;
+import software.amazon.awssdk.services.mgn.model.Job;
+import software.amazon.awssdk.services.mgn.model.JobLog;
+
+/**
+ * The launch, end to end, on the real Debian fixture: replicated by the agent, snapshotted by the
+ * replicator, StartTest through the official MGN client, converted by a separate {@code liftshift
+ * converter} process on loop devices, booted as an NVMe qemu instance that reports its first boot
+ * with a DHCP address; a relaunch replaces the first copy; a disk with no Linux on it fails
+ * conversion with a reason while replication goes on.
+ */
+class LaunchEndToEndTest {
+  @TempDir Path dir;
+
+  private static boolean root() {
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  @Test
+  void theUnconvertedImageDoesNotFindItsRootOnNvme() throws Exception {
+    assumeTrue(root() && LocalInstances.unavailable().isEmpty(), "needs root and qemu");
+    DebianFixture.Boot b = DebianFixture.boot(dir.resolve("boot"));
+    assertThat(b.cmdline()).contains("root=/dev/vda1");
+    Path console = dir.resolve("unconverted.log");
+    // The image's own kernel, initramfs and GRUB arguments; only a console to watch it is added
+    // (and a short root wait, instead of the initramfs's 180 s).
+    Process q =
+        new ProcessBuilder(
+                "qemu-system-x86_64",
+                "-machine",
+                "q35,accel=" + DebianFixture.accelerator(dir),
+                "-cpu",
+                "qemu64",
+                "-m",
+                "1024",
+                "-display",
+                "none",
+                "-monitor",
+                "none",
+                "-no-reboot",
+                "-serial",
+                "file:" + console,
+                "-drive",
+                "file=" + DebianFixture.image() + ",format=raw,if=none,id=d0,readonly=on",
+                "-device",
+                "nvme,drive=d0,serial=vol0",
+                "-kernel",
+                b.kernel().toString(),
+                "-initrd",
+                b.initrd().toString(),
+                "-append",
+                b.cmdline() + " console=ttyS0 rootdelay=5")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("qemu.log").toFile())
+            .start();
+    try {
+      long deadline = System.currentTimeMillis() + 240_000;
+      while (!DebianFixture.read(console).contains("does not exist")) {
+        assertThat(System.currentTimeMillis())
+            .as("the initramfs gives up on /dev/vda1: " + tail(DebianFixture.read(console)))
+            .isLessThan(deadline);
+        Thread.sleep(500);
+      }
+      assertThat(DebianFixture.read(console))
+          .contains("/dev/vda1 does not exist")
+          .doesNotContain("liftshift-first-boot");
+    } finally {
+      q.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String tail(String s) {
+    return s.length() > 1500 ? s.substring(s.length() - 1500) : s;
+  }
+
+  @Test
+  void aTestLaunchConvertsAndBootsTheServerAndARelaunchReplacesIt() throws Exception {
+    assumeTrue(root() && LocalInstances.unavailable().isEmpty(), "needs root and qemu");
+    Path disk = DebianFixture.copy(dir.resolve("debian.img"));
+    Path launchHome = dir.resolve("launch");
+    List<String> converter =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.liftshift.cli.Liftshift",
+            "converter");
+    try (ControlPlane cp =
+        ControlPlane.start(
+            dir.resolve("cp"),
+            dir.resolve("ca"),
+            "127.0.0.1",
+            0,
+            "us-east-1",
+            List.of("localhost", "127.0.0.1"))) {
+      cp.enableLaunches(
+          new LocalLaunchCloud(
+              launchHome,
+              converter,
+              URI.create("https://127.0.0.1:" + cp.port()),
+              cp.caFingerprint(),
+              DebianFixture.accelerator(dir)),
+          600_000,
+          60_000);
+      try (ReplicationHarness h =
+              new ReplicationHarness(
+                  dir,
+                  new ReplicatorOptions()
+                      .snapshotIntervalMillis(600_000)
+                      .heartbeatIntervalMillis(1000)
+                      .advertisedHost("127.0.0.1")
+                      .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()));
+          MgnClient mgn = client(cp)) {
+        mgn.initializeService(b -> {});
+        ControlPlaneLink link =
+            ControlPlaneLink.install(
+                "https://localhost:" + cp.port(),
+                cp.createInstallToken(),
+                cp.caFingerprint(),
+                List.of(disk),
+                dir.resolve("agent"));
+        String id = link.identity().sourceServerId();
+        ControlPlaneLink.Instructions where = link.awaitReplicationServer(20_000, 200);
+        ReplicationControl control = new ReplicationControl();
+        control.apply(where);
+        try (HeartbeatReporter reporter =
+            new HeartbeatReporter(link, new SyncListener() {}, 500, control)) {
+          Agent agent =
+              new Agent(
+                  new AgentOptions()
+                      .replicator(where.replicationServerHost(), where.replicationServerPort())
+                      .token(link.identity().agentToken())
+                      .caFingerprint(link.identity().ca())
+                      .sourceServerId(id)
+                      .addDisk(disk)
+                      .stateDir(dir.resolve("agent"))
+                      .continuous(true)
+                      .tracker(AgentOptions.TrackerMode.SCANNING)
+                      .scanPassIntervalMillis(1000)
+                      .verify(false),
+                  reporter,
+                  control);
+          Thread t =
+              new Thread(
+                  () -> {
+                    try {
+                      agent.run();
+                    } catch (Throwable e) {
+                      // The test ends by closing everything under the agent.
+                    }
+                  });
+          t.setDaemon(true);
+          t.start();
+
+          awaitLifeCycle(mgn, id, "READY_FOR_TEST", 300_000);
+
+          Job first = launch(mgn, id, 900_000);
+          Map<String, Instant> phases = phases(mgn, first);
+          System.out.println("launch phases of the Debian fixture: " + durations(phases));
+          String firstInstance = first.participatingServers().get(0).launchedEc2InstanceID();
+          assertThat(first.participatingServers().get(0).launchStatusAsString())
+              .as(log(mgn, first))
+              .isEqualTo("LAUNCHED");
+          assertThat(phases)
+              .containsKeys("SNAPSHOT_START", "CONVERSION_START", "CONVERSION_END", "LAUNCH_START");
+          assertThat(
+                  mgn.describeSourceServers(b -> b.filters(f -> f.sourceServerIDs(id)))
+                      .items()
+                      .get(0)
+                      .launchedInstance()
+                      .firstBootAsString())
+              .isEqualTo("SUCCEEDED");
+          String console =
+              DebianFixture.read(
+                  launchHome.resolve("instances").resolve(firstInstance).resolve("console.log"));
+          assertThat(console).contains("liftshift-first-boot: SUCCEEDED").contains("ip=10.0.2.15");
+
+          // A relaunch terminates the first copy and deletes its image: nothing is orphaned.
+          Job second = launch(mgn, id, 900_000);
+          assertThat(second.participatingServers().get(0).launchStatusAsString())
+              .as(log(mgn, second))
+              .isEqualTo("LAUNCHED");
+          assertThat(events(mgn, second)).contains("CLEANUP_START", "CLEANUP_END");
+          assertThat(
+                  Files.exists(
+                      launchHome.resolve("instances").resolve(firstInstance).resolve("terminated")))
+              .isTrue();
+          try (var images = Files.list(launchHome.resolve("images"))) {
+            assertThat(images.toList()).hasSize(1);
+          }
+          try (var volumes = Files.list(launchHome.resolve("launch-volumes"))) {
+            assertThat(volumes.toList()).as("launch volumes became the image").isEmpty();
+          }
+          assertThat(
+                  ProcessHandle.allProcesses()
+                      .filter(p -> p.info().commandLine().orElse("").contains(" converter "))
+                      .count())
+              .as("no conversion server left running")
+              .isZero();
+          new LocalInstances(launchHome.resolve("instances"), null)
+              .terminate(second.participatingServers().get(0).launchedEc2InstanceID());
+        }
+      }
+    }
+  }
+
+  static MgnClient client(ControlPlane cp) throws Exception {
+    var key = cp.accessKeys().create();
+    return MgnClient.builder()
+        .endpointOverride(URI.create("https://localhost:" + cp.port()))
+        .region(Region.US_EAST_1)
+        .credentialsProvider(
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey())))
+        .httpClient(
+            ApacheHttpClient.builder()
+                .tlsTrustManagersProvider(
+                    () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                .build())
+        .build();
+  }
+
+  static void awaitLifeCycle(MgnClient mgn, String id, String state, long millis) throws Exception {
+    long deadline = System.currentTimeMillis() + millis;
+    while (true) {
+      String now =
+          mgn.describeSourceServers(b -> b.filters(f -> f.sourceServerIDs(id)))
+              .items()
+              .get(0)
+              .lifeCycle()
+              .stateAsString();
+      if (now.equals(state)) {
+        return;
+      }
+      assertThat(System.currentTimeMillis())
+          .as("lifecycle " + now + ", waiting for " + state)
+          .isLessThan(deadline);
+      Thread.sleep(500);
+    }
+  }
+
+  static Job launch(MgnClient mgn, String id, long millis) throws Exception {
+    String jobId = mgn.startTest(b -> b.sourceServerIDs(id)).job().jobID();
+    long deadline = System.currentTimeMillis() + millis;
+    while (true) {
+      Job j = mgn.describeJobs(b -> b.filters(f -> f.jobIDs(jobId))).items().get(0);
+      if (j.statusAsString().equals("COMPLETED")) {
+        return j;
+      }
+      assertThat(System.currentTimeMillis()).as(log(mgn, j)).isLessThan(deadline);
+      Thread.sleep(1000);
+    }
+  }
+
+  static List<String> events(MgnClient mgn, Job j) {
+    List<String> out = new ArrayList<>();
+    for (JobLog l : mgn.describeJobLogItems(b -> b.jobID(j.jobID())).items()) {
+      out.add(l.eventAsString());
+    }
+    return out;
+  }
+
+  static String log(MgnClient mgn, Job j) {
+    StringBuilder b = new StringBuilder("job " + j.jobID() + ":\n");
+    for (JobLog l : mgn.describeJobLogItems(x -> x.jobID(j.jobID())).items()) {
+      b.append("  ").append(l.logDateTime()).append(' ').append(l.eventAsString());
+      if (l.eventData() != null) {
+        b.append(' ').append(l.eventData());
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  /** When each event first happened. */
+  static Map<String, Instant> phases(MgnClient mgn, Job j) {
+    Map<String, Instant> out = new LinkedHashMap<>();
+    for (JobLog l : mgn.describeJobLogItems(b -> b.jobID(j.jobID())).items()) {
+      out.putIfAbsent(l.eventAsString(), Instant.parse(l.logDateTime()));
+    }
+    return out;
+  }
+
+  static String durations(Map<String, Instant> p) {
+    List<String> names = new ArrayList<>(p.keySet());
+    StringBuilder b = new StringBuilder();
+    for (int i = 1; i < names.size(); i++) {
+      b.append(names.get(i - 1))
+          .append("→")
+          .append(names.get(i))
+          .append(' ')
+          .append(Duration.between(p.get(names.get(i - 1)), p.get(names.get(i))).toMillis())
+          .append(" ms; ");
+    }
+    return b.toString();
+  }
+}
