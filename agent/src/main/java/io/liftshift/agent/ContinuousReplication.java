@@ -137,6 +137,10 @@ final class ContinuousReplication {
         lastReport = now;
         listener.onStatus(status(disks, trackerKind, now));
       }
+      if (control.desired() == ReplicationControl.Desired.DISCONNECTED) {
+        LOG.info("disconnected from the service: continuous replication ends");
+        break;
+      }
       if (control.desired() != ReplicationControl.Desired.RUNNING) {
         // Paused: nothing is sent, tracking goes on, the link stays up with keepalives.
         link.flush();

@@ -212,6 +212,9 @@ public final class ControlPlaneLink {
     b.append("]}");
     HttpResponse<String> r =
         post(http, identity.endpoint(), "/agent/v1/heartbeat", identity.agentToken(), b.toString());
+    if (r.statusCode() == 410) {
+      throw new DisconnectedFromServiceException(r.body());
+    }
     if (r.statusCode() != 200) {
       throw new IOException("heartbeat refused (" + r.statusCode() + "): " + r.body());
     }
@@ -235,6 +238,9 @@ public final class ControlPlaneLink {
                 + knownVersion
                 + "}",
             Duration.ofSeconds(60));
+    if (r.statusCode() == 410) {
+      throw new DisconnectedFromServiceException(r.body());
+    }
     if (r.statusCode() != 200) {
       throw new IOException("instructions refused (" + r.statusCode() + "): " + r.body());
     }

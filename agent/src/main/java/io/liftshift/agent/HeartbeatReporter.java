@@ -63,6 +63,9 @@ public final class HeartbeatReporter implements SyncListener, AutoCloseable {
         control.apply(i);
         version = i.version();
         backoff = 1000;
+      } catch (DisconnectedFromServiceException e) {
+        disconnected(e);
+        return;
       } catch (IOException | RuntimeException e) {
         if (closed.get()) {
           return;
@@ -149,10 +152,19 @@ public final class HeartbeatReporter implements SyncListener, AutoCloseable {
       if (control != null) {
         control.apply(i);
       }
+    } catch (DisconnectedFromServiceException e) {
+      disconnected(e);
     } catch (IOException | RuntimeException e) {
       LOG.warning("heartbeat to the control plane failed: " + e.getMessage());
     } finally {
       inFlight.set(false);
+    }
+  }
+
+  private void disconnected(DisconnectedFromServiceException e) {
+    if (control != null && control.desired() != ReplicationControl.Desired.DISCONNECTED) {
+      LOG.warning("the control plane disconnected this source server: " + e.getMessage());
+      control.desired(ReplicationControl.Desired.DISCONNECTED);
     }
   }
 

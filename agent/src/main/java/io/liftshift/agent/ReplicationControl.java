@@ -9,7 +9,9 @@ public final class ReplicationControl {
   public enum Desired {
     RUNNING,
     PAUSED,
-    STOPPED
+    STOPPED,
+    /** Disconnected from the service: replication ends for good and the agent uninstalls. */
+    DISCONNECTED
   }
 
   private volatile long throttleMbps;
@@ -39,6 +41,9 @@ public final class ReplicationControl {
   }
 
   public synchronized void desired(Desired d) {
+    if (desired == Desired.DISCONNECTED) {
+      return; // for good
+    }
     this.desired = d;
     notifyAll();
   }

@@ -22,7 +22,9 @@ final class Throttle {
    */
   synchronized void acquire(long bytes) throws InterruptedException {
     while (!control.awaitRunning(1000)) {
-      // paused: nothing is sent
+      if (control.desired() == ReplicationControl.Desired.DISCONNECTED) {
+        throw new InterruptedException("the source server was disconnected from the service");
+      }
     }
     while (true) {
       long mbps = control.throttleMbps();

@@ -213,6 +213,14 @@ final class AgentCommand implements Callable<Integer> {
       SyncReport r = agent.run();
       progress.finishLine();
       print(r);
+      if (control.desired() == ReplicationControl.Desired.DISCONNECTED) {
+        // Finalized, disconnected or archived: the agent uninstalls itself (its identity and
+        // change state go; the source disks are never touched).
+        Path state = stateDir != null ? stateDir : Home.dir().resolve("agent");
+        uninstall(state);
+        System.out.println("disconnected from the service: agent state in " + state + " removed");
+        return 0;
+      }
       if (heartbeats != null) {
         heartbeats.reportComplete(r);
       }
@@ -227,6 +235,17 @@ final class AgentCommand implements Callable<Integer> {
       }
       synchronized (this) {
         notifyAll();
+      }
+    }
+  }
+
+  static void uninstall(Path state) throws java.io.IOException {
+    if (!java.nio.file.Files.isDirectory(state)) {
+      return;
+    }
+    try (var walk = java.nio.file.Files.walk(state)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.deleteIfExists(p);
       }
     }
   }

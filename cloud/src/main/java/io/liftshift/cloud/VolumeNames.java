@@ -28,6 +28,11 @@ public final class VolumeNames {
     return server + "--" + disk + "-" + hash;
   }
 
+  /** What every staging volume name of the server starts with. */
+  public static String serverPrefix(String sourceServerId) {
+    return sanitize(sourceServerId, 40) + "--";
+  }
+
   private static String sanitize(String s, int max) {
     String t = s.replaceAll("[^A-Za-z0-9._-]+", "_");
     if (t.length() > max) {

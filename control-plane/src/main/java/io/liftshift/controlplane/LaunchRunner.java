@@ -119,21 +119,7 @@ final class LaunchRunner implements AutoCloseable {
     try {
       db.transaction(
           c -> {
-            Optional<String> text = Resources.get(c, Operations.JOB_LOG, jobId);
-            if (text.isEmpty()) {
-              return null;
-            }
-            ArrayNode items;
-            try {
-              items = (ArrayNode) JSON.readTree(text.get());
-            } catch (java.io.IOException e) {
-              throw new SQLException("job log of " + jobId + " is not JSON", e);
-            }
-            ObjectNode item =
-                items.addObject().put("logDateTime", Operations.now()).put("event", event);
-            ObjectNode d = item.putObject("eventData");
-            data.forEach(d::put);
-            Resources.update(c, Operations.JOB_LOG, jobId, items.toString());
+            Operations.appendJobLog(c, jobId, event, data);
             return null;
           });
     } catch (SQLException e) {
@@ -355,13 +341,7 @@ final class LaunchRunner implements AutoCloseable {
       String firstBoot = awaitFirstBoot(instanceId);
       updateServer(
           serverId, s -> ((ObjectNode) s.path("launchedInstance")).put("firstBoot", firstBoot));
-      participant(
-          jobId,
-          serverId,
-          x ->
-              x.put(
-                  "postLaunchActionsStatus",
-                  firstBoot.equals("SUCCEEDED") ? "SUCCEEDED" : "NOT_STARTED"));
+
     } finally {
       for (StagingVolume v : volumes) {
         try {

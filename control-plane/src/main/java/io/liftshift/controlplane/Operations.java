@@ -721,6 +721,25 @@ final class Operations {
   static final String JOB = "job";
   static final String JOB_LOG = "job-log";
 
+  /** Appends one event (MGN's JobLogEvent) to a job's log. */
+  static void appendJobLog(Connection c, String jobId, String event, Map<String, String> data)
+      throws SQLException {
+    java.util.Optional<String> text = Resources.get(c, JOB_LOG, jobId);
+    if (text.isEmpty()) {
+      return;
+    }
+    ArrayNode items;
+    try {
+      items = (ArrayNode) JSON.readTree(text.get());
+    } catch (java.io.IOException e) {
+      throw new SQLException("job log of " + jobId + " is not JSON", e);
+    }
+    ObjectNode item = items.addObject().put("logDateTime", now()).put("event", event);
+    ObjectNode d = item.putObject("eventData");
+    data.forEach(d::put);
+    Resources.update(c, JOB_LOG, jobId, items.toString());
+  }
+
   private static final Map<String, Set<String>> LAUNCHABLE_FROM =
       Map.of(
           "START_TEST", Set.of("READY_FOR_TEST", "TESTING", "READY_FOR_CUTOVER"),
@@ -827,6 +846,21 @@ final class Operations {
             : life.putObject("lastCutover");
     last.putObject("finalized").put("apiCallDateTime", now());
     stopReplication(server);
+    // The replicator deletes the staging volumes and snapshots at its next heartbeat; the cutover
+    // job's log shows the cleanup start and end.
+    String job = last.path("initiated").path("jobID").asText("");
+    if (!job.isEmpty()) {
+      ((ObjectNode) server.path("_private")).put("cleanupJobID", job);
+      appendJobLog(
+          c,
+          job,
+          "CLEANUP_START",
+          Map.of(
+              "sourceServerID",
+              server.path("sourceServerID").asText(),
+              "rawError",
+              "finalized: deleting staging volumes and snapshots"));
+    }
     save(c, server);
     return viewOf(server);
   }

@@ -136,7 +136,35 @@ final class ReplicationFleet {
         place(c, server);
       }
     }
+    java.util.Set<String> removedHere = new java.util.HashSet<>();
+    r.path("removedServers").forEach(n -> removedHere.add(n.asText()));
     ObjectNode out = JSON.createObjectNode().put("replicationServerID", id);
+    ArrayNode remove = out.putArray("removeServers");
+    for (Resources.Row row : Resources.list(c, AgentApi.SOURCE_SERVER)) {
+      ObjectNode server = AgentApi.parse(row.body());
+      ObjectNode p = (ObjectNode) server.path("_private");
+      if (tracked(server)
+          || !id.equals(p.path("replicationServerID").asText())
+          || p.path("stagingRemoved").asBoolean()) {
+        continue;
+      }
+      if (removedHere.contains(row.id())) {
+        // The replicator deleted the staging volumes and snapshots: the cleanup is done.
+        p.put("stagingRemoved", true);
+        Resources.update(c, AgentApi.SOURCE_SERVER, row.id(), server.toString());
+        String job = p.path("cleanupJobID").asText("");
+        if (!job.isEmpty()) {
+          Operations.appendJobLog(
+              c,
+              job,
+              "CLEANUP_END",
+              java.util.Map.of(
+                  "sourceServerID", row.id(), "rawError", "staging volumes and snapshots deleted"));
+        }
+      } else {
+        remove.add(row.id());
+      }
+    }
     ArrayNode servers = out.putArray("sourceServers");
     for (Resources.Row row : Resources.list(c, AgentApi.SOURCE_SERVER)) {
       ObjectNode server = AgentApi.parse(row.body());

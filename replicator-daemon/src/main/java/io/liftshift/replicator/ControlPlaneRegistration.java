@@ -36,11 +36,15 @@ final class ControlPlaneRegistration implements AutoCloseable {
   private final int port;
   private final AgentAdmission admission;
   private final PlacedServerSettings settings;
+  private final java.util.Set<String> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final String localSnapshotsDir;
 
   /** What the control plane says about each server placed here, beyond its credential. */
   interface PlacedServerSettings {
     void pitPolicy(String sourceServerId, io.liftshift.cloud.PointInTimePolicy policy);
+
+    /** Deletes the server's staging volumes and snapshots; false when it must wait. */
+    boolean remove(String sourceServerId) throws IOException;
 
     /** A launch asked for a fresh snapshot at this time (epoch millis). */
     void snapshotRequested(String sourceServerId, long epochMillis);
@@ -111,7 +115,8 @@ final class ControlPlaneRegistration implements AutoCloseable {
               token,
               new JsonObject()
                   .put("replicationServerID", replicationServerId)
-                  .put("activeDisks", activeDisks.getAsInt()));
+                  .put("activeDisks", activeDisks.getAsInt())
+                  .put("removedServers", new JsonArray(new java.util.ArrayList<>(removed))));
       if (r.statusCode() == 401) {
         // The control plane no longer knows this token (its state was restored, or we were
         // re-registered elsewhere): register again under the same id.
@@ -144,6 +149,18 @@ final class ControlPlaneRegistration implements AutoCloseable {
         }
       }
       admission.replaceServerTokens(servers);
+      java.util.Set<String> stillToRemove = new java.util.HashSet<>();
+      JsonArray remove = answer.getJsonArray("removeServers", new JsonArray());
+      for (int i = 0; i < remove.size(); i++) {
+        String server = remove.getString(i);
+        stillToRemove.add(server);
+        if (!removed.contains(server) && settings.remove(server)) {
+          LOG.info("removed the staging volumes and snapshots of " + server);
+          removed.add(server);
+        }
+      }
+      // Reported until the control plane stops asking.
+      removed.retainAll(stillToRemove);
       lastFleet = answer.getJsonObject("fleet", new JsonObject());
     } catch (IOException | RuntimeException e) {
       LOG.warning("control plane " + options.controlPlaneEndpoint() + ": " + e.getMessage());

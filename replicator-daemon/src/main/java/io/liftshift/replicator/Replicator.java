@@ -156,6 +156,8 @@ public final class Replicator implements AutoCloseable {
               + "), CA "
               + ca.fingerprint());
       ControlPlaneRegistration fleet = null;
+      // The registration calls back into the replicator it belongs to, once that exists.
+      Replicator[] self = new Replicator[1];
       if (options.controlPlaneEndpoint() != null) {
         fleet =
             new ControlPlaneRegistration(
@@ -174,6 +176,11 @@ public final class Replicator implements AutoCloseable {
                   }
 
                   @Override
+                  public boolean remove(String server) throws java.io.IOException {
+                    return self[0] != null && self[0].removeSourceServer(server);
+                  }
+
+                  @Override
                   public void snapshotRequested(String server, long epochMillis) {
                     if (pointInTime != null) {
                       pointInTime.requested(server, epochMillis);
@@ -187,18 +194,21 @@ public final class Replicator implements AutoCloseable {
                     : null);
         fleet.start();
       }
-      return new Replicator(
-          vx,
-          owns,
-          workers,
-          registry,
-          vols,
-          stats,
-          ca.fingerprint(),
-          deployments,
-          port,
-          fleet,
-          pointInTime);
+      Replicator replicator =
+          new Replicator(
+              vx,
+              owns,
+              workers,
+              registry,
+              vols,
+              stats,
+              ca.fingerprint(),
+              deployments,
+              port,
+              fleet,
+              pointInTime);
+      self[0] = replicator;
+      return replicator;
     } catch (Exception e) {
       workers.shutdownNow();
       if (owns) {
@@ -232,6 +242,38 @@ public final class Replicator implements AutoCloseable {
 
   public StagingVolumes volumes() {
     return volumes;
+  }
+
+  /**
+   * Deletes a source server's staging volumes and point-in-time snapshots (a finalized cutover, a
+   * disconnected or archived server). False while its agent is still connected or a launch holds
+   * one of its snapshots: the control plane asks again at the next heartbeat.
+   */
+  boolean removeSourceServer(String sourceServerId) throws java.io.IOException {
+    String prefix = io.liftshift.cloud.VolumeNames.serverPrefix(sourceServerId);
+    if (registry.all().stream().anyMatch(w -> w.volume().name().startsWith(prefix))) {
+      return false;
+    }
+    if (pointInTime != null) {
+      io.liftshift.cloud.Snapshots snapshots = pointInTime.snapshots();
+      boolean held = false;
+      for (io.liftshift.cloud.PointInTimeSnapshot s : snapshots.list(sourceServerId)) {
+        if (snapshots.holders(s.snapshotSetId()).isEmpty()) {
+          snapshots.delete(s.snapshotSetId());
+        } else {
+          held = true;
+        }
+      }
+      if (held) {
+        return false;
+      }
+    }
+    for (io.liftshift.cloud.StagingVolume v : volumes.list()) {
+      if (v.name().startsWith(prefix)) {
+        volumes.delete(v.name());
+      }
+    }
+    return true;
   }
 
   /** Stops accepting, tells agents, then fsyncs and closes every staging volume. */

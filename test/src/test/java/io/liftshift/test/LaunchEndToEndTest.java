@@ -107,7 +107,7 @@ class LaunchEndToEndTest {
   }
 
   @Test
-  void aTestLaunchConvertsAndBootsTheServerAndARelaunchReplacesIt() throws Exception {
+  void testThenCutoverThenFinalizeBootTheServerAndLeaveNothingBehind() throws Exception {
     assumeTrue(root() && LocalInstances.unavailable().isEmpty(), "needs root and qemu");
     Path disk = DebianFixture.copy(dir.resolve("debian.img"));
     Path launchHome = dir.resolve("launch");
@@ -187,7 +187,7 @@ class LaunchEndToEndTest {
 
           awaitLifeCycle(mgn, id, "READY_FOR_TEST", 300_000);
 
-          Job first = launch(mgn, id, 900_000);
+          Job first = launch(mgn, id, 900_000, true);
           Map<String, Instant> phases = phases(mgn, first);
           System.out.println("launch phases of the Debian fixture: " + durations(phases));
           String firstInstance = first.participatingServers().get(0).launchedEc2InstanceID();
@@ -208,8 +208,10 @@ class LaunchEndToEndTest {
                   launchHome.resolve("instances").resolve(firstInstance).resolve("console.log"));
           assertThat(console).contains("liftshift-first-boot: SUCCEEDED").contains("ip=10.0.2.15");
 
-          // A relaunch terminates the first copy and deletes its image: nothing is orphaned.
-          Job second = launch(mgn, id, 900_000);
+          // The cutover launch replaces the test copy: it is terminated and its image deleted.
+          mgn.changeServerLifeCycleState(
+              b -> b.sourceServerID(id).lifeCycle(l -> l.state("READY_FOR_CUTOVER")));
+          Job second = launch(mgn, id, 900_000, false);
           assertThat(second.participatingServers().get(0).launchStatusAsString())
               .as(log(mgn, second))
               .isEqualTo("LAUNCHED");
@@ -230,6 +232,26 @@ class LaunchEndToEndTest {
                       .count())
               .as("no conversion server left running")
               .isZero();
+
+          // Finalize: replication stops; the replicator deletes the staging volume and every
+          // snapshot, and the cutover job's log shows the cleanup.
+          assertThat(mgn.finalizeCutover(b -> b.sourceServerID(id)).lifeCycle().stateAsString())
+              .isEqualTo("CUTOVER");
+          long deadline = System.currentTimeMillis() + 120_000;
+          while (!events(mgn, second).contains("CLEANUP_END")
+              || events(mgn, second).stream().filter("CLEANUP_END"::equals).count() < 2) {
+            assertThat(System.currentTimeMillis()).as(log(mgn, second)).isLessThan(deadline);
+            Thread.sleep(500);
+          }
+          assertThat(h.replicator.volumes().list()).isEmpty();
+          assertThat(h.replicator.snapshots().orElseThrow().list(id)).isEmpty();
+          assertThat(
+                  new LocalInstances(launchHome.resolve("instances"), null)
+                      .describe(second.participatingServers().get(0).launchedEc2InstanceID())
+                      .orElseThrow()
+                      .state())
+              .as("the cutover instance stays")
+              .isEqualTo("running");
           new LocalInstances(launchHome.resolve("instances"), null)
               .terminate(second.participatingServers().get(0).launchedEc2InstanceID());
         }
@@ -272,8 +294,11 @@ class LaunchEndToEndTest {
     }
   }
 
-  static Job launch(MgnClient mgn, String id, long millis) throws Exception {
-    String jobId = mgn.startTest(b -> b.sourceServerIDs(id)).job().jobID();
+  static Job launch(MgnClient mgn, String id, long millis, boolean test) throws Exception {
+    String jobId =
+        test
+            ? mgn.startTest(b -> b.sourceServerIDs(id)).job().jobID()
+            : mgn.startCutover(b -> b.sourceServerIDs(id)).job().jobID();
     long deadline = System.currentTimeMillis() + millis;
     while (true) {
       Job j = mgn.describeJobs(b -> b.filters(f -> f.jobIDs(jobId))).items().get(0);
