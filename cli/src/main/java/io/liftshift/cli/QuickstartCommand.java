@@ -53,6 +53,24 @@ final class QuickstartCommand implements Callable<Integer> {
           "Replication port on 127.0.0.1 (default: ${DEFAULT-VALUE}; a free one if taken).")
   int port;
 
+  private boolean bootable;
+  private String whyNoLaunch;
+
+  /** Why this machine cannot launch (and so the quickstart stops after the snapshot), or null. */
+  private static String launchUnavailable() {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      return "launching needs root (loop devices, mount, chroot for the conversion)";
+    }
+    java.util.Optional<String> qemu = io.liftshift.cloud.local.LocalInstances.unavailable();
+    if (qemu.isPresent()) {
+      return qemu.get();
+    }
+    if (BootableSample.script().isEmpty()) {
+      return "scripts/debian-fixture is not here (run from the repository)";
+    }
+    return null;
+  }
+
   @Override
   public Integer call() throws Exception {
     Path work = (workDir != null ? workDir : Home.dir().resolve("quickstart")).toAbsolutePath();
@@ -60,18 +78,39 @@ final class QuickstartCommand implements Callable<Integer> {
     System.out.println("liftshift quickstart in " + work);
     System.out.println("  source disk -> agent -> 1500 (TLS 1.3) -> replicator -> staging volume");
 
-    System.out.println("[1/4] making the sample source disk");
+    System.out.println("[1/8] making the sample source disk");
     Path source = work.resolve("source-disk.img");
-    long size = sizeMib << 20;
-    SampleDisk.ext4(source, size, Math.min(size / 8, 128L << 20));
-    System.out.println(
-        "  "
-            + source
-            + ": "
-            + Sizes.bytes(size)
-            + " sparse image, ext4 with logs, binaries and reports");
+    Files.deleteIfExists(source);
+    whyNoLaunch = launchUnavailable();
+    if (whyNoLaunch == null) {
+      try {
+        Path image = BootableSample.image();
+        io.liftshift.converter.inspect.Commands.run(
+            600, "cp", "--sparse=always", image.toString(), source.toString());
+        bootable = true;
+        System.out.println(
+            "  "
+                + source
+                + ": a bootable Debian 12 server as a virtio hypervisor had it (not Nitro-ready:"
+                + " /dev/vda1, static eth0, virtio-only initramfs)");
+      } catch (Exception e) {
+        whyNoLaunch = "the bootable sample could not be built: " + e.getMessage();
+      }
+    }
+    if (!bootable) {
+      long size = sizeMib << 20;
+      SampleDisk.ext4(source, size, Math.min(size / 8, 128L << 20));
+      System.out.println(
+          "  "
+              + source
+              + ": "
+              + Sizes.bytes(size)
+              + " sparse image, ext4 with logs, binaries and reports (not bootable: "
+              + whyNoLaunch
+              + ")");
+    }
 
-    System.out.println("[2/4] starting the control plane and the replicator");
+    System.out.println("[2/8] starting the control plane and the replicator");
     Path controlPlaneDir = work.resolve("control-plane");
     SampleDisk.deleteTree(controlPlaneDir);
     java.util.List<String> names = java.util.List.of("localhost", "127.0.0.1");
@@ -149,7 +188,7 @@ final class QuickstartCommand implements Callable<Integer> {
               + where.replicationServerPort()
               + ")");
 
-      System.out.println("[3/5] agent: initial sync (change tracking from the first byte)");
+      System.out.println("[3/8] agent: initial sync (change tracking from the first byte)");
       AgentOptions ao =
           new AgentOptions()
               .replicator(where.replicationServerHost(), where.replicationServerPort())
@@ -168,7 +207,7 @@ final class QuickstartCommand implements Callable<Integer> {
         heartbeats.reportComplete(report);
       } catch (VerificationFailedException e) {
         progress.finishLine();
-        System.out.println("[4/5] verification FAILED: " + e.getMessage());
+        System.out.println("[4/8] verification FAILED: " + e.getMessage());
         return 3;
       } finally {
         heartbeats.close();
@@ -176,7 +215,7 @@ final class QuickstartCommand implements Callable<Integer> {
       progress.finishLine();
       AgentCommand.print(report);
 
-      System.out.println("[4/5] result");
+      System.out.println("[4/8] result");
       DiskReport disk = report.disks().get(0);
       StagingVolume volume =
           r.volumes().list().stream()
@@ -205,7 +244,16 @@ final class QuickstartCommand implements Callable<Integer> {
           "  control plane: DescribeSourceServers shows "
               + sourceServerId
               + (m.find() ? " with " + m.group(1) + " bytes replicated" : ""));
-      return continuousAndSnapshot(work, source, r, ao, volume.devicePath());
+      int snapshotResult =
+          continuousAndSnapshot(work, source, r, ao, volume.devicePath(), bootable);
+      if (snapshotResult != 0) {
+        return snapshotResult;
+      }
+      if (!bootable) {
+        System.out.println("[6/8] launches skipped: " + whyNoLaunch + " (never faked)");
+        return 0;
+      }
+      return launches(work, source, cp, sourceServerId);
     }
   }
 
@@ -214,8 +262,9 @@ final class QuickstartCommand implements Callable<Integer> {
    * the replicator's next point-in-time snapshot, exported, equals the changed source.
    */
   private static Integer continuousAndSnapshot(
-      Path work, Path source, Replicator r, AgentOptions ao, Path staged) throws Exception {
-    System.out.println("[5/5] continuous replication and a point-in-time snapshot");
+      Path work, Path source, Replicator r, AgentOptions ao, Path staged, boolean bootable)
+      throws Exception {
+    System.out.println("[5/8] continuous replication and a point-in-time snapshot");
     ao.continuous(true).verify(false).scanPassIntervalMillis(500).scanReadBudgetMBps(0);
     Agent agent = new Agent(ao, SyncListener.NONE);
     java.util.concurrent.CompletableFuture<SyncReport> run =
@@ -228,11 +277,12 @@ final class QuickstartCommand implements Callable<Integer> {
               }
             });
     try {
-      // A change on the source disk: 64 KiB at its end.
+      // A change on the source disk: 64 KiB at its end (on the bootable sample, in the unused
+      // gap between GRUB's core image and the first partition, so that it still boots).
       byte[] change = new byte[64 << 10];
       new SecureRandom().nextBytes(change);
       try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(source.toFile(), "rw")) {
-        f.seek(f.length() - change.length);
+        f.seek(bootable ? 768L << 10 : f.length() - change.length);
         f.write(change);
       }
       String want = sha256(source);
@@ -306,5 +356,111 @@ final class QuickstartCommand implements Callable<Integer> {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Steps 6 to 8: a test launch (converted, booted as an NVMe virtual machine that reports its
+   * first boot), the cutover launch (which replaces the test copy), and finalize (staging volumes
+   * and snapshots deleted). All through the MGN API of the control plane.
+   */
+  private static Integer launches(Path work, Path source, ControlPlane cp, String id)
+      throws Exception {
+    Path launchDir = work.resolve("launch");
+    SampleDisk.deleteTree(launchDir);
+    String accel = BootableSample.accelerator(source, work.resolve("kvm-probe"));
+    System.out.println(
+        "[6/8] test launch (qemu "
+            + (accel.equals("kvm") ? "with KVM" : "under TCG: KVM cannot boot Linux here")
+            + "; about a minute under TCG)");
+    cp.enableLaunches(
+        new io.liftshift.controlplane.launch.LocalLaunchCloud(
+            launchDir,
+            ControlPlaneCommand.converterCommand(),
+            java.net.URI.create("https://127.0.0.1:" + cp.port()),
+            cp.caFingerprint(),
+            accel),
+        15 * 60_000L,
+        5_000L);
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    String servers = "{\"sourceServerIDs\":[\"" + id + "\"]}";
+    if (!followJob(cp, json, json.readTree(cp.call("StartTest", servers)))) {
+      return 3;
+    }
+    System.out.println("[7/8] cutover launch (replaces the test copy)");
+    cp.call(
+        "ChangeServerLifeCycleState",
+        "{\"sourceServerID\":\"" + id + "\",\"lifeCycle\":{\"state\":\"READY_FOR_CUTOVER\"}}");
+    if (!followJob(cp, json, json.readTree(cp.call("StartCutover", servers)))) {
+      return 3;
+    }
+    System.out.println("[8/8] finalize the cutover");
+    var after = json.readTree(cp.call("FinalizeCutover", "{\"sourceServerID\":\"" + id + "\"}"));
+    System.out.println("  " + id + " is " + after.path("lifeCycle").path("state").asText());
+    System.out.println(
+        "  the replicator deletes its staging volume and snapshots at its next heartbeat");
+    System.out.println(
+        "  see the instance: liftshift instances list --launch-dir "
+            + launchDir
+            + "; its console: liftshift instances console --launch-dir "
+            + launchDir
+            + " INSTANCE");
+    return 0;
+  }
+
+  private static boolean followJob(
+      ControlPlane cp,
+      com.fasterxml.jackson.databind.ObjectMapper json,
+      com.fasterxml.jackson.databind.JsonNode started)
+      throws Exception {
+    String jobId = started.path("job").path("jobID").asText();
+    System.out.println("  job " + jobId);
+    int printed = 0;
+    long deadline = System.currentTimeMillis() + 30 * 60_000L;
+    while (System.currentTimeMillis() < deadline) {
+      var log = json.readTree(cp.call("DescribeJobLogItems", "{\"jobID\":\"" + jobId + "\"}"));
+      var items = log.path("items");
+      for (; printed < items.size(); printed++) {
+        var i = items.get(printed);
+        System.out.println(
+            "  "
+                + i.path("logDateTime").asText()
+                + "  "
+                + i.path("event").asText()
+                + "  "
+                + i.path("eventData").path("targetInstanceID").asText("")
+                + i.path("eventData").path("conversionServerID").asText("")
+                + " "
+                + i.path("eventData").path("rawError").asText(""));
+      }
+      var job =
+          json.readTree(cp.call("DescribeJobs", "{\"filters\":{\"jobIDs\":[\"" + jobId + "\"]}}"))
+              .path("items")
+              .get(0);
+      if (job.path("status").asText().equals("COMPLETED")) {
+        var p = job.path("participatingServers").get(0);
+        var server =
+            json.readTree(
+                    cp.call(
+                        "DescribeSourceServers",
+                        "{\"filters\":{\"sourceServerIDs\":[\""
+                            + p.path("sourceServerID").asText()
+                            + "\"]}}"))
+                .path("items")
+                .get(0);
+        String firstBoot = server.path("launchedInstance").path("firstBoot").asText("");
+        System.out.println(
+            "  "
+                + p.path("launchStatus").asText()
+                + " "
+                + p.path("launchedEc2InstanceID").asText("")
+                + ", firstBoot "
+                + firstBoot);
+        return p.path("launchStatus").asText().equals("LAUNCHED") && firstBoot.equals("SUCCEEDED");
+      }
+      Thread.sleep(2000);
+    }
+    System.out.println("  the job did not finish in 30 minutes");
+    return false;
   }
 }

@@ -52,7 +52,7 @@ class LaunchEndToEndTest {
   @Test
   void theUnconvertedImageDoesNotFindItsRootOnNvme() throws Exception {
     assumeTrue(root() && LocalInstances.unavailable().isEmpty(), "needs root and qemu");
-    DebianFixture.Boot b = DebianFixture.boot(dir.resolve("boot"));
+    io.liftshift.cli.BootableSample.Boot b = DebianFixture.boot(dir.resolve("boot"));
     assertThat(b.cmdline()).contains("root=/dev/vda1");
     Path console = dir.resolve("unconverted.log");
     // The image's own kernel, initramfs and GRUB arguments; only a console to watch it is added
