@@ -253,7 +253,7 @@ final class QuickstartCommand implements Callable<Integer> {
         System.out.println("[6/8] launches skipped: " + whyNoLaunch + " (never faked)");
         return 0;
       }
-      return launches(work, source, cp, sourceServerId);
+      return launches(work, source, cp, sourceServerId, r);
     }
   }
 
@@ -363,9 +363,16 @@ final class QuickstartCommand implements Callable<Integer> {
    * first boot), the cutover launch (which replaces the test copy), and finalize (staging volumes
    * and snapshots deleted). All through the MGN API of the control plane.
    */
-  private static Integer launches(Path work, Path source, ControlPlane cp, String id)
-      throws Exception {
+  private static Integer launches(
+      Path work, Path source, ControlPlane cp, String id, Replicator replicator) throws Exception {
     Path launchDir = work.resolve("launch");
+    if (Files.isDirectory(launchDir.resolve("instances"))) {
+      // The previous run's migrated server is still running: it goes before its files do.
+      var previous = InstancesCommand.open(launchDir);
+      for (var i : previous.list(java.util.Map.of())) {
+        previous.terminate(i.instanceId());
+      }
+    }
     SampleDisk.deleteTree(launchDir);
     String accel = BootableSample.accelerator(source, work.resolve("kvm-probe"));
     System.out.println(
@@ -397,8 +404,20 @@ final class QuickstartCommand implements Callable<Integer> {
     System.out.println("[8/8] finalize the cutover");
     var after = json.readTree(cp.call("FinalizeCutover", "{\"sourceServerID\":\"" + id + "\"}"));
     System.out.println("  " + id + " is " + after.path("lifeCycle").path("state").asText());
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!replicator.volumes().list().isEmpty() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(500);
+    }
     System.out.println(
-        "  the replicator deletes its staging volume and snapshots at its next heartbeat");
+        replicator.volumes().list().isEmpty()
+                && replicator.snapshots().orElseThrow().list(id).isEmpty()
+            ? "  the replicator deleted the staging volume and every snapshot of " + id
+            : "  the staging volume is still there (the replicator deletes it at a heartbeat)");
+    System.out.println(
+        "  the migrated server keeps running; stop it with: liftshift instances terminate"
+            + " --launch-dir "
+            + launchDir
+            + " INSTANCE");
     System.out.println(
         "  see the instance: liftshift instances list --launch-dir "
             + launchDir

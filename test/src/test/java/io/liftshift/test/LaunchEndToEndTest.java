@@ -119,13 +119,14 @@ class LaunchEndToEndTest {
             "io.liftshift.cli.Liftshift",
             "converter");
     try (ControlPlane cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"))) {
+            ControlPlane.start(
+                dir.resolve("cp"),
+                dir.resolve("ca"),
+                "127.0.0.1",
+                0,
+                "us-east-1",
+                List.of("localhost", "127.0.0.1"));
+        AutoCloseable vms = () -> terminateAll(launchHome)) {
       cp.enableLaunches(
           new LocalLaunchCloud(
               launchHome,
@@ -186,6 +187,39 @@ class LaunchEndToEndTest {
           t.start();
 
           awaitLifeCycle(mgn, id, "READY_FOR_TEST", 300_000);
+
+          // A damaged root filesystem (its superblock zeroed on the source, replicated): the
+          // conversion fails with the reason; snapshots and replication are untouched.
+          long superblock = (2048L * 512) + 1024;
+          byte[] good = new byte[1024];
+          try (var f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
+            f.seek(superblock);
+            f.readFully(good);
+            f.seek(superblock);
+            f.write(new byte[1024]);
+          }
+          awaitStaged(h, superblock, new byte[1024]);
+          Job broken = launch(mgn, id, 600_000, true);
+          assertThat(broken.participatingServers().get(0).launchStatusAsString())
+              .isEqualTo("FAILED");
+          assertThat(events(mgn, broken)).contains("CONVERSION_START", "CONVERSION_FAIL");
+          assertThat(log(mgn, broken)).contains("no Linux root filesystem");
+          int snapshotsAfterFailure = h.replicator.snapshots().orElseThrow().list(id).size();
+          assertThat(snapshotsAfterFailure).isPositive();
+          for (var snap : h.replicator.snapshots().orElseThrow().list(id)) {
+            assertThat(h.replicator.snapshots().orElseThrow().holders(snap.snapshotSetId()))
+                .as("the failed launch released its snapshot")
+                .isEmpty();
+          }
+          try (var volumes = Files.list(launchHome.resolve("launch-volumes"))) {
+            assertThat(volumes.toList()).as("the failed launch's volumes are deleted").isEmpty();
+          }
+          // Repaired on the source: replication carries the fix and the retry launches.
+          try (var f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
+            f.seek(superblock);
+            f.write(good);
+          }
+          awaitStaged(h, superblock, good);
 
           Job first = launch(mgn, id, 900_000, true);
           Map<String, Instant> phases = phases(mgn, first);
@@ -256,6 +290,35 @@ class LaunchEndToEndTest {
               .terminate(second.participatingServers().get(0).launchedEc2InstanceID());
         }
       }
+    }
+  }
+
+  /** Whatever happened, no virtual machine of this test outlives it. */
+  static void terminateAll(Path launchHome) throws Exception {
+    if (Files.isDirectory(launchHome.resolve("instances"))) {
+      LocalInstances all = new LocalInstances(launchHome.resolve("instances"), null);
+      for (var i : all.list(Map.of())) {
+        all.terminate(i.instanceId());
+      }
+    }
+  }
+
+  /** Waits until the staging volume holds {@code bytes} at {@code offset}. */
+  static void awaitStaged(ReplicationHarness h, long offset, byte[] bytes) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (true) {
+      byte[] now = new byte[bytes.length];
+      try (var f =
+          new java.io.RandomAccessFile(
+              h.replicator.volumes().list().get(0).devicePath().toFile(), "r")) {
+        f.seek(offset);
+        f.readFully(now);
+      }
+      if (java.util.Arrays.equals(now, bytes)) {
+        return;
+      }
+      assertThat(System.currentTimeMillis()).as("replicated in time").isLessThan(deadline);
+      Thread.sleep(200);
     }
   }
 
