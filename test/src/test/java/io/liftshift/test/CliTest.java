@@ -83,9 +83,21 @@ class CliTest {
                   "quickstart", "--work-dir", dir.toString(), "--size-mib", "64", "--port", "0");
     } finally {
       System.setOut(saved);
+      // The quickstart leaves the migrated server running for its user; not for the suite.
+      LaunchEndToEndTest.terminateAll(dir.resolve("launch"));
     }
     String out = captured.toString(StandardCharsets.UTF_8);
     assertThat(code).as(out).isZero();
+    if (out.contains("[6/8] test launch")) {
+      assertThat(out)
+          .contains("CONVERSION_END")
+          .contains("firstBoot SUCCEEDED")
+          .contains("CLEANUP_END")
+          .contains("is CUTOVER")
+          .contains("deleted the staging volume and every snapshot");
+    } else {
+      assertThat(out).contains("launches skipped:");
+    }
     assertThat(out)
         .contains("verification: OK")
         .contains("agent installed and registered: source server s-")
