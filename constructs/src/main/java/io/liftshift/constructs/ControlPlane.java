@@ -57,6 +57,9 @@ public final class ControlPlane extends Construct {
 
   public ControlPlane(Construct scope, String id, ControlPlaneProps props) {
     super(scope, id);
+    // Without this flag the instance's IMDSv2 launch template gets a fixed name, and a second
+    // installation in the same region would collide with it. Context must be set before children.
+    getNode().setContext("@aws-cdk/aws-ec2:uniqueImdsv2TemplateName", true);
     String c = "ControlPlane";
     Checks.required(props, c, "props");
     StagingArea staging = Checks.required(props.getStaging(), c, "staging");
@@ -124,12 +127,7 @@ public final class ControlPlane extends Construct {
         "AwsSolutions-IAM5",
         "PutMetricData has no resource type; the statement is limited to the Liftshift namespace by"
             + " condition. The bucket grants are limited to the software/ and state/ prefixes.",
-        List.of(
-            "Resource::*",
-            "Action::s3:GetObject*",
-            "Action::s3:GetBucket*",
-            "Action::s3:List*",
-            "Action::s3:Abort*"));
+        List.of("Resource::*"));
 
     UserData userData = UserData.forLinux();
     userData.addCommands(bootScript(bucket).toArray(String[]::new));
@@ -187,11 +185,20 @@ public final class ControlPlane extends Construct {
                         .deleteAfter(Duration.days(props.getBackupRetentionDays()))
                         .build()))
             .build();
-    plan.addSelection(
-        "State",
-        BackupSelectionOptions.builder()
-            .resources(List.of(BackupResource.fromEc2Instance(instance)))
-            .build());
+    var selection =
+        plan.addSelection(
+            "State",
+            BackupSelectionOptions.builder()
+                .resources(List.of(BackupResource.fromEc2Instance(instance)))
+                .build());
+    Nag.suppress(
+        selection,
+        "AwsSolutions-IAM4",
+        "AWS Backup's own service-role policy is what it needs to snapshot the instance and its"
+            + " state volume.",
+        List.of(
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                + "AWSBackupServiceRolePolicyForBackup"));
 
     CfnOutput.Builder.create(this, "Endpoint")
         .description("The MGN API endpoint (aws mgn --endpoint-url)")

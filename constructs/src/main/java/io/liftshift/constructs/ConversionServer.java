@@ -7,7 +7,8 @@ import software.amazon.awscdk.Tags;
 import software.amazon.awscdk.services.ec2.InstanceType;
 import software.amazon.awscdk.services.ec2.LaunchTemplate;
 import software.amazon.awscdk.services.ec2.UserData;
-import software.amazon.awscdk.services.iam.IGrantable;
+import software.amazon.awscdk.services.iam.IRole;
+import software.amazon.awscdk.services.iam.Policy;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
@@ -54,11 +55,7 @@ public final class ConversionServer extends Construct {
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*",
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:snapshot/*",
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
-            "Resource::*",
-            "Action::s3:GetObject*",
-            "Action::s3:GetBucket*",
-            "Action::s3:List*",
-            "Action::s3:Abort*"));
+            "Resource::*"));
 
     UserData userData = UserData.forLinux();
     userData.addCommands(
@@ -80,43 +77,62 @@ public final class ConversionServer extends Construct {
   }
 
   /**
-   * Lets {@code grantee} (the control plane) start conversion servers from this template, tagged
-   * with the installation, and terminate only those.
+   * Lets {@code launcher} (the control plane's role) start conversion servers from this template,
+   * tagged with the installation, and terminate only those.
+   *
+   * <p>The statements live in a policy of their own: the template's user data names the control
+   * plane's address, so putting them in the control plane role's default policy, which its instance
+   * waits for, would make a dependency cycle.
    */
-  public void grantLaunch(IGrantable grantee) {
+  public void grantLaunch(IRole launcher) {
     String prefix = "arn:" + Aws.PARTITION + ":ec2:" + Aws.REGION + ":";
     String own = prefix + Aws.ACCOUNT_ID + ":";
     String tag = StagingArea.INSTALLATION_TAG;
-    grantee
-        .getGrantPrincipal()
-        .addToPrincipalPolicy(
-            PolicyStatement.Builder.create()
-                .actions(List.of("ec2:RunInstances"))
-                .resources(
-                    List.of(
-                        own + "launch-template/" + launchTemplate.getLaunchTemplateId(),
-                        own + "subnet/*",
-                        own + "security-group/*",
-                        own + "network-interface/*",
-                        prefix + ":image/*"))
-                .build());
-    grantee
-        .getGrantPrincipal()
-        .addToPrincipalPolicy(
-            PolicyStatement.Builder.create()
-                .actions(List.of("ec2:RunInstances", "ec2:CreateTags"))
-                .resources(List.of(own + "instance/*", own + "volume/*"))
-                .conditions(Map.of("StringEquals", Map.of("aws:RequestTag/" + tag, installation)))
-                .build());
-    grantee
-        .getGrantPrincipal()
-        .addToPrincipalPolicy(
-            PolicyStatement.Builder.create()
-                .actions(List.of("ec2:TerminateInstances"))
-                .resources(List.of(own + "instance/*"))
-                .conditions(Map.of("StringEquals", Map.of("aws:ResourceTag/" + tag, installation)))
-                .build());
-    role.grantPassRole(grantee.getGrantPrincipal());
+    Policy policy =
+        Policy.Builder.create(this, "LaunchPolicy")
+            .statements(
+                List.of(
+                    PolicyStatement.Builder.create()
+                        .actions(List.of("ec2:RunInstances"))
+                        .resources(
+                            List.of(
+                                own + "launch-template/" + launchTemplate.getLaunchTemplateId(),
+                                own + "subnet/*",
+                                own + "security-group/*",
+                                own + "network-interface/*",
+                                prefix + ":image/*"))
+                        .build(),
+                    PolicyStatement.Builder.create()
+                        .actions(List.of("ec2:RunInstances", "ec2:CreateTags"))
+                        .resources(List.of(own + "instance/*", own + "volume/*"))
+                        .conditions(
+                            Map.of("StringEquals", Map.of("aws:RequestTag/" + tag, installation)))
+                        .build(),
+                    PolicyStatement.Builder.create()
+                        .actions(List.of("ec2:TerminateInstances"))
+                        .resources(List.of(own + "instance/*"))
+                        .conditions(
+                            Map.of("StringEquals", Map.of("aws:ResourceTag/" + tag, installation)))
+                        .build(),
+                    PolicyStatement.Builder.create()
+                        .actions(List.of("iam:PassRole"))
+                        .resources(List.of(role.getRoleArn()))
+                        .build()))
+            .build();
+    policy.attachToRole(launcher);
+    Nag.suppress(
+        policy,
+        "AwsSolutions-IAM5",
+        "RunInstances needs the subnet, security group, network interface and image it uses, whose"
+            + " ids are chosen at launch; new instances and volumes must carry the installation tag"
+            + " and only tagged instances can be terminated.",
+        List.of(
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:subnet/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:security-group/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*"));
   }
 
   public LaunchTemplate getLaunchTemplate() {

@@ -65,7 +65,25 @@ public final class DaemonImage extends Construct {
                     ManagedPolicy.fromAwsManagedPolicyName("EC2InstanceProfileForImageBuilder"),
                     ManagedPolicy.fromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")))
             .build();
+    Nag.suppress(
+        buildRole,
+        "AwsSolutions-IAM4",
+        "Image Builder's build agent needs EC2InstanceProfileForImageBuilder and SSM's managed"
+            + " instance policy on the build instance; the instance lives only while the AMI bakes.",
+        List.of(
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/EC2InstanceProfileForImageBuilder",
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore"));
     software.grantRead(buildRole);
+    Nag.suppress(
+        buildRole,
+        "AwsSolutions-IAM5",
+        "Read access to the CDK asset that holds the jar: the bootstrap bucket's objects, with the"
+            + " wildcard actions of CDK's read grant.",
+        List.of(
+            Nag.regex("/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-.*\\/\\*$/"),
+            "Action::s3:GetObject*",
+            "Action::s3:GetBucket*",
+            "Action::s3:List*"));
     CfnInstanceProfile profile =
         CfnInstanceProfile.Builder.create(this, "BuildProfile")
             .roles(List.of(buildRole.getRoleName()))

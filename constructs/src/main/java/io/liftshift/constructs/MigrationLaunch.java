@@ -101,6 +101,7 @@ public final class MigrationLaunch extends Construct {
         Provider.Builder.create(this, "Provider")
             .onEventHandler(onEvent)
             .isCompleteHandler(isComplete)
+            .disableWaiterStateMachineLogging(false)
             .queryInterval(interval)
             .totalTimeout(timeout)
             .waiterStateMachineLogOptions(
@@ -116,11 +117,10 @@ public final class MigrationLaunch extends Construct {
     Nag.suppress(
         provider,
         "AwsSolutions-IAM5",
-        "CDK's Provider framework may invoke every version of the two handler functions (their"
-            + " ARN with :*); nothing else.",
-        List.of(
-            "Resource::<" + fnRef(onEvent) + ".Arn>:*",
-            "Resource::<" + fnRef(isComplete) + ".Arn>:*"));
+        "CDK's Provider framework and its waiter may invoke every version of their own functions"
+            + " and of the two handlers (each ARN with :*). The waiter's Resource::* is CloudWatch"
+            + " Logs' log-delivery actions, which have no resource type.",
+        List.of(Nag.regex("/^Resource::<[A-Za-z0-9]+\\.Arn>:\\*$/"), "Resource::*"));
     Nag.suppress(
         provider,
         "AwsSolutions-L1",
@@ -154,11 +154,6 @@ public final class MigrationLaunch extends Construct {
             .resourceType(RESOURCE_TYPE)
             .properties(properties)
             .build();
-  }
-
-  private static String fnRef(Function f) {
-    return Stack.of(f)
-        .getLogicalId((software.amazon.awscdk.CfnElement) f.getNode().getDefaultChild());
   }
 
   private Function handler(

@@ -20,7 +20,8 @@ final class Nag {
    * @param appliesTo the findings it covers (such as {@code Resource::*}); empty for all
    */
   @SuppressWarnings("unchecked")
-  static void suppress(IConstruct scope, String ruleId, String reason, List<String> appliesTo) {
+  static void suppress(
+      IConstruct scope, String ruleId, String reason, List<? extends Object> appliesTo) {
     for (IConstruct c : scope.getNode().findAll()) {
       if (c instanceof CfnResource r) {
         Object existing = r.getMetadata("cdk_nag");
@@ -40,6 +41,11 @@ final class Nag {
         r.addMetadata("cdk_nag", meta);
       }
     }
+  }
+
+  /** A finding pattern, for findings that name generated logical ids. */
+  static Map<String, String> regex(String pattern) {
+    return Map.of("regex", pattern);
   }
 
   static void suppress(IConstruct scope, String ruleId, String reason) {

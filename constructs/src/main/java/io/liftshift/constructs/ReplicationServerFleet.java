@@ -87,11 +87,7 @@ public final class ReplicationServerFleet extends Construct {
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*",
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:snapshot/*",
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
-            "Resource::*",
-            "Action::s3:GetObject*",
-            "Action::s3:GetBucket*",
-            "Action::s3:List*",
-            "Action::s3:Abort*"));
+            "Resource::*"));
 
     UserData userData = UserData.forLinux();
     userData.addCommands(

@@ -10,6 +10,7 @@ import software.amazon.awscdk.services.s3.IBucket;
 import software.amazon.awscdk.services.s3.LifecycleRule;
 import software.amazon.awscdk.services.s3.ObjectOwnership;
 import software.constructs.Construct;
+import software.constructs.IConstruct;
 
 /**
  * The bucket agents, replication servers and conversion servers fetch liftshift software and
@@ -77,10 +78,31 @@ public final class SoftwareBucket extends Construct {
   /** Read access to software and configuration. */
   public void grantSoftwareRead(IGrantable grantee) {
     bucket.grantRead(grantee, SOFTWARE_PREFIX + "*");
+    if (grantee instanceof IConstruct c) {
+      Nag.suppress(
+          c,
+          "AwsSolutions-IAM5",
+          "Read access is to the software/ prefix of the installation's bucket only; CDK's read"
+              + " grant names the object actions with wildcards (GetObject*, GetBucket*, List*).",
+          List.of(
+              Nag.regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/software\\/\\*$/"),
+              "Action::s3:GetObject*",
+              "Action::s3:GetBucket*",
+              "Action::s3:List*"));
+    }
   }
 
   /** Write access to the state prefix, and nothing else of the bucket. */
   public void grantStateWrite(IGrantable grantee) {
     bucket.grantPut(grantee, STATE_PREFIX + "*");
+    if (grantee instanceof IConstruct c) {
+      Nag.suppress(
+          c,
+          "AwsSolutions-IAM5",
+          "Servers write their state as objects under the state/ prefix, whose keys they choose at"
+              + " run time; nothing else of the bucket.",
+          List.of(
+              Nag.regex("/^Resource::<[A-Za-z0-9]+\\.Arn>\\/state\\/\\*$/"), "Action::s3:Abort*"));
+    }
   }
 }
