@@ -21,7 +21,7 @@ final class AppConfig {
   AppConfig(Node context, Path file) {
     this.context = context;
     JsonNode parsed = null;
-    if (Files.isRegularFile(file)) {
+    if (file != null && Files.isRegularFile(file)) {
       try {
         parsed = new ObjectMapper().readTree(file.toFile());
       } catch (IOException e) {

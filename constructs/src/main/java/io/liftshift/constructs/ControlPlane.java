@@ -295,7 +295,8 @@ public final class ControlPlane extends Construct {
             + " --secret-string file:///dev/stdin > /dev/null",
         "  touch " + STATE_DIR + "/.published",
         "fi",
-        "cat > /etc/systemd/system/liftshift-fleet-metric.service <<UNIT",
+        // Quoted: systemd, not this shell, expands the command ($$ is a literal $ to systemd).
+        "cat > /etc/systemd/system/liftshift-fleet-metric.service <<'UNIT'",
         "[Service]",
         "Type=oneshot",
         "Environment=AWS_DEFAULT_REGION=" + Aws.REGION,

@@ -211,7 +211,7 @@ public final class MigrationLaunch extends Construct {
         return Code.fromAsset(Path.of(url.toURI()).toString());
       }
       if ("jar".equals(url.getProtocol())) {
-        return Code.fromAsset(unpack((JarURLConnection) url.openConnection()).toString());
+        return Code.fromAsset(unpacked(url).toString());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -219,6 +219,29 @@ public final class MigrationLaunch extends Construct {
       throw new IllegalStateException(e);
     }
     throw new IllegalStateException("cannot read the handler asset from " + url);
+  }
+
+  private static Path unpackedAsset;
+
+  /**
+   * Unpacks once per JVM; synth copies the asset into the cloud assembly, so the directory is
+   * removed when the JVM exits.
+   */
+  private static synchronized Path unpacked(URL url) throws IOException {
+    if (unpackedAsset == null) {
+      Path dir = unpack((JarURLConnection) url.openConnection());
+      java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+      unpackedAsset = dir;
+    }
+    return unpackedAsset;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Best effort: it is a temporary directory.
+    }
   }
 
   private static Path unpack(JarURLConnection connection) throws IOException {

@@ -204,6 +204,47 @@ class LaunchHandlerTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void finalizeAfterCutoverCompletesAtOnce() throws Exception {
+    String server = readyServer();
+    try (MgnClient mgn = mgn()) {
+      mgn.changeServerLifeCycleState(
+          b -> b.sourceServerID(server).lifeCycle(l -> l.state("READY_FOR_CUTOVER")));
+      mgn.startCutover(b -> b.sourceServerIDs(server));
+    }
+    Map<String, Object> props = properties("finalize", List.of(server));
+    Map<String, Object> out = handler.onEvent(event("Update", props));
+    assertThat((String) out.get("PhysicalResourceId")).startsWith("finalize-");
+    assertThat((Map<String, Object>) out.get("Data")).doesNotContainKey("JobID");
+    Map<String, Object> poll = event("Update", props);
+    poll.putAll(out);
+    assertThat(handler.isComplete(poll)).containsEntry("IsComplete", true);
+    try (MgnClient mgn = mgn()) {
+      var s =
+          mgn.describeSourceServers(b -> b.filters(f -> f.sourceServerIDs(server))).items().get(0);
+      assertThat(s.lifeCycle().state()).isEqualTo(LifeCycleState.CUTOVER);
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aWaveLaunchesTheServersOfItsApplications() throws Exception {
+    String server = readyServer();
+    String wave;
+    try (MgnClient mgn = mgn()) {
+      wave = mgn.createWave(b -> b.name("wave 1")).waveID();
+      String app = mgn.createApplication(b -> b.name("billing")).applicationID();
+      mgn.associateApplications(b -> b.waveID(wave).applicationIDs(app));
+      mgn.associateSourceServers(b -> b.applicationID(app).sourceServerIDs(server));
+    }
+    Map<String, Object> props = properties("test", List.of());
+    props.remove("SourceServerIDs");
+    props.put("WaveID", wave);
+    Map<String, Object> out = handler.onEvent(event("Create", props));
+    assertThat((Map<String, Object>) out.get("Data")).containsEntry("SourceServerIDs", server);
+  }
+
+  @Test
   void deleteLeavesTheControlPlaneAlone() throws Exception {
     String server = readyServer();
     Map<String, Object> delete = event("Delete", properties("test", List.of(server)));
