@@ -20,7 +20,9 @@ import software.amazon.awssdk.services.mgn.model.SourceServer;
  * isComplete} polls its job. An exception from either fails the deployment with its message.
  *
  * <p>Delete does nothing on the control plane: a launch that happened cannot be taken back by
- * removing it from a template, and cutover instances must never disappear with a stack.
+ * removing it from a template, and cutover instances must never disappear with a stack. An Update
+ * that keeps the step, its servers and the endpoint (only a timeout or a launch template changed)
+ * starts nothing either.
  */
 public final class LaunchHandler {
   /** The source-server tag that names the EC2 launch template its launches use. */
@@ -48,6 +50,17 @@ public final class LaunchHandler {
       return out;
     }
     LaunchRequest request = LaunchRequest.parse(properties(event));
+    if ("Update".equals(type) && sameStep(request, event.get("OldResourceProperties"))) {
+      // Only a new step or new servers launch anything: a cutover must never run twice because
+      // a timeout or a launch template changed.
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("Launch", request.launch().propertyValue());
+      data.put("Unchanged", "true");
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("PhysicalResourceId", event.get("PhysicalResourceId"));
+      out.put("Data", data);
+      return out;
+    }
     try (MgnClient mgn = clients.open(request)) {
       List<String> servers = servers(mgn, request);
       tagLaunchTemplates(mgn, request, servers);
@@ -93,7 +106,7 @@ public final class LaunchHandler {
     }
     LaunchRequest request = LaunchRequest.parse(properties(event));
     Map<?, ?> data = event.get("Data") instanceof Map<?, ?> m ? m : Map.of();
-    if (request.launch() == LaunchKind.FINALIZE) {
+    if (request.launch() == LaunchKind.FINALIZE || "true".equals(data.get("Unchanged"))) {
       out.put("IsComplete", true);
       return out;
     }
@@ -144,6 +157,23 @@ public final class LaunchHandler {
         }
       }
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static boolean sameStep(LaunchRequest request, Object oldProperties) {
+    if (!(oldProperties instanceof Map<?, ?> old)) {
+      return false;
+    }
+    LaunchRequest before;
+    try {
+      before = LaunchRequest.parse((Map<String, ?>) old);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    return before.launch() == request.launch()
+        && before.sourceServerIds().equals(request.sourceServerIds())
+        && java.util.Objects.equals(before.waveId(), request.waveId())
+        && before.endpoint().equals(request.endpoint());
   }
 
   private static List<JobLog> log(MgnClient mgn, String jobId) {

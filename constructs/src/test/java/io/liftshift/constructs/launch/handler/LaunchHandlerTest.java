@@ -245,6 +245,25 @@ class LaunchHandlerTest {
   }
 
   @Test
+  void anUpdateThatKeepsTheStepStartsNothing() throws Exception {
+    String server = readyServer();
+    Map<String, Object> before = properties("test", List.of(server));
+    Map<String, Object> after = properties("test", List.of(server));
+    after.put("TimeoutSeconds", "900");
+    Map<String, Object> update = event("Update", after);
+    update.put("OldResourceProperties", before);
+    update.put("PhysicalResourceId", "mgnjob-0123456789abcdefg");
+    Map<String, Object> out = handler.onEvent(update);
+    assertThat(out).containsEntry("PhysicalResourceId", "mgnjob-0123456789abcdefg");
+    Map<String, Object> poll = event("Update", after);
+    poll.putAll(out);
+    assertThat(handler.isComplete(poll)).containsEntry("IsComplete", true);
+    try (MgnClient mgn = mgn()) {
+      assertThat(mgn.describeJobs(b -> {}).items()).isEmpty();
+    }
+  }
+
+  @Test
   void deleteLeavesTheControlPlaneAlone() throws Exception {
     String server = readyServer();
     Map<String, Object> delete = event("Delete", properties("test", List.of(server)));
