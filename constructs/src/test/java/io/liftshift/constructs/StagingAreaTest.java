@@ -77,6 +77,49 @@ class StagingAreaTest {
         .allSatisfy(r -> assertThat(r).containsEntry("FromPort", 443).containsEntry("ToPort", 443));
   }
 
+  @Test
+  void noSubnetHandsOutPublicIpsWithPrivateRouting() {
+    template.allResourcesProperties(
+        "AWS::EC2::Subnet",
+        software.amazon.awscdk.assertions.Match.objectLike(Map.of("MapPublicIpOnLaunch", false)));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void withVpcEndpointsEgressGoesOnlyToEndpointsTheControlPlaneAndS3() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("endpoints")), "S");
+    new StagingArea(
+        stack, "Staging", valid().vpcEndpoints(true).s3PrefixListId("pl-63a5400a").build());
+    Template t = Template.fromStack(stack);
+    t.resourceCountIs("AWS::EC2::NatGateway", 0);
+    t.resourceCountIs("AWS::EC2::VPCEndpoint", 9);
+    List<Map<String, Object>> egress = new ArrayList<>();
+    t.findResources("AWS::EC2::SecurityGroup")
+        .values()
+        .forEach(
+            r -> {
+              Object rules = ((Map<String, Object>) r.get("Properties")).get("SecurityGroupEgress");
+              if (rules instanceof List<?> l) {
+                l.forEach(x -> egress.add((Map<String, Object>) x));
+              }
+            });
+    t.findResources("AWS::EC2::SecurityGroupEgress")
+        .values()
+        .forEach(r -> egress.add((Map<String, Object>) r.get("Properties")));
+    // CDK's placeholder for a group with no egress at all (the endpoints') allows nothing.
+    egress.removeIf(r -> "Disallow all traffic".equals(r.get("Description")));
+    assertThat(egress)
+        .isNotEmpty()
+        .allSatisfy(
+            rule -> {
+              assertThat(rule).containsEntry("FromPort", 443).containsEntry("ToPort", 443);
+              assertThat(rule).doesNotContainKeys("CidrIp", "CidrIpv6");
+            });
+    assertThat(egress)
+        .filteredOn(r -> "pl-63a5400a".equals(r.get("DestinationPrefixListId")))
+        .hasSize(4);
+  }
+
   private static StagingAreaProps.Builder valid() {
     return StagingAreaProps.builder().sourceCidrs(List.of(Fixture.SOURCE_A));
   }
