@@ -61,7 +61,7 @@ final class AppConfig {
     }
     String text = string(key);
     if (text != null) {
-      for (String part : text.split(",")) {
+      for (String part : text.split(",", -1)) {
         if (!part.isBlank()) {
           out.add(part.trim());
         }

@@ -130,7 +130,7 @@ public final class ControlPlane extends Construct {
         List.of("Resource::*"));
 
     UserData userData = UserData.forLinux();
-    userData.addCommands(bootScript(bucket).toArray(String[]::new));
+    userData.addCommands(bootScript().toArray(String[]::new));
     instance =
         Instance.Builder.create(this, "Instance")
             .vpc(staging.getVpc())
@@ -144,7 +144,10 @@ public final class ControlPlane extends Construct {
             .requireImdsv2(true)
             .detailedMonitoring(true)
             .disableApiTermination(true)
-            .associatePublicIpAddress(false)
+            // With PUBLIC_IP routing agents reach it over the internet, as they reach the fleet;
+            // its group still admits only the sources, and without a NAT it needs the address
+            // to reach AWS APIs.
+            .associatePublicIpAddress(staging.isPublicDataPlane())
             .blockDevices(
                 List.of(
                     BlockDevice.builder()
@@ -204,6 +207,12 @@ public final class ControlPlane extends Construct {
         .description("The MGN API endpoint (aws mgn --endpoint-url)")
         .value(getEndpoint())
         .build();
+    if (staging.isPublicDataPlane()) {
+      CfnOutput.Builder.create(this, "PublicEndpoint")
+          .description("The endpoint agents use over the internet (PUBLIC_IP routing)")
+          .value("https://" + instance.getInstancePublicIp() + ":" + StagingArea.HTTPS_PORT)
+          .build();
+    }
     CfnOutput.Builder.create(this, "InstallTokenSecret")
         .description(
             "Install token: aws secretsmanager get-secret-value --query SecretString --secret-id")
@@ -219,7 +228,7 @@ public final class ControlPlane extends Construct {
         .build();
   }
 
-  private List<String> bootScript(SoftwareBucket bucket) {
+  private List<String> bootScript() {
     String cp = "/usr/local/bin/liftshift";
     String data = STATE_DIR + "/control-plane";
     String ca = STATE_DIR + "/ca";
@@ -237,6 +246,8 @@ public final class ControlPlane extends Construct {
         "md() { curl -sf -H \"X-aws-ec2-metadata-token: $IMDS\""
             + " http://169.254.169.254/latest/meta-data/$1; }",
         "IP=$(md local-ipv4); NAME=$(md local-hostname)",
+        "SANS=\"--san $IP --san $NAME\"",
+        "PUBLIC=$(md public-ipv4 || true); [ -n \"$PUBLIC\" ] && SANS=\"$SANS --san $PUBLIC\"",
         "cat > /etc/systemd/system/liftshift-control-plane.service <<UNIT",
         "[Unit]",
         "Description=liftshift control plane",
@@ -251,7 +262,7 @@ public final class ControlPlane extends Construct {
             + ca
             + " --region "
             + Aws.REGION
-            + " --san $IP --san $NAME",
+            + " $SANS",
         "Restart=always",
         "[Install]",
         "WantedBy=multi-user.target",

@@ -3,6 +3,8 @@ package io.liftshift.constructs;
 import software.amazon.awscdk.services.ec2.IMachineImage;
 
 /** Props of {@link ControlPlane}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
 public final class ControlPlaneProps {
   private final StagingArea staging;
   private final SoftwareBucket softwareBucket;
@@ -78,6 +80,8 @@ public final class ControlPlaneProps {
     }
 
     /**
+     * Instance type of the control plane.
+     *
      * @default "t3.medium"
      */
     public Builder instanceType(String value) {

@@ -68,6 +68,8 @@ public final class ConversionServer extends Construct {
             .userData(userData)
             .role(role)
             .securityGroup(staging.getConversionServerSecurityGroup())
+            // PUBLIC_IP staging subnets have no NAT: the address is how it reaches AWS APIs.
+            .associatePublicIpAddress(staging.isPublicDataPlane())
             .requireImdsv2(true)
             .httpPutResponseHopLimit(1)
             .detailedMonitoring(true)

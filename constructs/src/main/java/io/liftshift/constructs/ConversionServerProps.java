@@ -3,6 +3,8 @@ package io.liftshift.constructs;
 import software.amazon.awscdk.services.ec2.IMachineImage;
 
 /** Props of {@link ConversionServer}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
 public final class ConversionServerProps {
   private final StagingArea staging;
   private final ControlPlane controlPlane;
@@ -84,6 +86,8 @@ public final class ConversionServerProps {
     }
 
     /**
+     * Instance type of conversion servers.
+     *
      * @default "m5.large": conversion is short and CPU-bound, so no burstable type
      */
     public Builder instanceType(String value) {
@@ -92,6 +96,8 @@ public final class ConversionServerProps {
     }
 
     /**
+     * Size of the encrypted root volume.
+     *
      * @default 16
      */
     public Builder rootVolumeSizeGiB(int value) {

@@ -1,6 +1,8 @@
 package io.liftshift.constructs;
 
 /** Props of {@link DaemonImage}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
 public final class DaemonImageProps {
   private final DaemonRole role;
   private final String liftshiftJar;

@@ -7,6 +7,8 @@ import software.amazon.awscdk.services.ec2.EbsDeviceVolumeType;
  * How launched instances look: the defaults of {@link SourceServerLaunchSettings}, or one source
  * server's overrides (a null setting takes the default's).
  */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
 public final class LaunchSettings {
   private final String instanceType;
   private final EbsDeviceVolumeType volumeType;
@@ -43,6 +45,8 @@ public final class LaunchSettings {
     private Builder() {}
 
     /**
+     * Instance type of launched instances.
+     *
      * @default the defaults' instance type, and "t3.medium" for the defaults
      */
     public Builder instanceType(String value) {

@@ -8,6 +8,8 @@ import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 
 /** Props of {@link MigrationLaunch}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
 public final class MigrationLaunchProps {
   private final String endpoint;
   private final String caFingerprint;

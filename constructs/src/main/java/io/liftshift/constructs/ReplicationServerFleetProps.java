@@ -3,6 +3,8 @@ package io.liftshift.constructs;
 import software.amazon.awscdk.services.ec2.IMachineImage;
 
 /** Props of {@link ReplicationServerFleet}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
 public final class ReplicationServerFleetProps {
   private final StagingArea staging;
   private final ControlPlane controlPlane;
@@ -108,6 +110,8 @@ public final class ReplicationServerFleetProps {
     }
 
     /**
+     * Fewest replication servers.
+     *
      * @default 0: no server while no disk is tracked
      */
     public Builder minCapacity(int value) {
@@ -126,6 +130,8 @@ public final class ReplicationServerFleetProps {
     }
 
     /**
+     * Size of the encrypted root volume.
+     *
      * @default 16
      */
     public Builder rootVolumeSizeGiB(int value) {

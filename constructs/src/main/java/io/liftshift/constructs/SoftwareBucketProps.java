@@ -4,6 +4,8 @@ import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.s3.IBucket;
 
 /** Props of {@link SoftwareBucket}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
 public final class SoftwareBucketProps {
   private final IBucket accessLogsBucket;
   private final RemovalPolicy removalPolicy;

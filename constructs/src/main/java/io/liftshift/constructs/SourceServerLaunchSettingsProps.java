@@ -8,6 +8,8 @@ import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.SubnetSelection;
 
 /** Props of {@link SourceServerLaunchSettings}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
 public final class SourceServerLaunchSettingsProps {
   private final IVpc vpc;
   private final SubnetSelection subnets;

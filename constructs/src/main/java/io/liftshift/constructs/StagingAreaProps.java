@@ -5,6 +5,8 @@ import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.SubnetSelection;
 
 /** Props of {@link StagingArea}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
 public final class StagingAreaProps {
   private final String installation;
   private final IVpc vpc;

@@ -185,6 +185,63 @@ class ReplicationServerFleetTest {
   }
 
   @Test
+  void publicRoutingGivesServersPublicIpsAndNoNat() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("public")), "S");
+    StagingArea staging =
+        new StagingArea(
+            stack,
+            "Staging",
+            StagingAreaProps.builder()
+                .sourceCidrs(List.of(Fixture.SOURCE_A))
+                .dataPlaneRouting(DataPlaneRouting.PUBLIC_IP)
+                .build());
+    SoftwareBucket bucket = new SoftwareBucket(stack, "Software", null);
+    var image = DaemonImage.fromAmiId("ami-0123456789abcdef0");
+    ControlPlane cp =
+        new ControlPlane(
+            stack,
+            "ControlPlane",
+            ControlPlaneProps.builder()
+                .staging(staging)
+                .softwareBucket(bucket)
+                .machineImage(image)
+                .build());
+    new ReplicationServerFleet(
+        stack,
+        "Fleet",
+        ReplicationServerFleetProps.builder()
+            .staging(staging)
+            .controlPlane(cp)
+            .softwareBucket(bucket)
+            .machineImage(image)
+            .build());
+    Template t = Template.fromStack(stack);
+    t.hasResourceProperties(
+        "AWS::EC2::LaunchTemplate",
+        Match.objectLike(
+            Map.of(
+                "LaunchTemplateData",
+                Match.objectLike(
+                    Map.of(
+                        "InstanceType",
+                        "t3.small",
+                        "NetworkInterfaces",
+                        List.of(
+                            Match.objectLike(
+                                Map.of("AssociatePublicIpAddress", true, "DeviceIndex", 0))))))));
+    t.resourceCountIs("AWS::EC2::NatGateway", 0);
+    // Without a NAT the control plane needs its own address too; agents use it.
+    t.hasResourceProperties(
+        "AWS::EC2::Instance",
+        Match.objectLike(
+            Map.of(
+                "NetworkInterfaces",
+                List.of(Match.objectLike(Map.of("AssociatePublicIpAddress", true))))));
+    t.hasOutput(
+        "*", Match.objectLike(Map.of("Description", Match.stringLikeRegexp(".*PUBLIC_IP.*"))));
+  }
+
+  @Test
   void maxCapacityBelowMinCapacityIsRefused() {
     Stack stack = new Stack(Fixture.newApp(out.resolve("a")), "S");
     var props = valid(stack).minCapacity(3).maxCapacity(2).build();

@@ -78,10 +78,11 @@ class StagingAreaTest {
   }
 
   @Test
-  void noSubnetHandsOutPublicIpsWithPrivateRouting() {
+  void noSubnetOrServerGetsAPublicIpWithPrivateRouting() {
     template.allResourcesProperties(
         "AWS::EC2::Subnet",
         software.amazon.awscdk.assertions.Match.objectLike(Map.of("MapPublicIpOnLaunch", false)));
+    assertThat(template.toJSON().toString()).doesNotContain("AssociatePublicIpAddress=true");
   }
 
   @Test
