@@ -1,0 +1,120 @@
+package io.liftshift.cdkapp;
+
+import io.liftshift.constructs.ControlPlane;
+import io.liftshift.constructs.ControlPlaneProps;
+import io.liftshift.constructs.ConversionServer;
+import io.liftshift.constructs.ConversionServerProps;
+import io.liftshift.constructs.DaemonImage;
+import io.liftshift.constructs.DaemonImageProps;
+import io.liftshift.constructs.DaemonRole;
+import io.liftshift.constructs.DataPlaneRouting;
+import io.liftshift.constructs.ReplicationServerFleet;
+import io.liftshift.constructs.ReplicationServerFleetProps;
+import io.liftshift.constructs.SoftwareBucket;
+import io.liftshift.constructs.SoftwareBucketProps;
+import io.liftshift.constructs.StagingArea;
+import io.liftshift.constructs.StagingAreaProps;
+import java.util.Locale;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.ec2.IMachineImage;
+import software.constructs.Construct;
+
+/** Network, bucket, images, replication fleet, conversion servers and the control plane. */
+public final class StagingStack extends Stack {
+  private final StagingArea staging;
+  private final ControlPlane controlPlane;
+
+  StagingStack(Construct scope, String id, AppConfig config) {
+    super(
+        scope,
+        id,
+        StackProps.builder()
+            .description("liftshift staging area: replication fleet, conversion, control plane")
+            .build());
+    staging =
+        new StagingArea(
+            this,
+            "Staging",
+            StagingAreaProps.builder()
+                .installation(config.string("installation", "liftshift"))
+                .vpcCidr(config.string("vpcCidr", "10.128.0.0/16"))
+                .sourceCidrs(config.list("sourceCidrs"))
+                .sourcePrefixListIds(config.list("sourcePrefixListIds"))
+                .dataPlaneRouting(
+                    DataPlaneRouting.valueOf(
+                        config.string("dataPlaneRouting", "PRIVATE_IP").toUpperCase(Locale.ROOT)))
+                .vpcEndpoints(config.bool("vpcEndpoints"))
+                .s3PrefixListId(config.string("s3PrefixListId"))
+                .build());
+    SoftwareBucket bucket =
+        new SoftwareBucket(this, "Software", SoftwareBucketProps.builder().build());
+    IMachineImage controlPlaneImage = image(config, DaemonRole.CONTROL_PLANE);
+    controlPlane =
+        new ControlPlane(
+            this,
+            "ControlPlane",
+            ControlPlaneProps.builder()
+                .staging(staging)
+                .softwareBucket(bucket)
+                .machineImage(controlPlaneImage)
+                .build());
+    new ReplicationServerFleet(
+        this,
+        "ReplicationServers",
+        ReplicationServerFleetProps.builder()
+            .staging(staging)
+            .controlPlane(controlPlane)
+            .softwareBucket(bucket)
+            .machineImage(image(config, DaemonRole.REPLICATOR))
+            .instanceType(config.string("replicationServerInstanceType", "t3.small"))
+            .maxCapacity(config.integer("maxReplicationServers", 10))
+            .build());
+    ConversionServer conversion =
+        new ConversionServer(
+            this,
+            "ConversionServers",
+            ConversionServerProps.builder()
+                .staging(staging)
+                .controlPlane(controlPlane)
+                .softwareBucket(bucket)
+                .machineImage(image(config, DaemonRole.CONVERTER))
+                .build());
+    conversion.grantLaunch(controlPlane.getRole());
+  }
+
+  /** An AMI by id or SSM parameter when configured, else one baked from the build's jar. */
+  private IMachineImage image(AppConfig config, DaemonRole role) {
+    String amiId = config.string("amiId");
+    if (amiId != null && !amiId.isEmpty()) {
+      return DaemonImage.fromAmiId(amiId);
+    }
+    String parameter = config.string("amiParameter");
+    if (parameter != null && !parameter.isEmpty()) {
+      return DaemonImage.fromSsmParameter(parameter);
+    }
+    String id =
+        switch (role) {
+          case REPLICATOR -> "ReplicatorImage";
+          case CONVERTER -> "ConverterImage";
+          case CONTROL_PLANE -> "ControlPlaneImage";
+        };
+    return new DaemonImage(
+            this,
+            id,
+            DaemonImageProps.builder()
+                .role(role)
+                .staging(staging)
+                .liftshiftJar(config.string("liftshiftJar", "cli/target/liftshift.jar"))
+                .build())
+        .getMachineImage();
+  }
+
+  public StagingArea getStaging() {
+    return staging;
+  }
+
+  public ControlPlane getControlPlane() {
+    return controlPlane;
+  }
+}

@@ -1,0 +1,378 @@
+package io.liftshift.constructs;
+
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.backup.BackupPlan;
+import software.amazon.awscdk.services.backup.BackupPlanRule;
+import software.amazon.awscdk.services.backup.BackupResource;
+import software.amazon.awscdk.services.backup.BackupSelectionOptions;
+import software.amazon.awscdk.services.ec2.BlockDevice;
+import software.amazon.awscdk.services.ec2.BlockDeviceVolume;
+import software.amazon.awscdk.services.ec2.EbsDeviceOptions;
+import software.amazon.awscdk.services.ec2.EbsDeviceVolumeType;
+import software.amazon.awscdk.services.ec2.Instance;
+import software.amazon.awscdk.services.ec2.InstanceType;
+import software.amazon.awscdk.services.ec2.SubnetSelection;
+import software.amazon.awscdk.services.ec2.UserData;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.iam.IRole;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.secretsmanager.ISecret;
+import software.amazon.awscdk.services.secretsmanager.Secret;
+import software.amazon.awscdk.services.ssm.IStringParameter;
+import software.amazon.awscdk.services.ssm.StringParameter;
+import software.constructs.Construct;
+
+/**
+ * The control plane: one EC2 instance serving the MGN API on 443, its state (SQLite database and
+ * the installation CA) on an encrypted EBS volume backed up daily by AWS Backup.
+ *
+ * <p>Its TLS certificate is issued at first boot by the installation CA it creates, for the
+ * instance's private IP and DNS name; the CA's fingerprint, which every client pins, is published
+ * to an SSM parameter. The install token and an operator access key are written into Secrets
+ * Manager secrets; the stack's outputs say where, never what.
+ *
+ * <p>Every minute the instance publishes the fleet need ({@code desiredReplicators} of {@code
+ * liftshift admin fleet}) as the CloudWatch metric {@value #FLEET_METRIC_NAMESPACE}/{@value
+ * #FLEET_METRIC_NAME}, which {@link ReplicationServerFleet} scales on.
+ */
+public final class ControlPlane extends Construct {
+  public static final String FLEET_METRIC_NAMESPACE = "Liftshift";
+  public static final String FLEET_METRIC_NAME = "DesiredReplicators";
+  static final String STATE_DIR = "/var/lib/liftshift";
+  static final String STATE_DEVICE = "/dev/sdf";
+
+  private final Instance instance;
+  private final Role role;
+  private final Secret installToken;
+  private final Secret operatorKey;
+  private final Secret installationCa;
+  private final StringParameter caFingerprint;
+  private final String installation;
+
+  public ControlPlane(Construct scope, String id, ControlPlaneProps props) {
+    super(scope, id);
+    // Without this flag the instance's IMDSv2 launch template gets a fixed name, and a second
+    // installation in the same region would collide with it. Context must be set before children.
+    getNode().setContext("@aws-cdk/aws-ec2:uniqueImdsv2TemplateName", true);
+    String c = "ControlPlane";
+    Checks.required(props, c, "props");
+    StagingArea staging = Checks.required(props.getStaging(), c, "staging");
+    SoftwareBucket bucket = Checks.required(props.getSoftwareBucket(), c, "softwareBucket");
+    Checks.required(props.getMachineImage(), c, "machineImage");
+    Checks.instanceType(props.getInstanceType(), c, "instanceType");
+    Checks.positive(props.getStateVolumeSizeGiB(), c, "stateVolumeSizeGiB");
+    Checks.positive(props.getBackupRetentionDays(), c, "backupRetentionDays");
+    installation = staging.getInstallation();
+
+    installToken =
+        Secret.Builder.create(this, "InstallToken")
+            .description("liftshift install token; written by the control plane at first boot")
+            .build();
+    operatorKey =
+        Secret.Builder.create(this, "OperatorKey")
+            .description(
+                "liftshift operator access key {accessKeyId, secretAccessKey} for the MGN API;"
+                    + " written by the control plane at first boot")
+            .build();
+    installationCa =
+        Secret.Builder.create(this, "InstallationCa")
+            .description(
+                "liftshift installation CA (tar.gz, base64) that replication servers issue their"
+                    + " certificates from; written by the control plane at first boot")
+            .build();
+    for (Secret s : List.of(installToken, operatorKey, installationCa)) {
+      Nag.suppress(
+          s,
+          "AwsSolutions-SMG4",
+          "The control plane writes this value itself; a rotation Lambda would have to call the"
+              + " control plane inside the VPC. Rotate with liftshift admin and put-secret-value.");
+    }
+    caFingerprint =
+        StringParameter.Builder.create(this, "CaFingerprint")
+            .parameterName(getCaFingerprintParameterName())
+            .description("SHA-256 fingerprint of the installation CA; clients pin it")
+            .stringValue("pending: written by the control plane at first boot")
+            .build();
+
+    role =
+        Role.Builder.create(this, "Role")
+            .assumedBy(new ServicePrincipal("ec2.amazonaws.com"))
+            .description("liftshift control plane")
+            .build();
+    for (Secret s : List.of(installToken, operatorKey, installationCa)) {
+      role.addToPolicy(
+          PolicyStatement.Builder.create()
+              .actions(List.of("secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"))
+              .resources(List.of(s.getSecretArn()))
+              .build());
+    }
+    caFingerprint.grantWrite(role);
+    bucket.grantSoftwareRead(role);
+    bucket.grantStateWrite(role);
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .actions(List.of("cloudwatch:PutMetricData"))
+            .resources(List.of("*"))
+            .conditions(
+                Map.of("StringEquals", Map.of("cloudwatch:namespace", FLEET_METRIC_NAMESPACE)))
+            .build());
+    Nag.suppress(
+        role,
+        "AwsSolutions-IAM5",
+        "PutMetricData has no resource type; the statement is limited to the Liftshift namespace by"
+            + " condition. The bucket grants are limited to the software/ and state/ prefixes.",
+        List.of("Resource::*"));
+
+    UserData userData = UserData.forLinux();
+    userData.addCommands(bootScript().toArray(String[]::new));
+    instance =
+        Instance.Builder.create(this, "Instance")
+            .vpc(staging.getVpc())
+            .vpcSubnets(
+                SubnetSelection.builder().subnets(List.of(staging.getFirstStagingSubnet())).build())
+            .securityGroup(staging.getControlPlaneSecurityGroup())
+            .instanceType(new InstanceType(props.getInstanceType()))
+            .machineImage(props.getMachineImage())
+            .role(role)
+            .userData(userData)
+            .requireImdsv2(true)
+            .detailedMonitoring(true)
+            .disableApiTermination(true)
+            // With PUBLIC_IP routing agents reach it over the internet, as they reach the fleet;
+            // its group still admits only the sources, and without a NAT it needs the address
+            // to reach AWS APIs.
+            .associatePublicIpAddress(staging.isPublicDataPlane())
+            .blockDevices(
+                List.of(
+                    BlockDevice.builder()
+                        .deviceName("/dev/xvda")
+                        .volume(
+                            BlockDeviceVolume.ebs(
+                                16,
+                                EbsDeviceOptions.builder()
+                                    .encrypted(true)
+                                    .volumeType(EbsDeviceVolumeType.GP3)
+                                    .build()))
+                        .build(),
+                    BlockDevice.builder()
+                        .deviceName(STATE_DEVICE)
+                        .volume(
+                            BlockDeviceVolume.ebs(
+                                props.getStateVolumeSizeGiB(),
+                                EbsDeviceOptions.builder()
+                                    .encrypted(true)
+                                    .volumeType(EbsDeviceVolumeType.GP3)
+                                    .deleteOnTermination(false)
+                                    .build()))
+                        .build()))
+            .build();
+
+    BackupPlan plan =
+        BackupPlan.Builder.create(this, "Backup")
+            .backupPlanRules(
+                List.of(
+                    BackupPlanRule.Builder.create()
+                        .ruleName("daily")
+                        .scheduleExpression(
+                            Schedule.cron(
+                                software.amazon.awscdk.services.events.CronOptions.builder()
+                                    .minute("0")
+                                    .hour("3")
+                                    .build()))
+                        .deleteAfter(Duration.days(props.getBackupRetentionDays()))
+                        .build()))
+            .build();
+    var selection =
+        plan.addSelection(
+            "State",
+            BackupSelectionOptions.builder()
+                .resources(List.of(BackupResource.fromEc2Instance(instance)))
+                .build());
+    Nag.suppress(
+        selection,
+        "AwsSolutions-IAM4",
+        "AWS Backup's own service-role policy is what it needs to snapshot the instance and its"
+            + " state volume.",
+        List.of(
+            "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                + "AWSBackupServiceRolePolicyForBackup"));
+
+    CfnOutput.Builder.create(this, "Endpoint")
+        .description("The MGN API endpoint (aws mgn --endpoint-url)")
+        .value(getEndpoint())
+        .build();
+    if (staging.isPublicDataPlane()) {
+      CfnOutput.Builder.create(this, "PublicEndpoint")
+          .description("The endpoint agents use over the internet (PUBLIC_IP routing)")
+          .value("https://" + instance.getInstancePublicIp() + ":" + StagingArea.HTTPS_PORT)
+          .build();
+    }
+    CfnOutput.Builder.create(this, "InstallTokenSecret")
+        .description(
+            "Install token: aws secretsmanager get-secret-value --query SecretString --secret-id")
+        .value(installToken.getSecretArn())
+        .build();
+    CfnOutput.Builder.create(this, "OperatorKeySecret")
+        .description("Operator access key for the MGN API, in Secrets Manager")
+        .value(operatorKey.getSecretArn())
+        .build();
+    CfnOutput.Builder.create(this, "CaFingerprintParameter")
+        .description("SSM parameter holding the CA fingerprint to pin (--ca-fingerprint)")
+        .value(caFingerprint.getParameterName())
+        .build();
+  }
+
+  private List<String> bootScript() {
+    String cp = "/usr/local/bin/liftshift";
+    String data = STATE_DIR + "/control-plane";
+    String ca = STATE_DIR + "/ca";
+    return List.of(
+        "set -euo pipefail",
+        "mkdir -p " + STATE_DIR,
+        // The state volume outlives the instance: format it only when it is blank.
+        "blkid " + STATE_DEVICE + " || mkfs.ext4 -L liftshift-state " + STATE_DEVICE,
+        "grep -q liftshift-state /etc/fstab || echo 'LABEL=liftshift-state "
+            + STATE_DIR
+            + " ext4 defaults,nofail 0 2' >> /etc/fstab",
+        "mount -a",
+        "IMDS=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300'"
+            + " http://169.254.169.254/latest/api/token)",
+        "md() { curl -sf -H \"X-aws-ec2-metadata-token: $IMDS\""
+            + " http://169.254.169.254/latest/meta-data/$1; }",
+        "IP=$(md local-ipv4); NAME=$(md local-hostname)",
+        "SANS=\"--san $IP --san $NAME\"",
+        "PUBLIC=$(md public-ipv4 || true); [ -n \"$PUBLIC\" ] && SANS=\"$SANS --san $PUBLIC\"",
+        "cat > /etc/systemd/system/liftshift-control-plane.service <<UNIT",
+        "[Unit]",
+        "Description=liftshift control plane",
+        "After=network-online.target local-fs.target",
+        "[Service]",
+        "Environment=LIFTSHIFT_HOME=" + STATE_DIR,
+        "ExecStart="
+            + cp
+            + " control-plane --listen 0.0.0.0:443 --data-dir "
+            + data
+            + " --ca-dir "
+            + ca
+            + " --region "
+            + Aws.REGION
+            + " $SANS",
+        "Restart=always",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "UNIT",
+        "systemctl daemon-reload",
+        "systemctl enable --now liftshift-control-plane",
+        "for i in $(seq 90); do curl -s --cacert "
+            + ca
+            + "/ca.crt https://$IP:443/ -o /dev/null && break; sleep 2; done",
+        // Secrets are created once, on the state volume's first boot, and survive reboots.
+        "if [ ! -f " + STATE_DIR + "/.published ]; then",
+        "  export AWS_DEFAULT_REGION=" + Aws.REGION,
+        "  "
+            + cp
+            + " admin create-install-token --data-dir "
+            + data
+            + " | tr -d '\\n' | aws secretsmanager put-secret-value --secret-id "
+            + installToken.getSecretArn()
+            + " --secret-string file:///dev/stdin > /dev/null",
+        "  KEY=$(" + cp + " admin create-access-key --data-dir " + data + ")",
+        "  KEY_ID=$(echo \"$KEY\" | sed -n 's/^AWS_ACCESS_KEY_ID=//p')",
+        "  KEY_SECRET=$(echo \"$KEY\" | sed -n 's/^AWS_SECRET_ACCESS_KEY=//p')",
+        "  printf '{\"accessKeyId\":\"%s\",\"secretAccessKey\":\"%s\"}' \"$KEY_ID\" \"$KEY_SECRET\""
+            + " | aws secretsmanager put-secret-value --secret-id "
+            + operatorKey.getSecretArn()
+            + " --secret-string file:///dev/stdin > /dev/null",
+        "  AWS_ACCESS_KEY_ID=$KEY_ID AWS_SECRET_ACCESS_KEY=$KEY_SECRET aws mgn initialize-service"
+            + " --endpoint-url https://$IP:443 --ca-bundle "
+            + ca
+            + "/ca.crt --region "
+            + Aws.REGION,
+        "  FP=$(" + cp + " ca show --ca-dir " + ca + " | grep -o 'sha256:[0-9a-fA-F]*' | head -1)",
+        "  aws ssm put-parameter --overwrite --name "
+            + caFingerprint.getParameterName()
+            + " --value \"$FP\" > /dev/null",
+        "  tar -C "
+            + STATE_DIR
+            + " -czf - ca | base64 -w0 | aws secretsmanager put-secret-value"
+            + " --secret-id "
+            + installationCa.getSecretArn()
+            + " --secret-string file:///dev/stdin > /dev/null",
+        "  touch " + STATE_DIR + "/.published",
+        "fi",
+        // Quoted: systemd, not this shell, expands the command ($$ is a literal $ to systemd).
+        "cat > /etc/systemd/system/liftshift-fleet-metric.service <<'UNIT'",
+        "[Service]",
+        "Type=oneshot",
+        "Environment=AWS_DEFAULT_REGION=" + Aws.REGION,
+        "ExecStart=/bin/sh -c 'aws cloudwatch put-metric-data --namespace "
+            + FLEET_METRIC_NAMESPACE
+            + " --metric-name "
+            + FLEET_METRIC_NAME
+            + " --dimensions Installation="
+            + installation
+            + " --value $$("
+            + cp
+            + " admin fleet --data-dir "
+            + data
+            + " | grep -o \"desiredReplicators[^0-9]*[0-9]*\" | grep -o \"[0-9]*$$\")'",
+        "UNIT",
+        "cat > /etc/systemd/system/liftshift-fleet-metric.timer <<UNIT",
+        "[Timer]",
+        "OnBootSec=60",
+        "OnUnitActiveSec=60",
+        "[Install]",
+        "WantedBy=timers.target",
+        "UNIT",
+        "systemctl daemon-reload",
+        "systemctl enable --now liftshift-fleet-metric.timer");
+  }
+
+  /** {@code https://PRIVATE_IP:443}: what agents, servers and operators call. */
+  public String getEndpoint() {
+    return "https://" + instance.getInstancePrivateIp() + ":" + StagingArea.HTTPS_PORT;
+  }
+
+  public Instance getInstance() {
+    return instance;
+  }
+
+  public IRole getRole() {
+    return role;
+  }
+
+  public ISecret getInstallTokenSecret() {
+    return installToken;
+  }
+
+  /** JSON {@code {"accessKeyId", "secretAccessKey"}} of an operator key for the MGN API. */
+  public ISecret getOperatorKeySecret() {
+    return operatorKey;
+  }
+
+  public ISecret getInstallationCaSecret() {
+    return installationCa;
+  }
+
+  public IStringParameter getCaFingerprintParameter() {
+    return caFingerprint;
+  }
+
+  /**
+   * The fingerprint parameter's name, known at synth: {@code
+   * /liftshift/INSTALLATION/ca-fingerprint}.
+   */
+  public String getCaFingerprintParameterName() {
+    return "/liftshift/" + installation + "/ca-fingerprint";
+  }
+
+  public String getInstallation() {
+    return installation;
+  }
+}

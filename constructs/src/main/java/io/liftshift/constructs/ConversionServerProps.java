@@ -1,0 +1,112 @@
+package io.liftshift.constructs;
+
+import software.amazon.awscdk.services.ec2.IMachineImage;
+
+/** Props of {@link ConversionServer}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
+public final class ConversionServerProps {
+  private final StagingArea staging;
+  private final ControlPlane controlPlane;
+  private final SoftwareBucket softwareBucket;
+  private final IMachineImage machineImage;
+  private final String instanceType;
+  private final int rootVolumeSizeGiB;
+
+  private ConversionServerProps(Builder b) {
+    staging = b.staging;
+    controlPlane = b.controlPlane;
+    softwareBucket = b.softwareBucket;
+    machineImage = b.machineImage;
+    instanceType = b.instanceType;
+    rootVolumeSizeGiB = b.rootVolumeSizeGiB;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public StagingArea getStaging() {
+    return staging;
+  }
+
+  public ControlPlane getControlPlane() {
+    return controlPlane;
+  }
+
+  public SoftwareBucket getSoftwareBucket() {
+    return softwareBucket;
+  }
+
+  public IMachineImage getMachineImage() {
+    return machineImage;
+  }
+
+  public String getInstanceType() {
+    return instanceType;
+  }
+
+  public int getRootVolumeSizeGiB() {
+    return rootVolumeSizeGiB;
+  }
+
+  /** Builds {@link ConversionServerProps}. */
+  public static final class Builder {
+    private StagingArea staging;
+    private ControlPlane controlPlane;
+    private SoftwareBucket softwareBucket;
+    private IMachineImage machineImage;
+    private String instanceType = "m5.large";
+    private int rootVolumeSizeGiB = 16;
+
+    private Builder() {}
+
+    /** The network and security groups (required). */
+    public Builder staging(StagingArea value) {
+      staging = value;
+      return this;
+    }
+
+    /** The control plane that starts conversion servers and that they report to (required). */
+    public Builder controlPlane(ControlPlane value) {
+      controlPlane = value;
+      return this;
+    }
+
+    /** Where they read software and write state (required). */
+    public Builder softwareBucket(SoftwareBucket value) {
+      softwareBucket = value;
+      return this;
+    }
+
+    /** An AMI with liftshift installed (required). */
+    public Builder machineImage(IMachineImage value) {
+      machineImage = value;
+      return this;
+    }
+
+    /**
+     * Instance type of conversion servers.
+     *
+     * @default "m5.large": conversion is short and CPU-bound, so no burstable type
+     */
+    public Builder instanceType(String value) {
+      instanceType = value;
+      return this;
+    }
+
+    /**
+     * Size of the encrypted root volume.
+     *
+     * @default 16
+     */
+    public Builder rootVolumeSizeGiB(int value) {
+      rootVolumeSizeGiB = value;
+      return this;
+    }
+
+    public ConversionServerProps build() {
+      return new ConversionServerProps(this);
+    }
+  }
+}

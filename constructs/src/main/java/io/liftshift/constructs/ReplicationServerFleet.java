@@ -1,0 +1,193 @@
+package io.liftshift.constructs;
+
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.services.autoscaling.AdjustmentType;
+import software.amazon.awscdk.services.autoscaling.AutoScalingGroup;
+import software.amazon.awscdk.services.autoscaling.MetricAggregationType;
+import software.amazon.awscdk.services.autoscaling.StepScalingAction;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.cloudwatch.actions.AutoScalingAction;
+import software.amazon.awscdk.services.ec2.CpuCredits;
+import software.amazon.awscdk.services.ec2.InstanceType;
+import software.amazon.awscdk.services.ec2.LaunchTemplate;
+import software.amazon.awscdk.services.ec2.UserData;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.constructs.Construct;
+
+/**
+ * The replication servers: a launch template, an Auto Scaling group of 0 to N, and scaling that
+ * follows the control plane's fleet need.
+ *
+ * <p>Scaling: the control plane publishes {@code desiredReplicators} (tracked disks ÷ 15, rounded
+ * up) every minute as a CloudWatch metric. An alarm that is always in ALARM while the metric
+ * arrives drives a step-scaling policy of type ExactCapacity whose step k sets the group to k
+ * servers; Auto Scaling re-runs a step policy every period its alarm stays in ALARM, so the group
+ * follows the need both ways. When the metric stops (control plane down) the alarm goes to
+ * INSUFFICIENT_DATA and the group is left as it is, never emptied blind.
+ */
+public final class ReplicationServerFleet extends Construct {
+  /** Disks one replication server carries, as in MGN; the control plane divides by it. */
+  public static final int DISKS_PER_SERVER = 15;
+
+  /** The most step adjustments one scaling policy may hold. */
+  static final int MAX_STEPS = 20;
+
+  private final LaunchTemplate launchTemplate;
+  private final AutoScalingGroup group;
+  private final Role role;
+
+  public ReplicationServerFleet(Construct scope, String id, ReplicationServerFleetProps props) {
+    super(scope, id);
+    String c = "ReplicationServerFleet";
+    Checks.required(props, c, "props");
+    StagingArea staging = Checks.required(props.getStaging(), c, "staging");
+    ControlPlane cp = Checks.required(props.getControlPlane(), c, "controlPlane");
+    SoftwareBucket bucket = Checks.required(props.getSoftwareBucket(), c, "softwareBucket");
+    Checks.required(props.getMachineImage(), c, "machineImage");
+    String type = Checks.instanceType(props.getInstanceType(), c, "instanceType");
+    Checks.capacity(props.getMinCapacity(), props.getMaxCapacity(), c);
+    if (props.getMaxCapacity() > MAX_STEPS - 1) {
+      throw new IllegalArgumentException(
+          c
+              + ": maxCapacity "
+              + props.getMaxCapacity()
+              + " is more than "
+              + (MAX_STEPS - 1)
+              + ": the scaling policy has one step per server count and AWS allows "
+              + MAX_STEPS
+              + " steps; use a larger instanceType with fewer servers");
+    }
+    Checks.positive(props.getRootVolumeSizeGiB(), c, "rootVolumeSizeGiB");
+    String installation = staging.getInstallation();
+
+    role =
+        Role.Builder.create(this, "Role")
+            .assumedBy(new ServicePrincipal("ec2.amazonaws.com"))
+            .description("liftshift replication servers")
+            .build();
+    ServerBoot.grantStagingVolumes(role, installation);
+    bucket.grantSoftwareRead(role);
+    bucket.grantStateWrite(role);
+    cp.getInstallTokenSecret().grantRead(role);
+    cp.getInstallationCaSecret().grantRead(role);
+    Nag.suppress(
+        role,
+        "AwsSolutions-IAM5",
+        "Volume and snapshot ARNs end in * because their ids are made at run time; each statement"
+            + " is conditioned on the liftshift:installation tag. Describe calls support no"
+            + " resource scoping. Bucket access is limited to the software/ and state/ prefixes.",
+        List.of(
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:snapshot/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
+            "Resource::*"));
+
+    UserData userData = UserData.forLinux();
+    userData.addCommands(
+        ServerBoot.script(
+                cp,
+                "replicator",
+                "--advertise $ADDRESS --cloud aws --installation "
+                    + installation
+                    + " --max-disks "
+                    + DISKS_PER_SERVER,
+                staging.isPublicDataPlane())
+            .toArray(String[]::new));
+    LaunchTemplate.Builder lt =
+        LaunchTemplate.Builder.create(this, "LaunchTemplate")
+            .instanceType(new InstanceType(type))
+            .machineImage(props.getMachineImage())
+            .userData(userData)
+            .role(role)
+            .securityGroup(staging.getReplicationServerSecurityGroup())
+            .requireImdsv2(true)
+            .httpPutResponseHopLimit(1)
+            .detailedMonitoring(true)
+            .associatePublicIpAddress(staging.isPublicDataPlane())
+            .blockDevices(List.of(ServerBoot.encryptedRoot(props.getRootVolumeSizeGiB())));
+    if (Checks.burstable(type)) {
+      // Replication is steady I/O and compression: standard credits would throttle it mid-sync.
+      lt.cpuCredits(CpuCredits.UNLIMITED);
+    }
+    launchTemplate = lt.build();
+
+    group =
+        AutoScalingGroup.Builder.create(this, "Group")
+            .vpc(staging.getVpc())
+            .vpcSubnets(staging.getStagingSubnets())
+            .launchTemplate(launchTemplate)
+            .minCapacity(props.getMinCapacity())
+            .maxCapacity(props.getMaxCapacity())
+            .cooldown(Duration.minutes(5))
+            .build();
+    Tags.of(this).add(StagingArea.INSTALLATION_TAG, installation);
+    Nag.suppress(
+        group,
+        "AwsSolutions-AS3",
+        "Scaling follows the control plane's fleet need (liftshift admin fleet), which records why;"
+            + " notifications would need an SNS key the Auto Scaling service-linked role can use"
+            + " before that role exists.");
+
+    if (props.getMaxCapacity() > 0) {
+      Metric need =
+          Metric.Builder.create()
+              .namespace(ControlPlane.FLEET_METRIC_NAMESPACE)
+              .metricName(ControlPlane.FLEET_METRIC_NAME)
+              .dimensionsMap(Map.of("Installation", installation))
+              .statistic("Maximum")
+              .period(Duration.minutes(1))
+              .build();
+      StepScalingAction scaling =
+          StepScalingAction.Builder.create(this, "FollowNeed")
+              .autoScalingGroup(group)
+              .adjustmentType(AdjustmentType.EXACT_CAPACITY)
+              .metricAggregationType(MetricAggregationType.MAXIMUM)
+              .build();
+      // The alarm's threshold is 0, so metric value k falls in step [k, k+1) and sets k servers.
+      for (int k = 0; k < props.getMaxCapacity(); k++) {
+        scaling.addAdjustment(
+            software.amazon.awscdk.services.autoscaling.AdjustmentTier.builder()
+                .lowerBound(k)
+                .upperBound(k + 1)
+                .adjustment(k)
+                .build());
+      }
+      scaling.addAdjustment(
+          software.amazon.awscdk.services.autoscaling.AdjustmentTier.builder()
+              .lowerBound(props.getMaxCapacity())
+              .adjustment(props.getMaxCapacity())
+              .build());
+      Alarm alarm =
+          Alarm.Builder.create(this, "NeedReported")
+              .alarmDescription(
+                  "Always in ALARM while the control plane reports its fleet need; drives"
+                      + " FollowNeed")
+              .metric(need)
+              .threshold(0)
+              .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+              .evaluationPeriods(1)
+              .treatMissingData(TreatMissingData.MISSING)
+              .build();
+      alarm.addAlarmAction(new AutoScalingAction(scaling));
+    }
+  }
+
+  public LaunchTemplate getLaunchTemplate() {
+    return launchTemplate;
+  }
+
+  public AutoScalingGroup getGroup() {
+    return group;
+  }
+
+  public Role getRole() {
+    return role;
+  }
+}

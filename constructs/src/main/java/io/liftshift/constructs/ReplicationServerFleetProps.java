@@ -1,0 +1,146 @@
+package io.liftshift.constructs;
+
+import software.amazon.awscdk.services.ec2.IMachineImage;
+
+/** Props of {@link ReplicationServerFleet}. */
+// @default is aws-cdk's tag for a prop's default; its readers look for it.
+@SuppressWarnings("InvalidBlockTag")
+public final class ReplicationServerFleetProps {
+  private final StagingArea staging;
+  private final ControlPlane controlPlane;
+  private final SoftwareBucket softwareBucket;
+  private final IMachineImage machineImage;
+  private final String instanceType;
+  private final int minCapacity;
+  private final int maxCapacity;
+  private final int rootVolumeSizeGiB;
+
+  private ReplicationServerFleetProps(Builder b) {
+    staging = b.staging;
+    controlPlane = b.controlPlane;
+    softwareBucket = b.softwareBucket;
+    machineImage = b.machineImage;
+    instanceType = b.instanceType;
+    minCapacity = b.minCapacity;
+    maxCapacity = b.maxCapacity;
+    rootVolumeSizeGiB = b.rootVolumeSizeGiB;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public StagingArea getStaging() {
+    return staging;
+  }
+
+  public ControlPlane getControlPlane() {
+    return controlPlane;
+  }
+
+  public SoftwareBucket getSoftwareBucket() {
+    return softwareBucket;
+  }
+
+  public IMachineImage getMachineImage() {
+    return machineImage;
+  }
+
+  public String getInstanceType() {
+    return instanceType;
+  }
+
+  public int getMinCapacity() {
+    return minCapacity;
+  }
+
+  public int getMaxCapacity() {
+    return maxCapacity;
+  }
+
+  public int getRootVolumeSizeGiB() {
+    return rootVolumeSizeGiB;
+  }
+
+  /** Builds {@link ReplicationServerFleetProps}. */
+  public static final class Builder {
+    private StagingArea staging;
+    private ControlPlane controlPlane;
+    private SoftwareBucket softwareBucket;
+    private IMachineImage machineImage;
+    private String instanceType = "t3.small";
+    private int minCapacity;
+    private int maxCapacity = 10;
+    private int rootVolumeSizeGiB = 16;
+
+    private Builder() {}
+
+    /** The network and security groups (required). */
+    public Builder staging(StagingArea value) {
+      staging = value;
+      return this;
+    }
+
+    /** The control plane the servers join (required). */
+    public Builder controlPlane(ControlPlane value) {
+      controlPlane = value;
+      return this;
+    }
+
+    /** Where servers read software and write state (required). */
+    public Builder softwareBucket(SoftwareBucket value) {
+      softwareBucket = value;
+      return this;
+    }
+
+    /** An AMI with liftshift installed (required). */
+    public Builder machineImage(IMachineImage value) {
+      machineImage = value;
+      return this;
+    }
+
+    /**
+     * Instance type; a burstable (T) type runs with unlimited CPU credits.
+     *
+     * @default "t3.small", MGN's default, sized for 15 disks
+     */
+    public Builder instanceType(String value) {
+      instanceType = value;
+      return this;
+    }
+
+    /**
+     * Fewest replication servers.
+     *
+     * @default 0: no server while no disk is tracked
+     */
+    public Builder minCapacity(int value) {
+      minCapacity = value;
+      return this;
+    }
+
+    /**
+     * At most 19: one step-scaling policy holds at most 20 steps (0 to 19 servers, 285 disks).
+     *
+     * @default 10
+     */
+    public Builder maxCapacity(int value) {
+      maxCapacity = value;
+      return this;
+    }
+
+    /**
+     * Size of the encrypted root volume.
+     *
+     * @default 16
+     */
+    public Builder rootVolumeSizeGiB(int value) {
+      rootVolumeSizeGiB = value;
+      return this;
+    }
+
+    public ReplicationServerFleetProps build() {
+      return new ReplicationServerFleetProps(this);
+    }
+  }
+}

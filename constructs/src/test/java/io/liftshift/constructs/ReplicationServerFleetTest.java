@@ -1,0 +1,268 @@
+package io.liftshift.constructs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.assertions.Capture;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+class ReplicationServerFleetTest {
+  @TempDir static Path out;
+  static Fixture fixture;
+  static Template template;
+
+  @BeforeAll
+  static void synth() {
+    fixture = new Fixture(out);
+    template = fixture.template();
+  }
+
+  private static String fleetTemplateId() {
+    return fixture.stack.getLogicalId(
+        (software.amazon.awscdk.CfnElement)
+            fixture.fleet.getLaunchTemplate().getNode().getDefaultChild());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> fleetTemplateData() {
+    Map<String, Object> lt = (Map<String, Object>) template.toJSON().get("Resources");
+    Map<String, Object> props =
+        (Map<String, Object>) ((Map<String, Object>) lt.get(fleetTemplateId())).get("Properties");
+    return (Map<String, Object>) props.get("LaunchTemplateData");
+  }
+
+  @Test
+  void defaultInstanceTypeIsT3SmallWithUnlimitedCredits() {
+    assertThat(fleetTemplateData())
+        .containsEntry("InstanceType", "t3.small")
+        .containsEntry("CreditSpecification", Map.of("CpuCredits", "unlimited"));
+  }
+
+  @Test
+  void imdsV2IsRequired() {
+    template.hasResourceProperties(
+        "AWS::EC2::LaunchTemplate",
+        Match.objectLike(
+            Map.of(
+                "LaunchTemplateData",
+                Match.objectLike(
+                    Map.of(
+                        "InstanceType",
+                        "t3.small",
+                        "MetadataOptions",
+                        Match.objectLike(Map.of("HttpTokens", "required")))))));
+  }
+
+  @Test
+  void userDataStartsLiftshiftReplicatorAgainstTheControlPlane() {
+    Capture parts = new Capture();
+    template.hasResourceProperties(
+        "AWS::EC2::LaunchTemplate",
+        Match.objectLike(
+            Map.of(
+                "LaunchTemplateData",
+                Match.objectLike(
+                    Map.of(
+                        "InstanceType",
+                        "t3.small",
+                        "UserData",
+                        Map.of("Fn::Base64", Map.of("Fn::Join", List.of("", parts))))))));
+    StringBuilder script = new StringBuilder();
+    for (Object p : parts.asArray()) {
+      script.append(p instanceof String s ? s : "<token>");
+    }
+    assertThat(script.toString())
+        .contains(
+            "ExecStart=/usr/local/bin/liftshift replicator --control-plane https://<token>:443"
+                + " --advertise $ADDRESS --cloud aws --installation acme --max-disks 15");
+  }
+
+  @Test
+  void groupScalesFromZeroOnTheFleetNeed() {
+    template.hasResourceProperties(
+        "AWS::AutoScaling::AutoScalingGroup",
+        Match.objectLike(Map.of("MinSize", "0", "MaxSize", "4")));
+    Capture steps = new Capture();
+    template.hasResourceProperties(
+        "AWS::AutoScaling::ScalingPolicy",
+        Match.objectLike(
+            Map.of(
+                "AdjustmentType",
+                "ExactCapacity",
+                "PolicyType",
+                "StepScaling",
+                "StepAdjustments",
+                steps)));
+    assertThat(steps.asArray()).hasSize(5);
+    template.hasResourceProperties(
+        "AWS::CloudWatch::Alarm",
+        Match.objectLike(
+            Map.of(
+                "Namespace",
+                "Liftshift",
+                "MetricName",
+                "DesiredReplicators",
+                "Threshold",
+                0,
+                "Dimensions",
+                List.of(Map.of("Name", "Installation", "Value", "acme")))));
+  }
+
+  @Test
+  void volumeRightsAreConditionedOnTheInstallationTag() {
+    Capture requestTag = new Capture();
+    template.hasResourceProperties(
+        "AWS::IAM::Policy",
+        Match.objectLike(
+            Map.of(
+                "PolicyDocument",
+                Match.objectLike(
+                    Map.of(
+                        "Statement",
+                        Match.arrayWith(
+                            List.of(
+                                Match.objectLike(
+                                    Map.of(
+                                        "Sid",
+                                        "CreateTaggedVolumesAndSnapshots",
+                                        "Condition",
+                                        Map.of("StringEquals", requestTag))))))))));
+    assertThat(requestTag.asObject())
+        .containsEntry("aws:RequestTag/liftshift:installation", "acme");
+    Capture resourceTag = new Capture();
+    template.hasResourceProperties(
+        "AWS::IAM::Policy",
+        Match.objectLike(
+            Map.of(
+                "PolicyDocument",
+                Match.objectLike(
+                    Map.of(
+                        "Statement",
+                        Match.arrayWith(
+                            List.of(
+                                Match.objectLike(
+                                    Map.of(
+                                        "Sid",
+                                        "UseOwnVolumesAndSnapshots",
+                                        "Effect",
+                                        "Allow",
+                                        "Condition",
+                                        Map.of("StringEquals", resourceTag))))))))));
+    assertThat(resourceTag.asObject())
+        .containsEntry("aws:ResourceTag/liftshift:installation", "acme");
+  }
+
+  private static ReplicationServerFleetProps.Builder valid(Stack stack) {
+    StagingArea staging =
+        new StagingArea(
+            stack,
+            "Staging",
+            StagingAreaProps.builder().sourceCidrs(List.of(Fixture.SOURCE_A)).build());
+    SoftwareBucket bucket = new SoftwareBucket(stack, "Software", null);
+    var image = DaemonImage.fromAmiId("ami-0123456789abcdef0");
+    ControlPlane cp =
+        new ControlPlane(
+            stack,
+            "ControlPlane",
+            ControlPlaneProps.builder()
+                .staging(staging)
+                .softwareBucket(bucket)
+                .machineImage(image)
+                .build());
+    return ReplicationServerFleetProps.builder()
+        .staging(staging)
+        .controlPlane(cp)
+        .softwareBucket(bucket)
+        .machineImage(image);
+  }
+
+  @Test
+  void publicRoutingGivesServersPublicIpsAndNoNat() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("public")), "S");
+    StagingArea staging =
+        new StagingArea(
+            stack,
+            "Staging",
+            StagingAreaProps.builder()
+                .sourceCidrs(List.of(Fixture.SOURCE_A))
+                .dataPlaneRouting(DataPlaneRouting.PUBLIC_IP)
+                .build());
+    SoftwareBucket bucket = new SoftwareBucket(stack, "Software", null);
+    var image = DaemonImage.fromAmiId("ami-0123456789abcdef0");
+    ControlPlane cp =
+        new ControlPlane(
+            stack,
+            "ControlPlane",
+            ControlPlaneProps.builder()
+                .staging(staging)
+                .softwareBucket(bucket)
+                .machineImage(image)
+                .build());
+    new ReplicationServerFleet(
+        stack,
+        "Fleet",
+        ReplicationServerFleetProps.builder()
+            .staging(staging)
+            .controlPlane(cp)
+            .softwareBucket(bucket)
+            .machineImage(image)
+            .build());
+    Template t = Template.fromStack(stack);
+    t.hasResourceProperties(
+        "AWS::EC2::LaunchTemplate",
+        Match.objectLike(
+            Map.of(
+                "LaunchTemplateData",
+                Match.objectLike(
+                    Map.of(
+                        "InstanceType",
+                        "t3.small",
+                        "NetworkInterfaces",
+                        List.of(
+                            Match.objectLike(
+                                Map.of("AssociatePublicIpAddress", true, "DeviceIndex", 0))))))));
+    t.resourceCountIs("AWS::EC2::NatGateway", 0);
+    // Without a NAT the control plane needs its own address too; agents use it.
+    t.hasResourceProperties(
+        "AWS::EC2::Instance",
+        Match.objectLike(
+            Map.of(
+                "NetworkInterfaces",
+                List.of(Match.objectLike(Map.of("AssociatePublicIpAddress", true))))));
+    t.hasOutput(
+        "*", Match.objectLike(Map.of("Description", Match.stringLikeRegexp(".*PUBLIC_IP.*"))));
+  }
+
+  @Test
+  void maxCapacityBelowMinCapacityIsRefused() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("a")), "S");
+    var props = valid(stack).minCapacity(3).maxCapacity(2).build();
+    assertThatThrownBy(() -> new ReplicationServerFleet(stack, "Fleet", props))
+        .hasMessageContaining("maxCapacity (2) is less than minCapacity (3)");
+  }
+
+  @Test
+  void anInvalidInstanceTypeIsRefused() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("b")), "S");
+    var props = valid(stack).instanceType("t3-small").build();
+    assertThatThrownBy(() -> new ReplicationServerFleet(stack, "Fleet", props))
+        .hasMessageContaining("instanceType 't3-small' is not an EC2 instance type")
+        .hasMessageContaining("such as t3.small");
+  }
+
+  @Test
+  void aFleetLargerThanOneScalingPolicyCanStepIsRefused() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("c")), "S");
+    var props = valid(stack).maxCapacity(20).build();
+    assertThatThrownBy(() -> new ReplicationServerFleet(stack, "Fleet", props))
+        .hasMessageContaining("maxCapacity 20 is more than 19");
+  }
+}
