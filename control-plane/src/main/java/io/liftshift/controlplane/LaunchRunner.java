@@ -306,7 +306,7 @@ final class LaunchRunner implements AutoCloseable {
                         hostname(server),
                         image.imageId(),
                         instanceType,
-                        emptyToNull(launchConfig.path("ec2LaunchTemplateID").asText("")),
+                        launchTemplate(server, launchConfig),
                         null,
                         List.of(),
                         List.of(),
@@ -357,8 +357,14 @@ final class LaunchRunner implements AutoCloseable {
     }
   }
 
-  private static String emptyToNull(String s) {
-    return s.isEmpty() ? null : s;
+  /**
+   * The EC2 launch template: the one the CDK's SourceServerLaunchSettings made for the server (its
+   * tag {@code liftshift:launch-template}), else the launch configuration's.
+   */
+  private static String launchTemplate(ObjectNode server, JsonNode launchConfig) {
+    String tagged = server.path("tags").path("liftshift:launch-template").asText("");
+    String configured = launchConfig.path("ec2LaunchTemplateID").asText("");
+    return !tagged.isEmpty() ? tagged : configured.isEmpty() ? null : configured;
   }
 
   private static String hostname(ObjectNode server) {

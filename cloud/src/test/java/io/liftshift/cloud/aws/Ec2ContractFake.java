@@ -27,7 +27,7 @@ import java.util.zip.GZIPInputStream;
  * them, types, enums, required members) and refused as EC2 would refuse it; the few actions the
  * adapter uses are answered from in-memory state in EC2's XML. It is test scope and never shipped.
  */
-final class Ec2ContractFake implements AutoCloseable {
+public final class Ec2ContractFake implements AutoCloseable {
   private static final String NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
   private final JsonNode model;
@@ -40,14 +40,14 @@ final class Ec2ContractFake implements AutoCloseable {
   private final Map<String, Map<String, Object>> instances = new ConcurrentHashMap<>();
 
   /** What each instance's serial console shows; tests append to it. */
-  final Map<String, StringBuilder> consoles = new ConcurrentHashMap<>();
+  public final Map<String, StringBuilder> consoles = new ConcurrentHashMap<>();
 
   private final AtomicInteger ids = new AtomicInteger(0x1000);
   private final AtomicInteger rejected = new AtomicInteger();
-  final String instanceId = "i-0123456789abcdef0";
-  final String availabilityZone = "us-east-1a";
+  public final String instanceId = "i-0123456789abcdef0";
+  public final String availabilityZone = "us-east-1a";
 
-  Ec2ContractFake() throws IOException {
+  public Ec2ContractFake() throws IOException {
     try (InputStream in =
         new GZIPInputStream(
             Ec2ContractFake.class.getResourceAsStream("ec2-2016-11-15.service-2.json.gz"))) {
@@ -59,22 +59,22 @@ final class Ec2ContractFake implements AutoCloseable {
     server.start();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
   /** Requests refused by the model check. */
-  int rejectedByModel() {
+  public int rejectedByModel() {
     return rejected.get();
   }
 
   /** Actions received, in order. */
-  List<String> calls() {
+  public List<String> calls() {
     return List.copyOf(calls);
   }
 
   /** The next {@code times} calls of an action fail with EC2's error. */
-  void fail(String action, int status, String code, String message, int times) {
+  public void fail(String action, int status, String code, String message, int times) {
     faults.put(
         action, new String[] {Integer.toString(status), code, message, Integer.toString(times)});
   }
@@ -658,7 +658,7 @@ final class Ec2ContractFake implements AutoCloseable {
 
   /** The request that launched an instance, as EC2 received it. */
   @SuppressWarnings("unchecked")
-  Map<String, String> launchRequest(String instanceId) {
+  public Map<String, String> launchRequest(String instanceId) {
     return (Map<String, String>) instances.get(instanceId).get("params");
   }
 

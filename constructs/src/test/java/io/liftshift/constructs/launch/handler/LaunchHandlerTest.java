@@ -166,6 +166,39 @@ class LaunchHandlerTest {
   }
 
   @Test
+  void aLaunchThatFailsOnTheControlPlaneFailsTheDeploymentWithTheJobsLog() throws Exception {
+    // Launches run here, but this server has no replicator and so no snapshot: the job completes
+    // with the server FAILED, as a real failed launch does.
+    cp.enableLaunches(
+        new io.liftshift.controlplane.launch.LocalLaunchCloud(
+            dir.resolve("launch"),
+            List.of("false"),
+            URI.create("https://127.0.0.1:" + cp.port()),
+            cp.caFingerprint(),
+            "tcg"),
+        60_000,
+        1_000);
+    String server = readyServer();
+    Map<String, Object> props = properties("test", List.of(server));
+    Map<String, Object> started = handler.onEvent(event("Create", props));
+    Map<String, Object> poll = event("Create", props);
+    poll.putAll(started);
+    assertThatThrownBy(
+            () -> {
+              for (int i = 0; i < 150; i++) {
+                clock.advance(Duration.ofSeconds(1));
+                if (Boolean.TRUE.equals(handler.isComplete(poll).get("IsComplete"))) {
+                  return;
+                }
+                Thread.sleep(200);
+              }
+            })
+        .isInstanceOf(LaunchFailedException.class)
+        .hasMessageContaining("FAILED")
+        .hasMessageContaining("LAUNCH_FAILED");
+  }
+
+  @Test
   void aJobStillPendingAfterTheTimeoutFailsWithItsLog() throws Exception {
     String server = readyServer();
     Map<String, Object> props = properties("test", List.of(server));
