@@ -656,6 +656,14 @@ public final class Ec2ContractFake implements AutoCloseable {
         + "</instancesSet>";
   }
 
+  /** Every instance launched, in launch order. */
+  public List<String> instanceIds() {
+    return instances.values().stream()
+        .sorted((a, b) -> ((String) a.get("id")).compareTo((String) b.get("id")))
+        .map(i -> (String) i.get("id"))
+        .toList();
+  }
+
   /** The request that launched an instance, as EC2 received it. */
   @SuppressWarnings("unchecked")
   public Map<String, String> launchRequest(String instanceId) {
@@ -720,8 +728,15 @@ public final class Ec2ContractFake implements AutoCloseable {
       if (!i.get("state").equals("terminated")) {
         i.put("state", "shutting-down");
       }
-      // Attached volumes are detached; the image's own (DeleteOnTermination) go with it.
-      volumes.values().forEach(v -> v.remove("instance", i.get("id")));
+      // Attached volumes are detached (available again); the image's own go with it.
+      volumes
+          .values()
+          .forEach(
+              v -> {
+                if (v.remove("instance", i.get("id"))) {
+                  v.put("state", "available");
+                }
+              });
       b.append("<item><instanceId>")
           .append(i.get("id"))
           .append("</instanceId><currentState><code>32</code><name>shutting-down</name>")
