@@ -59,6 +59,79 @@ final class ControlPlaneCommand implements Callable<Integer> {
   @Option(names = "--no-launches", description = "Leave StartTest/StartCutover jobs PENDING.")
   boolean noLaunches;
 
+  @Option(
+      names = "--cloud",
+      defaultValue = "local",
+      description =
+          "Where launches run: local (qemu on this machine) or aws (EC2; default:"
+              + " ${DEFAULT-VALUE}).")
+  String cloud;
+
+  @Option(names = "--converter-ami", description = "aws: the converter image (DaemonImage).")
+  String converterAmi;
+
+  @Option(names = "--staging-subnet", description = "aws: where conversion servers run.")
+  String stagingSubnet;
+
+  @Option(
+      names = "--converter-security-group",
+      description = "aws: security groups of conversion servers (repeatable).")
+  List<String> converterSecurityGroups = new ArrayList<>();
+
+  @Option(
+      names = "--converter-instance-type",
+      defaultValue =
+          io.liftshift.controlplane.launch.AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE,
+      description = "aws: conversion server size (default: ${DEFAULT-VALUE}).")
+  String converterInstanceType;
+
+  @Option(
+      names = "--installation",
+      defaultValue = "default",
+      description = "aws: the installation's tag value (liftshift:installation).")
+  String installation;
+
+  /** The launch backend for {@code --cloud}. */
+  private io.liftshift.controlplane.launch.LaunchCloud launchCloud(ControlPlane cp)
+      throws Exception {
+    if (cloud.equals("aws")) {
+      if (converterAmi == null || stagingSubnet == null) {
+        throw new IllegalArgumentException(
+            "--cloud aws needs --converter-ami and --staging-subnet for conversion servers");
+      }
+      var imds =
+          new io.liftshift.cloud.aws.InstanceMetadata(
+              io.liftshift.cloud.aws.InstanceMetadata.DEFAULT_ENDPOINT);
+      var ec2 =
+          software.amazon.awssdk.services.ec2.Ec2Client.builder()
+              .httpClient(software.amazon.awssdk.http.apache.ApacheHttpClient.create())
+              .build();
+      return new io.liftshift.controlplane.launch.AwsLaunchCloud(
+          ec2,
+          new io.liftshift.controlplane.launch.AwsLaunchCloud.Settings(
+              installation,
+              imds.availabilityZone(),
+              converterAmi,
+              converterInstanceType,
+              stagingSubnet,
+              converterSecurityGroups,
+              java.net.URI.create("https://" + imds.privateIpv4() + ":" + cp.port()),
+              cp.caFingerprint(),
+              5000));
+    }
+    if (!cloud.equals("local")) {
+      throw new IllegalArgumentException("--cloud must be local or aws, not " + cloud);
+    }
+    return new io.liftshift.controlplane.launch.LocalLaunchCloud(
+        launchDir != null ? launchDir : Home.dir().resolve("launch"),
+        converterCommand(),
+        java.net.URI.create("https://127.0.0.1:" + cp.port()),
+        cp.caFingerprint(),
+        qemuAccel != null
+            ? qemuAccel
+            : io.liftshift.cloud.local.LocalInstances.defaultAccelerator());
+  }
+
   /** How this same build starts {@code liftshift converter} as a separate process. */
   static List<String> converterCommand() {
     String java =
@@ -86,15 +159,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
             region,
             names.isEmpty() ? List.of("localhost", "127.0.0.1") : names);
     if (!noLaunches) {
-      cp.enableLaunches(
-          new io.liftshift.controlplane.launch.LocalLaunchCloud(
-              launchDir != null ? launchDir : Home.dir().resolve("launch"),
-              converterCommand(),
-              java.net.URI.create("https://127.0.0.1:" + cp.port()),
-              cp.caFingerprint(),
-              qemuAccel != null
-                  ? qemuAccel
-                  : io.liftshift.cloud.local.LocalInstances.defaultAccelerator()));
+      cp.enableLaunches(launchCloud(cp));
     }
     Daemon.runUntilStopped(
         "control-plane",

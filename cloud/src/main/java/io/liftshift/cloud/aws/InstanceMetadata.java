@@ -26,6 +26,11 @@ public final class InstanceMetadata {
     return get("/latest/meta-data/instance-id");
   }
 
+  /** Where other instances in the VPC reach this one (a conversion server, the control plane). */
+  public String privateIpv4() throws IOException {
+    return get("/latest/meta-data/local-ipv4");
+  }
+
   public String availabilityZone() throws IOException {
     return get("/latest/meta-data/placement/availability-zone");
   }
