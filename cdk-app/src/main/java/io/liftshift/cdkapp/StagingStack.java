@@ -50,6 +50,7 @@ public final class StagingStack extends Stack {
     SoftwareBucket bucket =
         new SoftwareBucket(this, "Software", SoftwareBucketProps.builder().build());
     IMachineImage controlPlaneImage = image(config, DaemonRole.CONTROL_PLANE);
+    IMachineImage converterImage = image(config, DaemonRole.CONVERTER);
     controlPlane =
         new ControlPlane(
             this,
@@ -58,6 +59,7 @@ public final class StagingStack extends Stack {
                 .staging(staging)
                 .softwareBucket(bucket)
                 .machineImage(controlPlaneImage)
+                .converterImage(converterImage)
                 .build());
     new ReplicationServerFleet(
         this,
@@ -78,7 +80,7 @@ public final class StagingStack extends Stack {
                 .staging(staging)
                 .controlPlane(controlPlane)
                 .softwareBucket(bucket)
-                .machineImage(image(config, DaemonRole.CONVERTER))
+                .machineImage(converterImage)
                 .build());
     conversion.grantLaunch(controlPlane.getRole());
   }

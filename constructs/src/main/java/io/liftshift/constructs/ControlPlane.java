@@ -130,7 +130,7 @@ public final class ControlPlane extends Construct {
         List.of("Resource::*"));
 
     UserData userData = UserData.forLinux();
-    userData.addCommands(bootScript().toArray(String[]::new));
+    userData.addCommands(bootScript(launchOptions(props, staging)).toArray(String[]::new));
     instance =
         Instance.Builder.create(this, "Instance")
             .vpc(staging.getVpc())
@@ -228,7 +228,22 @@ public final class ControlPlane extends Construct {
         .build();
   }
 
-  private List<String> bootScript() {
+  /** How the control plane launches: on EC2 through the converter image, or not at all. */
+  private String launchOptions(ControlPlaneProps props, StagingArea staging) {
+    if (props.getConverterImage() == null) {
+      return " --no-launches";
+    }
+    return " --cloud aws --converter-ami "
+        + props.getConverterImage().getImage(this).getImageId()
+        + " --staging-subnet "
+        + staging.getFirstStagingSubnet().getSubnetId()
+        + " --converter-security-group "
+        + staging.getConversionServerSecurityGroup().getSecurityGroupId()
+        + " --installation "
+        + installation;
+  }
+
+  private List<String> bootScript(String launchOptions) {
     String cp = "/usr/local/bin/liftshift";
     String data = STATE_DIR + "/control-plane";
     String ca = STATE_DIR + "/ca";
@@ -262,6 +277,7 @@ public final class ControlPlane extends Construct {
             + ca
             + " --region "
             + Aws.REGION
+            + launchOptions
             + " $SANS",
         "Restart=always",
         "[Install]",

@@ -12,8 +12,10 @@ public final class ControlPlaneProps {
   private final String instanceType;
   private final int stateVolumeSizeGiB;
   private final int backupRetentionDays;
+  private final IMachineImage converterImage;
 
   private ControlPlaneProps(Builder b) {
+    converterImage = b.converterImage;
     staging = b.staging;
     softwareBucket = b.softwareBucket;
     machineImage = b.machineImage;
@@ -50,6 +52,10 @@ public final class ControlPlaneProps {
     return backupRetentionDays;
   }
 
+  public IMachineImage getConverterImage() {
+    return converterImage;
+  }
+
   /** Builds {@link ControlPlaneProps}. */
   public static final class Builder {
     private StagingArea staging;
@@ -58,8 +64,20 @@ public final class ControlPlaneProps {
     private String instanceType = "t3.medium";
     private int stateVolumeSizeGiB = 20;
     private int backupRetentionDays = 35;
+    private IMachineImage converterImage;
 
     private Builder() {}
+
+    /**
+     * The converter's image (a {@link DaemonImage} for the converter role): with it, StartTest and
+     * StartCutover launch on EC2 (conversion servers from this image in the first staging subnet).
+     *
+     * @default none: launch jobs stay PENDING (the control plane runs with --no-launches)
+     */
+    public Builder converterImage(IMachineImage value) {
+      converterImage = value;
+      return this;
+    }
 
     /** The network it serves (required). */
     public Builder staging(StagingArea value) {

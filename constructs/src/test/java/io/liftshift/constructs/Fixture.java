@@ -48,6 +48,7 @@ final class Fixture {
                 .staging(staging)
                 .softwareBucket(bucket)
                 .machineImage(image)
+                .converterImage(image)
                 .build());
     fleet =
         new ReplicationServerFleet(

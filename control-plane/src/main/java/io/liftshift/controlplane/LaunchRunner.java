@@ -156,10 +156,15 @@ final class LaunchRunner implements AutoCloseable {
       ObjectNode job = job(jobId);
       updateJob(jobId, j -> j.put("status", "STARTED"));
       boolean test = job.path("initiatedBy").asText().equals("START_TEST");
+      boolean terminate = job.path("type").asText().equals("TERMINATE");
       boolean anyFailed = false;
       for (JsonNode p : job.path("participatingServers")) {
         String serverId = p.path("sourceServerID").asText();
         try {
+          if (terminate) {
+            terminateServer(jobId, serverId);
+            continue;
+          }
           launchServer(jobId, serverId, test);
         } catch (LaunchFailure f) {
           anyFailed = true;
@@ -501,6 +506,38 @@ final class LaunchRunner implements AutoCloseable {
       Thread.sleep(1000);
     }
     return "UNKNOWN";
+  }
+
+  /** TerminateTargetInstances: the server's launched test and cutover instances go, with images. */
+  private void terminateServer(String jobId, String serverId) throws Exception {
+    ObjectNode server = server(serverId);
+    log(jobId, "CLEANUP_START", Map.of("sourceServerID", serverId));
+    List<String> terminated = new ArrayList<>();
+    for (String kind : List.of("testLaunch", "cutoverLaunch")) {
+      JsonNode l = priv(server).path(kind);
+      if (l.has("instanceId")) {
+        cloud.instances().terminate(l.path("instanceId").asText());
+        cloud.images().deregister(l.path("imageId").asText());
+        terminated.add(l.path("instanceId").asText());
+      }
+    }
+    updateServer(
+        serverId,
+        s -> {
+          priv(s).remove("testLaunch");
+          priv(s).remove("cutoverLaunch");
+          s.remove("launchedInstance");
+        });
+    participant(
+        jobId,
+        serverId,
+        x -> {
+          x.put("launchStatus", "TERMINATED");
+          if (!terminated.isEmpty()) {
+            x.put("launchedEc2InstanceID", terminated.get(0));
+          }
+        });
+    log(jobId, "CLEANUP_END", Map.of("sourceServerID", serverId));
   }
 
   /**

@@ -234,7 +234,9 @@ final class Operations {
     // A launch job runs once the transaction that created it has committed.
     LaunchRunner runner = launches;
     if (runner != null
-        && (operation.equals("StartTest") || operation.equals("StartCutover"))
+        && (operation.equals("StartTest")
+            || operation.equals("StartCutover")
+            || operation.equals("TerminateTargetInstances"))
         && answer.path("job").has("jobID")) {
       runner.submit(answer.path("job").path("jobID").asText());
     }

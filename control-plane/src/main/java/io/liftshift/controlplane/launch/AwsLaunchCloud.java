@@ -24,8 +24,8 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
  * converted volumes, through its launch template.
  */
 public final class AwsLaunchCloud implements LaunchCloud {
-  /** Where the converter image keeps the launcher. */
-  public static final String CONVERTER_COMMAND = "/opt/liftshift/bin/liftshift converter";
+  /** Where the converter image (the CDK's DaemonImage) keeps the launcher. */
+  public static final String CONVERTER_COMMAND = "/usr/local/bin/liftshift converter";
 
   /** The conversion server's size when none is configured. */
   public static final String DEFAULT_CONVERTER_INSTANCE_TYPE = "m5.large";

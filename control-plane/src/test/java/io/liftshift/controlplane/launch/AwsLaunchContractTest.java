@@ -204,6 +204,28 @@ class AwsLaunchContractTest {
           .contains("\"conversionServerID\":\"" + server + "\"")
           .contains("\"CONVERSION_END\"")
           .contains("\"targetInstanceID\":\"" + target + "\"");
+
+      // TerminateTargetInstances: the launched instance goes, and its image with its snapshots.
+      String terminateJob =
+          JSON.readTree(
+                  cp.call("TerminateTargetInstances", "{\"sourceServerIDs\":[\"" + id + "\"]}"))
+              .path("job")
+              .path("jobID")
+              .asText();
+      JsonNode terminated = awaitJob(cp, terminateJob);
+      assertThat(terminated.path("participatingServers").get(0).path("launchStatus").asText())
+          .isEqualTo("TERMINATED");
+      assertThat(
+              ec2.describeInstances(b -> b.instanceIds(target))
+                  .reservations()
+                  .get(0)
+                  .instances()
+                  .get(0)
+                  .state()
+                  .nameAsString())
+          .isIn("shutting-down", "terminated");
+      assertThat(fake.calls()).contains("DeregisterImage");
+      assertThat(fake.rejectedByModel()).isZero();
     }
   }
 
