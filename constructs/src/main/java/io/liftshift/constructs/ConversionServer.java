@@ -57,10 +57,13 @@ public final class ConversionServer extends Construct {
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
             "Resource::*"));
 
+    // Each conversion server gets its one job (control plane, one-time token, CA pin) as user data
+    // from the launch that starts it (RunInstances replaces this); on its own it does nothing.
     UserData userData = UserData.forLinux();
     userData.addCommands(
-        ServerBoot.script(cp, "converter", "--cloud aws --installation " + installation, false)
-            .toArray(String[]::new));
+        "# liftshift conversion server: the launch passes 'liftshift converter --control-plane"
+            + " ... --job-token ... --ca-fingerprint ...' as this instance's user data",
+        "true");
     launchTemplate =
         LaunchTemplate.Builder.create(this, "LaunchTemplate")
             .instanceType(new InstanceType(type))
