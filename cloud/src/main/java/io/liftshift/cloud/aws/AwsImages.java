@@ -130,13 +130,7 @@ public final class AwsImages implements Images {
 
   @Override
   public List<Images.Image> list(Map<String, String> tags) throws IOException {
-    List<Filter> filters = new ArrayList<>();
-    tags.forEach((k, v) -> filters.add(Filter.builder().name("tag:" + k).values(v).build()));
-    filters.add(
-        Filter.builder()
-            .name("tag:" + AwsStagingVolumes.TAG_INSTALLATION)
-            .values(installation)
-            .build());
+    List<Filter> filters = Ec2Errors.tagFilters(tags, installation);
     try {
       return ec2.describeImages(b -> b.owners("self").filters(filters)).images().stream()
           .map(AwsImages::image)

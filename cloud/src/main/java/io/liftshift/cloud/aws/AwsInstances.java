@@ -5,7 +5,6 @@ import io.liftshift.cloud.StagingVolume;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,13 +138,7 @@ public final class AwsInstances implements Instances {
 
   @Override
   public List<Instances.Instance> list(Map<String, String> tags) throws IOException {
-    List<Filter> filters = new ArrayList<>();
-    tags.forEach((k, v) -> filters.add(Filter.builder().name("tag:" + k).values(v).build()));
-    filters.add(
-        Filter.builder()
-            .name("tag:" + AwsStagingVolumes.TAG_INSTALLATION)
-            .values(installation)
-            .build());
+    List<Filter> filters = Ec2Errors.tagFilters(tags, installation);
     try {
       return ec2.describeInstancesPaginator(b -> b.filters(filters)).reservations().stream()
           .flatMap(r -> r.instances().stream())
