@@ -223,6 +223,7 @@ final class LaunchRunner implements AutoCloseable {
     snapshots.hold(snapshot.snapshotSetId(), jobId);
     List<StagingVolume> volumes = new ArrayList<>();
     String conversionServer = null;
+    boolean conversionStopped = false;
     try {
       // 2. The launch's own volumes, in the source's disk order.
       List<String> deviceNames = new ArrayList<>();
@@ -248,7 +249,9 @@ final class LaunchRunner implements AutoCloseable {
         }
         v.put("sourceDeviceName", i < deviceNames.size() ? deviceNames.get(i) : "");
       }
-      conversion.set("postLaunchActions", postLaunchActions(serverId));
+      // MGN's post-launch actions are SSM documents, which a first-boot unit cannot run: none are
+      // passed yet (the converter writes any it is given into /etc/liftshift/post-launch.d).
+      conversion.putArray("postLaunchActions");
       String conversionId = jobId + "." + serverId;
       db.transaction(
           c -> {
@@ -263,6 +266,7 @@ final class LaunchRunner implements AutoCloseable {
           Map.of("sourceServerID", serverId, "conversionServerID", conversionServer));
       JsonNode report = awaitConversion(conversionId, conversionServer);
       cloud.stopConversionServer(conversionServer);
+      conversionStopped = true;
       if (!report.path("status").asText().equals("SUCCEEDED")) {
         throw new LaunchFailure(
             "CONVERSION_FAIL",
@@ -300,7 +304,7 @@ final class LaunchRunner implements AutoCloseable {
               : Images.BootMode.LEGACY_BIOS;
       Images.Image image = cloud.images().register(serverId + "-" + jobId, volumes, bootMode, tags);
       volumes.clear(); // the image owns them now
-      String instanceType = instanceType(server, launchConfig);
+      String instanceType = instanceType(server);
       Instances.Instance instance;
       try {
         instance =
@@ -348,15 +352,16 @@ final class LaunchRunner implements AutoCloseable {
           serverId, s -> ((ObjectNode) s.path("launchedInstance")).put("firstBoot", firstBoot));
 
     } finally {
+      // The conversion server goes first: its volumes can be deleted only once it lets go.
+      if (conversionServer != null && !conversionStopped) {
+        cloud.stopConversionServer(conversionServer);
+      }
       for (StagingVolume v : volumes) {
         try {
           cloud.deleteVolume(v);
         } catch (IOException e) {
           LOG.warning("deleting launch volume " + v.volumeId() + ": " + e.getMessage());
         }
-      }
-      if (conversionServer != null) {
-        cloud.stopConversionServer(conversionServer);
       }
       snapshots.release(snapshot.snapshotSetId(), jobId);
     }
@@ -381,7 +386,7 @@ final class LaunchRunner implements AutoCloseable {
   }
 
   /** The instance type: right-sized from the source's CPUs and RAM (MGN's BASIC), by default. */
-  private static String instanceType(ObjectNode server, JsonNode launchConfig) {
+  private static String instanceType(ObjectNode server) {
     JsonNode props = server.path("sourceProperties");
     int cpus = 0;
     for (JsonNode c : props.path("cpus")) {
@@ -397,13 +402,6 @@ final class LaunchRunner implements AutoCloseable {
             Resources.get(c, "launch-configuration", serverId)
                 .map(AgentApi::parse)
                 .orElse(JSON.createObjectNode()));
-  }
-
-  private ArrayNode postLaunchActions(String serverId) throws SQLException {
-    // Post-launch actions with a liftshift script ("parameters": {"script": [...]}) run at first
-    // boot; SSM documents need AWS Systems Manager, which the first-boot unit does not have.
-    ArrayNode out = JSON.createArrayNode();
-    return out;
   }
 
   /**

@@ -69,8 +69,20 @@ public final class GuestDisks implements AutoCloseable {
     }
   }
 
-  /** Every device on the volumes, logical volumes included (activated on first call). */
+  /**
+   * Every device on the volumes, logical volumes included. Found once: partitions that need loop
+   * devices of their own, and volume groups, are attached and activated by the first call only.
+   */
   public List<BlockDevice> devices() throws IOException {
+    if (found == null) {
+      found = List.copyOf(find());
+    }
+    return found;
+  }
+
+  private List<BlockDevice> found;
+
+  private List<BlockDevice> find() throws IOException {
     List<BlockDevice> out = new ArrayList<>();
     for (int i = 0; i < disks.size(); i++) {
       String disk = Path.of(disks.get(i)).toRealPath().toString();
