@@ -1,6 +1,9 @@
 package io.liftshift.cli;
 
+import io.liftshift.controlplane.JobTags;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,8 +37,37 @@ final class LaunchCommand implements Callable<Integer> {
       description = "Give up following the job after this long (default: ${DEFAULT-VALUE}).")
   int timeoutMinutes;
 
+  @Option(
+      names = "--skip-test-reason",
+      paramLabel = "WHY",
+      description = {
+        "cutover: cut over a server that was never tested (still READY_FOR_TEST);",
+        "the reason goes into the cutover job's log."
+      })
+  String skipTestReason;
+
+  @Option(
+      names = "--promote-test-instance",
+      description = {
+        "cutover: the running test instance becomes the cutover instance, with no new launch.",
+        "It holds the data of the test's snapshot, not what changed on the source since."
+      })
+  boolean promoteTestInstance;
+
   @Override
   public Integer call() throws Exception {
+    if (!kind.equals("cutover") && (skipTestReason != null || promoteTestInstance)) {
+      System.err.println(
+          "liftshift launch: --skip-test-reason and --promote-test-instance are for a cutover");
+      return 2;
+    }
+    Map<String, String> tags = new LinkedHashMap<>();
+    if (skipTestReason != null) {
+      tags.put(JobTags.SKIP_TEST_REASON, skipTestReason);
+    }
+    if (promoteTestInstance) {
+      tags.put(JobTags.PROMOTE_TEST_INSTANCE, "true");
+    }
     try (MgnClient mgn = controlPlane.open()) {
       switch (kind) {
         case "finalize" -> {
@@ -49,7 +81,7 @@ final class LaunchCommand implements Callable<Integer> {
           Job job =
               kind.equals("test")
                   ? mgn.startTest(b -> b.sourceServerIDs(sourceServers)).job()
-                  : mgn.startCutover(b -> b.sourceServerIDs(sourceServers)).job();
+                  : mgn.startCutover(b -> b.sourceServerIDs(sourceServers).tags(tags)).job();
           System.out.println("job " + job.jobID() + " started");
           long deadline = System.currentTimeMillis() + timeoutMinutes * 60_000L;
           int printed = 0;
@@ -75,6 +107,16 @@ final class LaunchCommand implements Callable<Integer> {
                             ? ""
                             : " instance " + p.launchedEc2InstanceID()));
                 ok &= "LAUNCHED".equals(p.launchStatusAsString());
+                if (p.postLaunchActionsStatus() != null) {
+                  for (var a : p.postLaunchActionsStatus().postLaunchActionsLaunchStatusList()) {
+                    System.out.println(
+                        "  post-launch action "
+                            + a.ssmDocument().actionName()
+                            + ": "
+                            + a.executionStatusAsString()
+                            + (a.failureReason() == null ? "" : " (" + a.failureReason() + ")"));
+                  }
+                }
               }
               return ok ? 0 : 1;
             }

@@ -17,7 +17,8 @@ public interface Instances {
    *
    * @param name a label, also the Name tag
    * @param imageId the image to boot (its volumes become the instance's own, deleted with it)
-   * @param instanceType the EC2 instance type; locally its vCPUs and memory
+   * @param instanceType the EC2 instance type (locally its vCPUs and memory), or null for the
+   *     launch template's
    * @param launchTemplateId the launch template the instance is started through, or null
    * @param subnetId the subnet, or null for the launch template's (or the default one)
    * @param securityGroupIds security groups, or empty for the launch template's
@@ -41,7 +42,12 @@ public interface Instances {
       if (imageId == null || imageId.isEmpty()) {
         throw new IllegalArgumentException("an instance needs an image to boot");
       }
-      if (!InstanceType.isWellFormed(instanceType)) {
+      if (instanceType == null) {
+        if (launchTemplateId == null) {
+          throw new IllegalArgumentException(
+              "an instance needs an instance type, or a launch template that names one");
+        }
+      } else if (!InstanceType.isWellFormed(instanceType)) {
         throw new IllegalArgumentException(
             "'" + instanceType + "' is not an EC2 instance type (like t3.small)");
       }
@@ -97,6 +103,9 @@ public interface Instances {
 
   /** What the instance wrote to its serial console so far. */
   String consoleOutput(String instanceId) throws IOException;
+
+  /** Adds or replaces tags on the instance (a promoted test instance becomes the cutover's). */
+  void tag(String instanceId, Map<String, String> tags) throws IOException;
 
   /**
    * Stops the instance for good and deletes its own volumes; attached volumes stay. Terminating a

@@ -157,6 +157,8 @@ final class LaunchRunner implements AutoCloseable {
       updateJob(jobId, j -> j.put("status", "STARTED"));
       boolean test = job.path("initiatedBy").asText().equals("START_TEST");
       boolean terminate = job.path("type").asText().equals("TERMINATE");
+      boolean promote =
+          job.path("tags").path(JobTags.PROMOTE_TEST_INSTANCE).asText("").equalsIgnoreCase("true");
       boolean anyFailed = false;
       for (JsonNode p : job.path("participatingServers")) {
         String serverId = p.path("sourceServerID").asText();
@@ -165,7 +167,14 @@ final class LaunchRunner implements AutoCloseable {
             terminateServer(jobId, serverId);
             continue;
           }
-          launchServer(jobId, serverId, test);
+          if (!test) {
+            logSkippedTest(jobId, serverId);
+          }
+          if (promote) {
+            promoteTestInstance(jobId, serverId);
+          } else {
+            launchServer(jobId, serverId, test);
+          }
         } catch (LaunchFailure f) {
           anyFailed = true;
           log(jobId, f.event, Map.of("sourceServerID", serverId, "rawError", f.getMessage()));
@@ -249,9 +258,10 @@ final class LaunchRunner implements AutoCloseable {
         }
         v.put("sourceDeviceName", i < deviceNames.size() ? deviceNames.get(i) : "");
       }
-      // MGN's post-launch actions are SSM documents, which a first-boot unit cannot run: none are
-      // passed yet (the converter writes any it is given into /etc/liftshift/post-launch.d).
-      conversion.putArray("postLaunchActions");
+      JsonNode launchConfig = launchConfiguration(serverId);
+      List<PostLaunchActions.Action> actions =
+          db.transaction(c -> PostLaunchActions.forLaunch(c, serverId, launchConfig, test));
+      conversion.set("postLaunchActions", PostLaunchActions.forConversion(actions));
       String conversionId = jobId + "." + serverId;
       db.transaction(
           c -> {
@@ -291,7 +301,6 @@ final class LaunchRunner implements AutoCloseable {
       tags.put("liftshift:source-server", serverId);
       tags.put("liftshift:job", jobId);
       tags.put("liftshift:launch", test ? "test" : "cutover");
-      JsonNode launchConfig = launchConfiguration(serverId);
       if (launchConfig.path("copyTags").asBoolean(false)) {
         server
             .path("tags")
@@ -304,7 +313,8 @@ final class LaunchRunner implements AutoCloseable {
               : Images.BootMode.LEGACY_BIOS;
       Images.Image image = cloud.images().register(serverId + "-" + jobId, volumes, bootMode, tags);
       volumes.clear(); // the image owns them now
-      String instanceType = instanceType(server);
+      String launchTemplate = launchTemplate(server, launchConfig);
+      String instanceType = instanceType(server, launchConfig, launchTemplate);
       Instances.Instance instance;
       try {
         instance =
@@ -315,7 +325,7 @@ final class LaunchRunner implements AutoCloseable {
                         hostname(server),
                         image.imageId(),
                         instanceType,
-                        launchTemplate(server, launchConfig),
+                        launchTemplate,
                         null,
                         List.of(),
                         List.of(),
@@ -339,7 +349,9 @@ final class LaunchRunner implements AutoCloseable {
                 .putObject(test ? "testLaunch" : "cutoverLaunch")
                 .put("instanceId", instanceId)
                 .put("imageId", image.imageId())
-                .put("jobID", jobId);
+                .put("jobID", jobId)
+                .put("snapshotSetId", snapshot.snapshotSetId())
+                .put("snapshotTakenAt", snapshot.takenAt().toString());
           });
       log(
           jobId,
@@ -350,6 +362,9 @@ final class LaunchRunner implements AutoCloseable {
       String firstBoot = awaitFirstBoot(instanceId);
       updateServer(
           serverId, s -> ((ObjectNode) s.path("launchedInstance")).put("firstBoot", firstBoot));
+
+      // 6. The post-launch actions, which the first boot runs.
+      awaitPostLaunchActions(jobId, serverId, instanceId, actions, firstBoot, test);
 
     } finally {
       // The conversion server goes first: its volumes can be deleted only once it lets go.
@@ -385,8 +400,16 @@ final class LaunchRunner implements AutoCloseable {
         .asText(server.path("sourceServerID").asText());
   }
 
-  /** The instance type: right-sized from the source's CPUs and RAM (MGN's BASIC), by default. */
-  private static String instanceType(ObjectNode server) {
+  /**
+   * The instance type: right-sized from the source's CPUs and RAM (MGN's BASIC, the default), or
+   * the launch template's (NONE, when there is a template to name one).
+   */
+  private static String instanceType(
+      ObjectNode server, JsonNode launchConfig, String launchTemplate) {
+    if (launchConfig.path("targetInstanceTypeRightSizingMethod").asText("BASIC").equals("NONE")
+        && launchTemplate != null) {
+      return null;
+    }
     JsonNode props = server.path("sourceProperties");
     int cpus = 0;
     for (JsonNode c : props.path("cpus")) {
@@ -506,36 +529,143 @@ final class LaunchRunner implements AutoCloseable {
     return "UNKNOWN";
   }
 
-  /** TerminateTargetInstances: the server's launched test and cutover instances go, with images. */
-  private void terminateServer(String jobId, String serverId) throws Exception {
-    ObjectNode server = server(serverId);
-    log(jobId, "CLEANUP_START", Map.of("sourceServerID", serverId));
-    List<String> terminated = new ArrayList<>();
-    for (String kind : List.of("testLaunch", "cutoverLaunch")) {
-      JsonNode l = priv(server).path(kind);
-      if (l.has("instanceId")) {
-        cloud.instances().terminate(l.path("instanceId").asText());
-        cloud.images().deregister(l.path("imageId").asText());
-        terminated.add(l.path("instanceId").asText());
-      }
+  /**
+   * Waits for the first boot's report of each post-launch action and records MGN's
+   * postLaunchActionsStatus on the job. A must-succeed action that fails on a test instance blocks
+   * the cutover until a test passes.
+   */
+  private void awaitPostLaunchActions(
+      String jobId,
+      String serverId,
+      String instanceId,
+      List<PostLaunchActions.Action> actions,
+      String firstBoot,
+      boolean test)
+      throws Exception {
+    if (actions.isEmpty()) {
+      return;
     }
+    String discovered = firstBoot.equals("SUCCEEDED") ? Operations.now() : null;
+    String prefix = jobId + ":" + serverId;
+    Map<String, String[]> reported = Map.of();
+    String finalWhy =
+        discovered == null
+            ? "not run: the instance did not report its first boot (firstBoot " + firstBoot + ")"
+            : null;
+    long deadline = System.currentTimeMillis() + 60_000L;
+    for (PostLaunchActions.Action a : actions) {
+      deadline += a.script() == null ? 0 : a.timeoutSeconds() * 1000L;
+    }
+    ObjectNode status = PostLaunchActions.status(actions, reported, discovered, prefix, finalWhy);
+    participant(jobId, serverId, x -> x.set("postLaunchActionsStatus", status));
+    while (finalWhy == null && !PostLaunchActions.allReported(actions, reported)) {
+      if (System.currentTimeMillis() > deadline) {
+        finalWhy = "no outcome reported on the instance's console in time";
+        break;
+      }
+      Thread.sleep(1000);
+      reported = PostLaunchActions.reported(cloud.instances().consoleOutput(instanceId));
+      ObjectNode now = PostLaunchActions.status(actions, reported, discovered, prefix, null);
+      participant(jobId, serverId, x -> x.set("postLaunchActionsStatus", now));
+    }
+    ObjectNode done = PostLaunchActions.status(actions, reported, discovered, prefix, finalWhy);
+    participant(jobId, serverId, x -> x.set("postLaunchActionsStatus", done));
+    String blocking = PostLaunchActions.blockingFailure(done);
+    if (test && blocking != null) {
+      String why = blocking + " (test instance " + instanceId + ", job " + jobId + ")";
+      updateServer(serverId, s -> priv(s).put(Operations.CUTOVER_BLOCKED_BY, why));
+      LOG.warning(serverId + ": cutover blocked: " + why);
+    }
+  }
+
+  /** A cutover of a server that was never tested says so, with the reason given for it. */
+  private void logSkippedTest(String jobId, String serverId) throws SQLException {
+    JsonNode skipped = priv(server(serverId)).path(Operations.TEST_SKIPPED);
+    if (skipped.isObject()) {
+      log(
+          jobId,
+          "TEST_SKIPPED",
+          Map.of(
+              "sourceServerID",
+              serverId,
+              "rawError",
+              "cut over without a test launch: " + skipped.path("reason").asText()));
+    }
+  }
+
+  /**
+   * Promotes the running test instance to the cutover instance: no new launch. It holds what the
+   * test's snapshot held, which the log says.
+   */
+  private void promoteTestInstance(String jobId, String serverId) throws Exception {
+    ObjectNode server = server(serverId);
+    JsonNode testLaunch = priv(server).path("testLaunch");
+    String instanceId = testLaunch.path("instanceId").asText("");
+    Optional<Instances.Instance> instance = cloud.instances().describe(instanceId);
+    String state = instance.map(Instances.Instance::state).orElse("gone");
+    if (!state.matches("pending|running")) {
+      throw new LaunchFailure(
+          "LAUNCH_FAILED",
+          "the test instance "
+              + instanceId
+              + " is "
+              + state
+              + " and cannot be promoted; start the cutover again without "
+              + JobTags.PROMOTE_TEST_INSTANCE);
+    }
+    if (priv(server).has("cutoverLaunch")) {
+      cleanup(jobId, serverId, List.of(priv(server).get("cutoverLaunch")));
+    }
+    cloud
+        .instances()
+        .tag(instanceId, Map.of("liftshift:launch", "cutover", "liftshift:job", jobId));
     updateServer(
         serverId,
         s -> {
+          ObjectNode promoted = priv(s).path("testLaunch").deepCopy();
+          promoted.put("jobID", jobId).put("promotedFromJobID", testLaunch.path("jobID").asText());
+          priv(s).set("cutoverLaunch", promoted);
           priv(s).remove("testLaunch");
-          priv(s).remove("cutoverLaunch");
-          s.remove("launchedInstance");
+          ((ObjectNode) s.path("launchedInstance")).put("jobID", jobId);
         });
+    participant(
+        jobId,
+        serverId,
+        x -> x.put("launchStatus", "LAUNCHED").put("launchedEc2InstanceID", instanceId));
+    log(
+        jobId,
+        "LAUNCH_START",
+        Map.of(
+            "sourceServerID",
+            serverId,
+            "targetInstanceID",
+            instanceId,
+            "rawError",
+            "promoted the test instance launched by "
+                + testLaunch.path("jobID").asText()
+                + " from the snapshot taken at "
+                + testLaunch.path("snapshotTakenAt").asText("?")
+                + ": changes the source made after that are not on it"));
+  }
+
+  /** TerminateTargetInstances: the server's launched test and cutover instances go, with images. */
+  private void terminateServer(String jobId, String serverId) throws Exception {
+    List<JsonNode> launches = launches(server(serverId));
+    if (launches.isEmpty()) {
+      log(jobId, "CLEANUP_START", Map.of("sourceServerID", serverId));
+      log(jobId, "CLEANUP_END", Map.of("sourceServerID", serverId));
+    }
+    cleanup(jobId, serverId, launches);
+    updateServer(serverId, s -> s.remove("launchedInstance"));
     participant(
         jobId,
         serverId,
         x -> {
           x.put("launchStatus", "TERMINATED");
-          if (!terminated.isEmpty()) {
-            x.put("launchedEc2InstanceID", terminated.get(0));
+          if (!launches.isEmpty()) {
+            x.put("launchedEc2InstanceID", launches.get(0).path("instanceId").asText());
           }
         });
-    log(jobId, "CLEANUP_END", Map.of("sourceServerID", serverId));
   }
 
   /**
@@ -544,27 +674,45 @@ final class LaunchRunner implements AutoCloseable {
    */
   private void cleanupPreviousLaunch(String jobId, String serverId, ObjectNode server)
       throws LaunchFailure {
-    List<JsonNode> previous = new ArrayList<>();
+    cleanup(jobId, serverId, launches(server));
+  }
+
+  /** The server's launched test and cutover instances. */
+  private static List<JsonNode> launches(ObjectNode server) {
+    List<JsonNode> out = new ArrayList<>();
     for (String kind : List.of("testLaunch", "cutoverLaunch")) {
       if (priv(server).has(kind)) {
-        previous.add(priv(server).get(kind));
+        out.add(priv(server).get(kind));
       }
     }
-    if (previous.isEmpty()) {
+    return out;
+  }
+
+  /** Terminates these launched instances and deletes their images, with CLEANUP_* events. */
+  private void cleanup(String jobId, String serverId, List<JsonNode> launches)
+      throws LaunchFailure {
+    if (launches.isEmpty()) {
       return;
     }
     log(jobId, "CLEANUP_START", Map.of("sourceServerID", serverId));
     try {
-      for (JsonNode p : previous) {
+      List<String> gone = new ArrayList<>();
+      for (JsonNode p : launches) {
         cloud.instances().terminate(p.path("instanceId").asText());
         cloud.images().deregister(p.path("imageId").asText());
+        gone.add(p.path("instanceId").asText());
       }
       updateServer(
           serverId,
           s -> {
-            priv(s).remove("testLaunch");
-            priv(s).remove("cutoverLaunch");
-            s.remove("launchedInstance");
+            for (String kind : List.of("testLaunch", "cutoverLaunch")) {
+              if (gone.contains(priv(s).path(kind).path("instanceId").asText())) {
+                priv(s).remove(kind);
+              }
+            }
+            if (gone.contains(s.path("launchedInstance").path("ec2InstanceID").asText())) {
+              s.remove("launchedInstance");
+            }
           });
     } catch (Exception e) {
       throw new LaunchFailure("CLEANUP_FAIL", "removing the previous launch: " + e.getMessage());

@@ -649,6 +649,27 @@ final class Operations {
       throw conflict(
           server, "source server " + id + " is " + current + "; it cannot be set to " + target);
     }
+    ObjectNode priv = (ObjectNode) server.path("_private");
+    if (target.equals("READY_FOR_CUTOVER")) {
+      if (!priv.path(CUTOVER_BLOCKED_BY).asText("").isEmpty()) {
+        throw conflict(
+            server,
+            "source server "
+                + id
+                + " cannot be made ready for cutover: "
+                + priv.path(CUTOVER_BLOCKED_BY).asText()
+                + " (launch a test again once it is fixed)");
+      }
+      if (!server.path("lifeCycle").has("lastTest") && !priv.has(TEST_SKIPPED)) {
+        // MGN lets a server skip its test this way; the cutover job will say that it did.
+        priv.putObject(TEST_SKIPPED)
+            .put(
+                "reason",
+                "marked READY_FOR_CUTOVER through ChangeServerLifeCycleState without a test"
+                    + " launch")
+            .put("dateTime", now());
+      }
+    }
     ((ObjectNode) server.path("lifeCycle")).put("state", target);
     save(c, server);
     return viewOf(server);
@@ -775,6 +796,27 @@ final class Operations {
   private JsonNode startLaunch(Connection c, ObjectNode request, String initiatedBy)
       throws SQLException, ApiException {
     checkAccount(c, request);
+    boolean test = initiatedBy.equals("START_TEST");
+    JsonNode tags = request.path("tags");
+    String skipReason = test ? "" : tags.path(JobTags.SKIP_TEST_REASON).asText("").strip();
+    boolean promote =
+        !test && tags.path(JobTags.PROMOTE_TEST_INSTANCE).asText("").equalsIgnoreCase("true");
+    if (promote && !skipReason.isEmpty()) {
+      throw ApiException.validation(
+          "other",
+          "tags: a cutover either promotes the test instance ("
+              + JobTags.PROMOTE_TEST_INSTANCE
+              + ") or skips the test ("
+              + JobTags.SKIP_TEST_REASON
+              + "), not both");
+    }
+    Set<String> allowed = new HashSet<>(LAUNCHABLE_FROM.get(initiatedBy));
+    if (!skipReason.isEmpty()) {
+      allowed.add("READY_FOR_TEST");
+    }
+    if (promote) {
+      allowed.add("TESTING");
+    }
     List<ObjectNode> servers = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     for (JsonNode n : request.path("sourceServerIDs")) {
@@ -782,7 +824,7 @@ final class Operations {
       String state = server.path("lifeCycle").path("state").asText();
       if (server.path("isArchived").asBoolean()
           || !launchable(server)
-          || !LAUNCHABLE_FROM.get(initiatedBy).contains(state)) {
+          || !allowed.contains(state)) {
         throw conflict(
             server,
             "source server "
@@ -791,15 +833,43 @@ final class Operations {
                 + state
                 + (launchable(server) ? "" : " and its initial sync has not completed")
                 + "; "
-                + (initiatedBy.equals("START_TEST") ? "a test" : "a cutover")
+                + (test ? "a test" : "a cutover")
                 + " launch needs "
-                + LAUNCHABLE_FROM.get(initiatedBy));
+                + LAUNCHABLE_FROM.get(initiatedBy)
+                + (!test && state.equals("READY_FOR_TEST")
+                    ? " (to cut over without a test, give the reason as the job tag "
+                        + JobTags.SKIP_TEST_REASON
+                        + ")"
+                    : ""));
+      }
+      ObjectNode priv = (ObjectNode) server.path("_private");
+      if (!test && !priv.path(CUTOVER_BLOCKED_BY).asText("").isEmpty()) {
+        throw conflict(
+            server,
+            "source server "
+                + n.asText()
+                + " cannot be cut over: "
+                + priv.path(CUTOVER_BLOCKED_BY).asText()
+                + " (launch a test again once it is fixed)");
+      }
+      if (promote && !priv.has("testLaunch")) {
+        throw conflict(
+            server,
+            "source server "
+                + n.asText()
+                + " has no test instance to promote; launch a test first, or cut over without "
+                + JobTags.PROMOTE_TEST_INSTANCE);
+      }
+      if (test) {
+        priv.remove(TEST_SKIPPED);
+        priv.remove(CUTOVER_BLOCKED_BY);
+      } else if (!skipReason.isEmpty() && !server.path("lifeCycle").has("lastTest")) {
+        priv.putObject(TEST_SKIPPED).put("reason", skipReason).put("dateTime", now());
       }
       servers.add(server);
       ids.add(n.asText());
     }
     ObjectNode job = newJob(c, "LAUNCH", initiatedBy, request, ids);
-    boolean test = initiatedBy.equals("START_TEST");
     for (ObjectNode server : servers) {
       ObjectNode life = (ObjectNode) server.path("lifeCycle");
       life.put("state", test ? "TESTING" : "CUTTING_OVER");
@@ -813,6 +883,15 @@ final class Operations {
     out.set("job", job);
     return out;
   }
+
+  /**
+   * Why a server may not be cut over (a must-succeed post-launch action failed on its test
+   * instance), or absent. A new test launch clears it.
+   */
+  static final String CUTOVER_BLOCKED_BY = "cutoverBlockedBy";
+
+  /** The reason a server goes to cutover without a test launch, logged by the cutover job. */
+  static final String TEST_SKIPPED = "testSkipped";
 
   private JsonNode terminateTargetInstances(Connection c, ObjectNode request)
       throws SQLException, ApiException {

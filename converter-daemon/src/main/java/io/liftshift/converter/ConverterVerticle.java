@@ -95,7 +95,12 @@ public final class ConverterVerticle extends VerticleBase {
     }
     List<PostLaunchAction> actions = new ArrayList<>();
     for (JsonNode a : j.path("postLaunchActions")) {
-      actions.add(new PostLaunchAction(a.path("name").asText(), a.path("script").asText()));
+      actions.add(
+          new PostLaunchAction(
+              a.path("id").asText(),
+              a.path("name").asText(),
+              a.path("script").asText(),
+              a.path("timeoutSeconds").asInt(600)));
     }
     LOG.info("job " + j.path("jobID").asText() + ": " + volumes.size() + " volume(s)");
     return new ConversionJob(

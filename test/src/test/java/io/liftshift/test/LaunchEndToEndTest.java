@@ -221,6 +221,20 @@ class LaunchEndToEndTest {
           }
           awaitStaged(h, superblock, good);
 
+          // A post-launch action: a script that the migrated server runs at its first boot.
+          Path smoke =
+              Files.writeString(
+                  dir.resolve("root-on-nvme.sh"),
+                  "#!/bin/sh\nfindmnt -n -o SOURCE / | grep nvme\n");
+          mgn.putSourceServerAction(
+              b ->
+                  b.sourceServerID(id)
+                      .actionID("root-on-nvme")
+                      .actionName("root on nvme")
+                      .documentIdentifier(smoke.toUri().toString())
+                      .order(1001)
+                      .timeoutSeconds(60)
+                      .mustSucceedForCutover(true));
           Job first = launch(mgn, id, 900_000, true);
           Map<String, Instant> phases = phases(mgn, first);
           System.out.println("launch phases of the Debian fixture: " + durations(phases));
@@ -241,6 +255,16 @@ class LaunchEndToEndTest {
               DebianFixture.read(
                   launchHome.resolve("instances").resolve(firstInstance).resolve("console.log"));
           assertThat(console).contains("liftshift-first-boot: SUCCEEDED").contains("ip=10.0.2.15");
+          assertThat(console).contains("liftshift-post-launch: 01-root_on_nvme SUCCEEDED");
+          assertThat(
+                  first
+                      .participatingServers()
+                      .get(0)
+                      .postLaunchActionsStatus()
+                      .postLaunchActionsLaunchStatusList()
+                      .get(0)
+                      .executionStatusAsString())
+              .isEqualTo("SUCCESS");
 
           // The cutover launch replaces the test copy: it is terminated and its image deleted.
           mgn.changeServerLifeCycleState(

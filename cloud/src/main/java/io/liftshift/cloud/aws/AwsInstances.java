@@ -150,6 +150,21 @@ public final class AwsInstances implements Instances {
   }
 
   @Override
+  public void tag(String instanceId, Map<String, String> tags) throws IOException {
+    try {
+      ec2.createTags(
+          b ->
+              b.resources(instanceId)
+                  .tags(
+                      tags.entrySet().stream()
+                          .map(e -> AwsSnapshots.tag(e.getKey(), e.getValue()))
+                          .toList()));
+    } catch (AwsServiceException e) {
+      throw Ec2Errors.of("tagging " + instanceId, e);
+    }
+  }
+
+  @Override
   public String consoleOutput(String instanceId) throws IOException {
     try {
       String out = ec2.getConsoleOutput(b -> b.instanceId(instanceId).latest(true)).output();

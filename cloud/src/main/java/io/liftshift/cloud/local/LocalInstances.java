@@ -107,6 +107,11 @@ public final class LocalInstances implements Instances {
         images
             .describe(spec.imageId())
             .orElseThrow(() -> new IOException("InvalidAMIID.NotFound: " + spec.imageId()));
+    if (spec.instanceType() == null) {
+      throw new IOException(
+          "InvalidParameterValue: the local cloud has no launch templates to take an instance"
+              + " type from; set targetInstanceTypeRightSizingMethod to BASIC");
+    }
     InstanceType type =
         InstanceType.of(spec.instanceType())
             .orElseThrow(
@@ -188,11 +193,7 @@ public final class LocalInstances implements Instances {
     props.setProperty("imageId", spec.imageId());
     props.setProperty("instanceType", spec.instanceType());
     spec.tags().forEach((k, v) -> props.setProperty("tag." + k, v));
-    Path tmp = home.resolve("instance.properties.tmp");
-    try (OutputStream out = Files.newOutputStream(tmp)) {
-      props.store(out, null);
-    }
-    Files.move(tmp, home.resolve("instance.properties"), StandardCopyOption.ATOMIC_MOVE);
+    store(props, home.resolve("instance.properties"));
     try {
       if (p.waitFor(500, TimeUnit.MILLISECONDS)) {
         String why = Files.readString(home.resolve("qemu.log")).strip();
@@ -310,6 +311,29 @@ public final class LocalInstances implements Instances {
     }
     out.sort((a, b) -> a.launchedAt().compareTo(b.launchedAt()));
     return out;
+  }
+
+  @Override
+  public void tag(String instanceId, Map<String, String> tags) throws IOException {
+    Path file = dir.resolve(instanceId).resolve("instance.properties");
+    if (!instanceId.matches("i-[0-9a-f]+") || !Files.exists(file)) {
+      throw new IOException("InvalidInstanceID.NotFound: " + instanceId);
+    }
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(file)) {
+      p.load(in);
+    }
+    tags.forEach((k, v) -> p.setProperty("tag." + k, v));
+    store(p, file);
+  }
+
+  /** Replaced whole, so another process never reads half of it. */
+  private static void store(Properties p, Path file) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (OutputStream out = Files.newOutputStream(tmp)) {
+      p.store(out, null);
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
   }
 
   @Override

@@ -59,8 +59,22 @@ public final class LinuxConversionPlanner {
 
   private static final Pattern ROOT_ARG = Pattern.compile("(?<=\\s)root=(/dev/[^\\s]+)");
 
-  /** A post-launch action: a script run once by the first-boot unit. */
-  public record PostLaunchAction(String name, String script) {}
+  /**
+   * A post-launch action: a script run once by the first-boot unit, which reports it on the serial
+   * console by {@code id}.
+   */
+  public record PostLaunchAction(String id, String name, String script, int timeoutSeconds) {
+    public PostLaunchAction {
+      if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
+        throw new IllegalArgumentException(
+            "post-launch action id '" + id + "' must be letters, digits, '.', '_' or '-'");
+      }
+      if (timeoutSeconds < 1) {
+        throw new IllegalArgumentException(
+            "post-launch action " + id + ": timeoutSeconds must be at least 1");
+      }
+    }
+  }
 
   private final GuestFiles guest;
   private final GuestDevices devices;
@@ -707,10 +721,17 @@ public final class LinuxConversionPlanner {
       say "%s job=${LIFTSHIFT_JOB_ID:-none} hostname=$(hostname) ip=${ip:-none}"
       for a in /etc/liftshift/post-launch.d/*; do
         [ -x "$a" ] || continue
-        if "$a" >>/var/log/liftshift-post-launch.log 2>&1; then
-          say "liftshift-post-launch: $(basename "$a") SUCCEEDED"
+        id=$(basename "$a")
+        echo "== $id $(date -u +%%FT%%TZ)" >>/var/log/liftshift-post-launch.log
+        t=$(cat "/etc/liftshift/post-launch.timeout/$id" 2>/dev/null || echo 600)
+        timeout "$t" "$a" >>/var/log/liftshift-post-launch.log 2>&1 </dev/null
+        rc=$?
+        if [ "$rc" -eq 0 ]; then
+          say "liftshift-post-launch: $id SUCCEEDED"
+        elif [ "$rc" -eq 124 ]; then
+          say "liftshift-post-launch: $id TIMED_OUT"
         else
-          say "liftshift-post-launch: $(basename "$a") FAILED"
+          say "liftshift-post-launch: $id FAILED exit=$rc"
         fi
       done
       rm -f /etc/systemd/system/multi-user.target.wants/liftshift-first-boot.service
@@ -751,19 +772,22 @@ public final class LinuxConversionPlanner {
             "LIFTSHIFT_JOB_ID=" + jobId.replaceAll("[^A-Za-z0-9-]", "") + "\n",
             "0644",
             "which launch this boot reports for"));
-    int n = 10;
     for (PostLaunchAction a : postLaunch) {
+      // Run in the order of their ids, each under its own timeout.
       steps.add(
           new WriteFile(
               "first-boot",
-              "/etc/liftshift/post-launch.d/"
-                  + n
-                  + "-"
-                  + a.name().replaceAll("[^A-Za-z0-9._-]", "_"),
+              "/etc/liftshift/post-launch.d/" + a.id(),
               a.script(),
               "0755",
               "post-launch action " + a.name()));
-      n += 10;
+      steps.add(
+          new WriteFile(
+              "first-boot",
+              "/etc/liftshift/post-launch.timeout/" + a.id(),
+              a.timeoutSeconds() + "\n",
+              "0644",
+              "post-launch action " + a.name() + " may run " + a.timeoutSeconds() + " s"));
     }
     steps.add(
         new WriteFile(

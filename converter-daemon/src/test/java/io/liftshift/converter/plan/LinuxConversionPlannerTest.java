@@ -25,7 +25,9 @@ class LinuxConversionPlannerTest {
             devices,
             rootUuid,
             "mgnjob-0123456789abcdef0",
-            List.of(new LinuxConversionPlanner.PostLaunchAction("hello", "#!/bin/sh\necho hi\n")))
+            List.of(
+                new LinuxConversionPlanner.PostLaunchAction(
+                    "01-hello", "hello", "#!/bin/sh\necho hi\n", 30)))
         .plan();
   }
 
@@ -99,7 +101,9 @@ class LinuxConversionPlannerTest {
     assertThat(
             step(p, WriteFile.class, "/usr/local/sbin/liftshift-first-boot").orElseThrow().mode())
         .isEqualTo("0755");
-    assertThat(step(p, WriteFile.class, "/etc/liftshift/post-launch.d/10-hello")).isPresent();
+    assertThat(step(p, WriteFile.class, "/etc/liftshift/post-launch.d/01-hello")).isPresent();
+    assertThat(step(p, WriteFile.class, "/etc/liftshift/post-launch.timeout/01-hello"))
+        .hasValueSatisfying(w -> assertThat(w.content()).isEqualTo("30\n"));
     assertThat(step(p, WriteFile.class, "/etc/liftshift/first-boot.env").orElseThrow().content())
         .contains("LIFTSHIFT_JOB_ID=mgnjob-0123456789abcdef0");
     assertThat(p.describe()).contains("Debian GNU/Linux 12").contains("chroot  update-initramfs");

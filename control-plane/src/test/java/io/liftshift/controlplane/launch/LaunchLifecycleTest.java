@@ -1,0 +1,230 @@
+package io.liftshift.controlplane.launch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.liftshift.controlplane.JobTags;
+import io.liftshift.controlplane.api.ApiException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launch lifecycle beyond a plain test and cutover: skipping the test with a reason, promoting
+ * the tested instance to cutover, post-launch actions, and the launch template's instance type.
+ * Launches go to EC2 through the contract fake ({@link AwsLaunchHarness}).
+ */
+class LaunchLifecycleTest {
+  @TempDir Path dir;
+
+  @Test
+  void aCutoverWithoutATestNeedsAReasonAndItsJobLogsIt() throws Exception {
+    try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
+      String id = h.syncedSourceServer("app-01");
+      h.enableLaunches();
+      assertThat(h.server(id).path("lifeCycle").path("state").asText()).isEqualTo("READY_FOR_TEST");
+
+      assertThatThrownBy(() -> h.start("StartCutover", "{\"sourceServerIDs\":[\"" + id + "\"]}"))
+          .isInstanceOf(ApiException.class)
+          .hasMessageContaining("READY_FOR_TEST")
+          .hasMessageContaining(JobTags.SKIP_TEST_REASON);
+
+      String job =
+          h.start(
+              "StartCutover",
+              "{\"sourceServerIDs\":[\""
+                  + id
+                  + "\"],\"tags\":{\""
+                  + JobTags.SKIP_TEST_REASON
+                  + "\":\"stateless web tier, tested as a golden image\"}}");
+      h.convert(h.awaitInstance(0));
+      h.console(h.awaitInstance(1), "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
+      h.awaitJob(job);
+      assertThat(h.jobLog(job))
+          .contains("\"TEST_SKIPPED\"")
+          .contains("stateless web tier, tested as a golden image");
+      assertThat(h.server(id).path("lifeCycle").path("state").asText()).isEqualTo("CUTTING_OVER");
+    }
+  }
+
+  @Test
+  void aTestedInstanceIsPromotedToCutoverWithoutANewLaunch() throws Exception {
+    try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
+      String id = h.syncedSourceServer("app-01");
+      h.enableLaunches();
+      String test = h.start("StartTest", "{\"sourceServerIDs\":[\"" + id + "\"]}");
+      h.convert(h.awaitInstance(0));
+      String instance = h.awaitInstance(1);
+      h.console(instance, "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
+      h.awaitJob(test);
+      int launched = h.fake.instanceIds().size();
+
+      String cutover =
+          h.start(
+              "StartCutover",
+              "{\"sourceServerIDs\":[\""
+                  + id
+                  + "\"],\"tags\":{\""
+                  + JobTags.PROMOTE_TEST_INSTANCE
+                  + "\":\"true\"}}");
+      JsonNode done = h.awaitJob(cutover);
+
+      JsonNode p = done.path("participatingServers").get(0);
+      assertThat(p.path("launchStatus").asText()).isEqualTo("LAUNCHED");
+      assertThat(p.path("launchedEc2InstanceID").asText()).isEqualTo(instance);
+      assertThat(h.fake.instanceIds()).as("no new instance").hasSize(launched);
+      assertThat(h.jobLog(cutover))
+          .contains("\"LAUNCH_START\"")
+          .contains("promoted the test instance launched by " + test)
+          .doesNotContain("CLEANUP_START");
+      var tags =
+          h.ec2
+              .describeInstances(b -> b.instanceIds(instance))
+              .reservations()
+              .get(0)
+              .instances()
+              .get(0)
+              .tags();
+      assertThat(tags)
+          .anySatisfy(
+              t -> {
+                assertThat(t.key()).isEqualTo("liftshift:launch");
+                assertThat(t.value()).isEqualTo("cutover");
+              });
+      JsonNode server = h.server(id);
+      assertThat(server.path("launchedInstance").path("ec2InstanceID").asText())
+          .isEqualTo(instance);
+      assertThat(server.path("launchedInstance").path("firstBoot").asText()).isEqualTo("SUCCEEDED");
+      assertThat(
+              h.cp
+                  .call("FinalizeCutover", "{\"sourceServerID\":\"" + id + "\"}")
+                  .contains("\"CUTOVER\""))
+          .isTrue();
+      assertThat(h.fake.rejectedByModel()).isZero();
+    }
+  }
+
+  @Test
+  void promotingNeedsATestInstance() throws Exception {
+    try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
+      String id = h.syncedSourceServer("app-01");
+      h.enableLaunches();
+      h.cp.call(
+          "ChangeServerLifeCycleState",
+          "{\"sourceServerID\":\"" + id + "\",\"lifeCycle\":{\"state\":\"READY_FOR_CUTOVER\"}}");
+      assertThatThrownBy(
+              () ->
+                  h.start(
+                      "StartCutover",
+                      "{\"sourceServerIDs\":[\""
+                          + id
+                          + "\"],\"tags\":{\""
+                          + JobTags.PROMOTE_TEST_INSTANCE
+                          + "\":\"true\"}}"))
+          .isInstanceOf(ApiException.class)
+          .hasMessageContaining("has no test instance to promote");
+    }
+  }
+
+  @Test
+  void postLaunchActionsRunAtFirstBootAndAFailedMustSucceedOneBlocksTheCutover() throws Exception {
+    try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
+      String id = h.syncedSourceServer("app-01");
+      Path smoke = Files.writeString(dir.resolve("smoke.sh"), "#!/bin/sh\ncurl -sf localhost\n");
+      h.cp.call(
+          "PutSourceServerAction",
+          "{\"sourceServerID\":\""
+              + id
+              + "\",\"actionID\":\"smoke\",\"actionName\":\"smoke test\",\"documentIdentifier\":\""
+              + smoke.toUri()
+              + "\",\"order\":1001,\"timeoutSeconds\":30,\"mustSucceedForCutover\":true}");
+      h.cp.call(
+          "PutSourceServerAction",
+          "{\"sourceServerID\":\""
+              + id
+              + "\",\"actionID\":\"cw\",\"actionName\":\"cloudwatch agent\","
+              + "\"documentIdentifier\":\"AmazonCloudWatch-ManageAgent\",\"order\":1002,"
+              + "\"mustSucceedForCutover\":false}");
+      h.enableLaunches();
+      String test = h.start("StartTest", "{\"sourceServerIDs\":[\"" + id + "\"]}");
+      JsonNode conversion = h.convert(h.awaitInstance(0));
+      assertThat(conversion.path("postLaunchActions")).hasSize(1);
+      assertThat(conversion.path("postLaunchActions").get(0).path("id").asText())
+          .isEqualTo("01-smoke_test");
+      assertThat(conversion.path("postLaunchActions").get(0).path("script").asText())
+          .contains("curl -sf localhost");
+      String instance = h.awaitInstance(1);
+      h.console(instance, "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
+      h.console(instance, "liftshift-post-launch: 01-smoke_test FAILED exit=7");
+      JsonNode done = h.awaitJob(test);
+
+      JsonNode status =
+          done.path("participatingServers")
+              .get(0)
+              .path("postLaunchActionsStatus")
+              .path("postLaunchActionsLaunchStatusList");
+      assertThat(status).hasSize(2);
+      assertThat(status.get(0).path("executionStatus").asText()).isEqualTo("FAILED");
+      assertThat(status.get(0).path("failureReason").asText()).contains("exit=7");
+      assertThat(status.get(1).path("executionStatus").asText()).isEqualTo("FAILED");
+      assertThat(status.get(1).path("failureReason").asText())
+          .contains("AmazonCloudWatch-ManageAgent")
+          .contains("no Systems Manager");
+      assertThatThrownBy(
+              () ->
+                  h.cp.call(
+                      "ChangeServerLifeCycleState",
+                      "{\"sourceServerID\":\""
+                          + id
+                          + "\",\"lifeCycle\":{\"state\":\"READY_FOR_CUTOVER\"}}"))
+          .isInstanceOf(ApiException.class)
+          .hasMessageContaining("'smoke test' must succeed for cutover");
+
+      // Fixed and tested again: the action succeeds and the cutover is allowed.
+      String retest = h.start("StartTest", "{\"sourceServerIDs\":[\"" + id + "\"]}");
+      h.convert(h.awaitInstance(2));
+      String again = h.awaitInstance(3);
+      h.console(again, "liftshift-first-boot: SUCCEEDED ip=10.0.0.11");
+      h.console(again, "liftshift-post-launch: 01-smoke_test SUCCEEDED");
+      JsonNode passed = h.awaitJob(retest);
+      assertThat(
+              passed
+                  .path("participatingServers")
+                  .get(0)
+                  .path("postLaunchActionsStatus")
+                  .path("postLaunchActionsLaunchStatusList")
+                  .get(0)
+                  .path("executionStatus")
+                  .asText())
+          .isEqualTo("SUCCESS");
+      assertThat(
+              h.cp.call(
+                  "ChangeServerLifeCycleState",
+                  "{\"sourceServerID\":\""
+                      + id
+                      + "\",\"lifeCycle\":{\"state\":\"READY_FOR_CUTOVER\"}}"))
+          .contains("READY_FOR_CUTOVER");
+    }
+  }
+
+  @Test
+  void withoutRightSizingTheLaunchTemplateNamesTheInstanceType() throws Exception {
+    try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
+      String id = h.syncedSourceServer("app-01");
+      h.cp.call(
+          "UpdateLaunchConfiguration",
+          "{\"sourceServerID\":\"" + id + "\",\"targetInstanceTypeRightSizingMethod\":\"NONE\"}");
+      h.enableLaunches();
+      String test = h.start("StartTest", "{\"sourceServerIDs\":[\"" + id + "\"]}");
+      h.convert(h.awaitInstance(0));
+      String instance = h.awaitInstance(1);
+      h.console(instance, "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
+      h.awaitJob(test);
+      assertThat(h.fake.launchRequest(instance))
+          .containsEntry("LaunchTemplate.LaunchTemplateId", "lt-0123456789abcdef0")
+          .doesNotContainKey("InstanceType");
+    }
+  }
+}
