@@ -209,6 +209,7 @@ final class AgentApi {
       Resources.update(c, SOURCE_SERVER, id, server.toString());
     } else {
       Resources.insert(c, SOURCE_SERVER, id, server.toString());
+      Operations.copyTemplateActions(c, id);
     }
     ObjectNode out = JSON.createObjectNode();
     out.put("sourceServerID", id);

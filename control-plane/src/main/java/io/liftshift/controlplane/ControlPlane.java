@@ -136,6 +136,7 @@ public final class ControlPlane implements AutoCloseable {
     LaunchRunner runner =
         new LaunchRunner(
             db,
+            operations,
             cloud,
             new LaunchRunner.Settings(firstBootTimeoutMillis, freshSnapshotTimeoutMillis));
     launches = runner;

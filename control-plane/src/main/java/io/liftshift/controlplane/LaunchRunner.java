@@ -64,6 +64,7 @@ final class LaunchRunner implements AutoCloseable {
   }
 
   private final Database db;
+  private final Operations operations;
   private final LaunchCloud cloud;
   private final Settings settings;
   private final ExecutorService executor =
@@ -74,8 +75,9 @@ final class LaunchRunner implements AutoCloseable {
             return t;
           });
 
-  LaunchRunner(Database db, LaunchCloud cloud, Settings settings) {
+  LaunchRunner(Database db, Operations operations, LaunchCloud cloud, Settings settings) {
     this.db = db;
+    this.operations = operations;
     this.cloud = cloud;
     this.settings = settings;
   }
@@ -421,10 +423,13 @@ final class LaunchRunner implements AutoCloseable {
 
   private JsonNode launchConfiguration(String serverId) throws SQLException {
     return db.transaction(
-        c ->
-            Resources.get(c, "launch-configuration", serverId)
-                .map(AgentApi::parse)
-                .orElse(JSON.createObjectNode()));
+        c -> {
+          try {
+            return operations.launchConfiguration(c, serverId);
+          } catch (ApiException e) {
+            throw new SQLException(e.getMessage(), e);
+          }
+        });
   }
 
   /**

@@ -517,6 +517,11 @@ final class Operations {
     return e;
   }
 
+  /** The server's launch configuration as GetLaunchConfiguration shows it, for a launch. */
+  JsonNode launchConfiguration(Connection c, String serverId) throws SQLException, ApiException {
+    return serverConfig(c, JSON.createObjectNode().put("sourceServerID", serverId), false, false);
+  }
+
   /**
    * A source server's replication or launch configuration: taken from the default template the
    * first time it is read, then its own. Updates merge; the server's id and name stay.
@@ -1156,6 +1161,21 @@ final class Operations {
       Resources.insert(c, type, owner, all.toString());
     }
     return action;
+  }
+
+  /**
+   * A new source server gets the default launch template's post-launch actions, as in MGN; later
+   * changes to the template's actions do not reach it.
+   */
+  static void copyTemplateActions(Connection c, String serverId) throws SQLException {
+    String templateId = setting(c, "defaultLaunchTemplate");
+    if (templateId == null) {
+      return;
+    }
+    java.util.Optional<String> actions = Resources.get(c, "template-actions", templateId);
+    if (actions.isPresent() && Resources.get(c, "source-server-actions", serverId).isEmpty()) {
+      Resources.insert(c, "source-server-actions", serverId, actions.get());
+    }
   }
 
   private String actionOwner(Connection c, ObjectNode request, boolean onServer)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liftshift.controlplane.JobTags;
 import io.liftshift.controlplane.api.ApiException;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Launches go to EC2 through the contract fake ({@link AwsLaunchHarness}).
  */
 class LaunchLifecycleTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
 
   @Test
@@ -210,12 +212,44 @@ class LaunchLifecycleTest {
   }
 
   @Test
+  void aNewSourceServerGetsTheTemplatesPostLaunchActions() throws Exception {
+    try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
+      String template =
+          JSON.readTree(h.cp.call("DescribeLaunchConfigurationTemplates", "{}"))
+              .path("items")
+              .get(0)
+              .path("launchConfigurationTemplateID")
+              .asText();
+      h.cp.call(
+          "PutTemplateAction",
+          "{\"launchConfigurationTemplateID\":\""
+              + template
+              + "\",\"actionID\":\"smoke\",\"actionName\":\"smoke test\","
+              + "\"documentIdentifier\":\"file:///srv/smoke.sh\",\"order\":1001}");
+      String id = h.syncedSourceServer("app-01");
+      assertThat(h.cp.call("ListSourceServerActions", "{\"sourceServerID\":\"" + id + "\"}"))
+          .contains("\"actionID\":\"smoke\"")
+          .contains("file:///srv/smoke.sh");
+    }
+  }
+
+  @Test
   void withoutRightSizingTheLaunchTemplateNamesTheInstanceType() throws Exception {
     try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
-      String id = h.syncedSourceServer("app-01");
+      // Set on the default template: a launch takes the server's configuration as the template
+      // makes it, even when nobody read it before.
+      String template =
+          JSON.readTree(h.cp.call("DescribeLaunchConfigurationTemplates", "{}"))
+              .path("items")
+              .get(0)
+              .path("launchConfigurationTemplateID")
+              .asText();
       h.cp.call(
-          "UpdateLaunchConfiguration",
-          "{\"sourceServerID\":\"" + id + "\",\"targetInstanceTypeRightSizingMethod\":\"NONE\"}");
+          "UpdateLaunchConfigurationTemplate",
+          "{\"launchConfigurationTemplateID\":\""
+              + template
+              + "\",\"targetInstanceTypeRightSizingMethod\":\"NONE\"}");
+      String id = h.syncedSourceServer("app-01");
       h.enableLaunches();
       String test = h.start("StartTest", "{\"sourceServerIDs\":[\"" + id + "\"]}");
       h.convert(h.awaitInstance(0));
