@@ -306,6 +306,9 @@ public final class ControlPlaneLink {
         .append(quote(cpuModel()))
         .append("}]");
     b.append(",\"ramBytes\":").append(ramBytes());
+    // How the source booted, for a launch whose boot mode is USE_SOURCE.
+    b.append(",\"firmware\":")
+        .append(quote(Files.isDirectory(Path.of("/sys/firmware/efi")) ? "UEFI" : "BIOS"));
     b.append(",\"os\":{\"fullString\":").append(quote(osName())).append('}');
     b.append(",\"networkInterfaces\":[");
     boolean first = true;

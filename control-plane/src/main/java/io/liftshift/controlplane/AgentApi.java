@@ -198,8 +198,17 @@ final class AgentApi {
     byte[] t = new byte[32];
     RANDOM.nextBytes(t);
     String agentToken = "lsat-" + HexFormat.of().formatHex(t);
+    JsonNode previous = server.path("_private");
     ObjectNode priv = server.putObject("_private");
+    // A reinstalled agent starts its replication afresh, but the server's launched instances stay
+    // its own: a later relaunch or TerminateTargetInstances must still find them.
+    for (String kept : List.of("testLaunch", "cutoverLaunch")) {
+      if (previous.has(kept)) {
+        priv.set(kept, previous.get(kept));
+      }
+    }
     priv.put("machineId", machineId);
+    priv.put("sourceFirmware", r.path("firmware").asText(""));
     priv.put("fqdn", fqdn);
     priv.put("agentTokenSha256", sha256(agentToken));
     priv.put("lastSeenEpochMillis", System.currentTimeMillis());

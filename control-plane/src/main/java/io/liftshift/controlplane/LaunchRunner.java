@@ -309,10 +309,7 @@ final class LaunchRunner implements AutoCloseable {
             .fields()
             .forEachRemaining(e -> tags.putIfAbsent(e.getKey(), e.getValue().asText()));
       }
-      Images.BootMode bootMode =
-          launchConfig.path("bootMode").asText("").equals("UEFI")
-              ? Images.BootMode.UEFI
-              : Images.BootMode.LEGACY_BIOS;
+      Images.BootMode bootMode = bootMode(launchConfig, server, report.path("guest"));
       Images.Image image = cloud.images().register(serverId + "-" + jobId, volumes, bootMode, tags);
       volumes.clear(); // the image owns them now
       String launchTemplate = launchTemplate(server, launchConfig);
@@ -382,6 +379,27 @@ final class LaunchRunner implements AutoCloseable {
       }
       snapshots.release(snapshot.snapshotSetId(), jobId);
     }
+  }
+
+  /**
+   * The image's boot mode: the launch configuration's, or with USE_SOURCE (the default) how the
+   * source booted as its agent saw it, else what the converter found on the disk (legacy BIOS when
+   * it can, as every x86 instance type boots that).
+   */
+  static Images.BootMode bootMode(JsonNode launchConfig, JsonNode server, JsonNode guest) {
+    String wanted = launchConfig.path("bootMode").asText("USE_SOURCE");
+    if (!wanted.equals("USE_SOURCE")) {
+      return wanted.equals("UEFI") ? Images.BootMode.UEFI : Images.BootMode.LEGACY_BIOS;
+    }
+    String firmware = server.path("_private").path("sourceFirmware").asText("");
+    if (!firmware.isEmpty()) {
+      return firmware.equals("UEFI") ? Images.BootMode.UEFI : Images.BootMode.LEGACY_BIOS;
+    }
+    List<String> onDisk = new ArrayList<>();
+    guest.path("bootModes").forEach(m -> onDisk.add(m.asText()));
+    return onDisk.contains("UEFI") && !onDisk.contains("LEGACY_BIOS")
+        ? Images.BootMode.UEFI
+        : Images.BootMode.LEGACY_BIOS;
   }
 
   /**

@@ -109,6 +109,36 @@ class LaunchLifecycleTest {
   }
 
   @Test
+  void aReinstalledAgentLeavesTheServersLaunchedInstancesItsOwn() throws Exception {
+    try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
+      String id = h.syncedSourceServer("app-01");
+      h.enableLaunches();
+      String test = h.start("StartTest", "{\"sourceServerIDs\":[\"" + id + "\"]}");
+      h.convert(h.awaitInstance(0));
+      String instance = h.awaitInstance(1);
+      h.console(instance, "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
+      h.awaitJob(test);
+
+      JsonNode again =
+          h.post(
+              "/agent/v1/register",
+              h.cp.createInstallToken(),
+              "{\"machineId\":\"m-app-01\",\"identificationHints\":{\"hostname\":\"app-01\"},"
+                  + "\"disks\":[{\"deviceName\":\"/dev/sda\",\"bytes\":1073741824}]}");
+      assertThat(again.path("sourceServerID").asText()).isEqualTo(id);
+      String terminate =
+          h.start("TerminateTargetInstances", "{\"sourceServerIDs\":[\"" + id + "\"]}");
+      assertThat(
+              h.awaitJob(terminate)
+                  .path("participatingServers")
+                  .get(0)
+                  .path("launchedEc2InstanceID")
+                  .asText())
+          .isEqualTo(instance);
+    }
+  }
+
+  @Test
   void promotingNeedsATestInstance() throws Exception {
     try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
       String id = h.syncedSourceServer("app-01");

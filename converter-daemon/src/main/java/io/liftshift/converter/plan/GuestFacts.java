@@ -12,6 +12,8 @@ import java.util.List;
  * @param initramfsTool update-initramfs or dracut
  * @param networkStacks what configures the network: ifupdown, netplan, NetworkManager, ifcfg
  * @param kernels kernel versions under /lib/modules
+ * @param bootModes how the disk can boot: LEGACY_BIOS (GRUB for PCs installed), UEFI (an EFI loader
+ *     on the EFI system partition), both, or neither found
  */
 public record GuestFacts(
     String family,
@@ -23,9 +25,11 @@ public record GuestFacts(
     String bootLoader,
     String initramfsTool,
     List<String> networkStacks,
-    List<String> kernels) {
+    List<String> kernels,
+    List<String> bootModes) {
   public GuestFacts {
     networkStacks = List.copyOf(networkStacks);
     kernels = List.copyOf(kernels);
+    bootModes = List.copyOf(bootModes);
   }
 }

@@ -147,7 +147,26 @@ public final class LinuxConversionPlanner {
         grub == null ? "none found" : "grub2 (" + grub + ")",
         initramfs,
         networkStacks(),
-        kernels);
+        kernels,
+        bootModes());
+  }
+
+  /**
+   * How the disk can boot, for a launch whose boot mode is USE_SOURCE when the agent did not say
+   * how the source booted.
+   */
+  private List<String> bootModes() throws IOException {
+    List<String> modes = new ArrayList<>();
+    if (guest.exists("/boot/grub/i386-pc") || guest.exists("/boot/grub2/i386-pc")) {
+      modes.add("LEGACY_BIOS");
+    }
+    for (String vendor : guest.list("/boot/efi/EFI")) {
+      if (guest.list(vendor).stream().anyMatch(f -> f.toLowerCase(Locale.ROOT).endsWith(".efi"))) {
+        modes.add("UEFI");
+        break;
+      }
+    }
+    return modes;
   }
 
   private Map<String, String> osRelease() throws IOException, UnsupportedGuestException {

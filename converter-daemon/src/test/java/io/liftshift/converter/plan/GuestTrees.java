@@ -43,6 +43,7 @@ public final class GuestTrees {
 
   /** Debian 12 as the fixture image has it: ifupdown, static eth0, /dev/vda1, virtio only. */
   public static Path debian(Path root) throws IOException {
+    write(root, "/boot/grub/i386-pc/core.img", "");
     link(root, "/lib", "usr/lib");
     write(
         root,
@@ -125,6 +126,7 @@ public final class GuestTrees {
 
   /** RHEL 9: NetworkManager keyfile + ifcfg, dracut, BLS entries, no ENA module. */
   public static Path rhel(Path root) throws IOException {
+    write(root, "/boot/efi/EFI/redhat/shimx64.efi", "");
     link(root, "/lib", "usr/lib");
     write(
         root,

@@ -56,6 +56,7 @@ class LinuxConversionPlannerTest {
     assertThat(p.guest().initramfsTool()).isEqualTo("update-initramfs");
     assertThat(p.guest().networkStacks()).containsExactly("ifupdown");
     assertThat(p.guest().rootDevice()).isEqualTo("/dev/vda1");
+    assertThat(p.guest().bootModes()).containsExactly("LEGACY_BIOS");
 
     EditFile fstab = step(p, EditFile.class, "/etc/fstab").orElseThrow();
     assertThat(fstab.after())
@@ -139,6 +140,7 @@ class LinuxConversionPlannerTest {
     assertThat(p.guest().family()).isEqualTo("RHEL");
     assertThat(p.guest().initramfsTool()).isEqualTo("dracut");
     assertThat(p.guest().networkStacks()).containsExactly("NetworkManager", "ifcfg");
+    assertThat(p.guest().bootModes()).containsExactly("UEFI");
 
     assertThat(step(p, EditFile.class, "/etc/fstab").orElseThrow().after())
         .contains("/dev/mapper/rhel-root / xfs")
