@@ -102,37 +102,27 @@ final class PostLaunchActions {
   private static Action action(
       int index, String name, String document, int timeoutSeconds, boolean mustSucceed) {
     String id = String.format("%02d-%s", index + 1, name.replaceAll("[^A-Za-z0-9._-]", "_"));
+    String script = null;
+    String notRunnable = null;
     if (!document.startsWith("file:")) {
-      return new Action(
-          id,
-          name,
-          document,
-          timeoutSeconds,
-          mustSucceed,
-          null,
+      notRunnable =
           "'"
               + document
               + "' is an AWS Systems Manager document, and liftshift has no Systems Manager: give"
               + " the action as a script the control plane can read (file:///path/script.sh),"
-              + " which the migrated server runs at its first boot");
-    }
-    try {
-      Path path = Path.of(URI.create(document));
-      if (Files.size(path) > MAX_SCRIPT_BYTES) {
-        throw new IOException("larger than " + MAX_SCRIPT_BYTES + " bytes");
+              + " which the migrated server runs at its first boot";
+    } else {
+      try {
+        Path path = Path.of(URI.create(document));
+        if (Files.size(path) > MAX_SCRIPT_BYTES) {
+          throw new IOException("larger than " + MAX_SCRIPT_BYTES + " bytes");
+        }
+        script = Files.readString(path, StandardCharsets.UTF_8);
+      } catch (IOException | IllegalArgumentException e) {
+        notRunnable = "cannot read the script " + document + ": " + e;
       }
-      String script = Files.readString(path, StandardCharsets.UTF_8);
-      return new Action(id, name, document, timeoutSeconds, mustSucceed, script, null);
-    } catch (IOException | IllegalArgumentException e) {
-      return new Action(
-          id,
-          name,
-          document,
-          timeoutSeconds,
-          mustSucceed,
-          null,
-          "cannot read the script " + document + ": " + e);
     }
+    return new Action(id, name, document, timeoutSeconds, mustSucceed, script, notRunnable);
   }
 
   /** What the conversion server installs: the runnable actions. */

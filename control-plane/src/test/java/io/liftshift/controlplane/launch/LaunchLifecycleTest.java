@@ -21,6 +21,14 @@ class LaunchLifecycleTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
 
+  private static String defaultLaunchTemplate(AwsLaunchHarness h) throws Exception {
+    return JSON.readTree(h.cp.call("DescribeLaunchConfigurationTemplates", "{}"))
+        .path("items")
+        .get(0)
+        .path("launchConfigurationTemplateID")
+        .asText();
+  }
+
   @Test
   void aCutoverWithoutATestNeedsAReasonAndItsJobLogsIt() throws Exception {
     try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
@@ -244,12 +252,7 @@ class LaunchLifecycleTest {
   @Test
   void aNewSourceServerGetsTheTemplatesPostLaunchActions() throws Exception {
     try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
-      String template =
-          JSON.readTree(h.cp.call("DescribeLaunchConfigurationTemplates", "{}"))
-              .path("items")
-              .get(0)
-              .path("launchConfigurationTemplateID")
-              .asText();
+      String template = defaultLaunchTemplate(h);
       h.cp.call(
           "PutTemplateAction",
           "{\"launchConfigurationTemplateID\":\""
@@ -268,12 +271,7 @@ class LaunchLifecycleTest {
     try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
       // Set on the default template: a launch takes the server's configuration as the template
       // makes it, even when nobody read it before.
-      String template =
-          JSON.readTree(h.cp.call("DescribeLaunchConfigurationTemplates", "{}"))
-              .path("items")
-              .get(0)
-              .path("launchConfigurationTemplateID")
-              .asText();
+      String template = defaultLaunchTemplate(h);
       h.cp.call(
           "UpdateLaunchConfigurationTemplate",
           "{\"launchConfigurationTemplateID\":\""
