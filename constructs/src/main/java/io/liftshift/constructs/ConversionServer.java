@@ -54,7 +54,7 @@ public final class ConversionServer extends Construct {
             + " resource scoping. Bucket access is limited to the software/ and state/ prefixes.",
         List.of(
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:snapshot/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*",
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
             "Resource::*"));
 
