@@ -15,13 +15,16 @@ import software.amazon.awscdk.services.iam.Role;
  * <p>A launch makes volumes from the installation's snapshots, starts a conversion server through
  * the {@link ConversionServer}'s launch template with them attached, terminates it, snapshots the
  * converted volumes, registers an AMI of them and deletes the volumes; then starts the target
- * through its source server's launch template and reads its console. Snapshot sets are held by
- * {@code liftshift:hold:*} tags. Terminating a target deregisters its AMI and deletes its
- * snapshots.
+ * through its source server's launch template and reads its console; a cutover may instead promote
+ * the test instance by re-tagging it. Snapshot sets are held by {@code liftshift:hold:*} tags.
+ * Terminating a target deregisters its AMI and deletes its snapshots.
  */
 final class LaunchPermissions {
   /** The tag keys of snapshot holds (AwsSnapshots' TAG_HOLD_PREFIX). */
   static final String HOLD_TAGS = "liftshift:hold:*";
+
+  /** The tags a promoted test instance gets as the cutover's (LaunchRunner). */
+  static final List<String> PROMOTION_TAGS = List.of("liftshift:launch", "liftshift:job");
 
   private LaunchPermissions() {}
 
@@ -102,6 +105,18 @@ final class LaunchPermissions {
                     "ForAllValues:StringLike",
                     Map.of("aws:TagKeys", HOLD_TAGS)))
             .build());
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .sid("LaunchPromotesTestInstances")
+            .actions(List.of("ec2:CreateTags"))
+            .resources(List.of(own("instance/*")))
+            .conditions(
+                Map.of(
+                    "StringEquals",
+                    Map.of("aws:ResourceTag/" + tag, installation),
+                    "ForAllValues:StringEquals",
+                    Map.of("aws:TagKeys", PROMOTION_TAGS)))
+            .build());
     // The converter image need not carry the tag (it may be a given AMI): it is named instead.
     role.addToPolicy(
         PolicyStatement.Builder.create()
@@ -149,8 +164,8 @@ final class LaunchPermissions {
         "AwsSolutions-IAM5",
         "Launch volumes, snapshots, images and instances get their ids at run time, so their ARNs"
             + " end in *; every statement over them requires the liftshift:installation tag (on"
-            + " the request when created, on the resource when used), and snapshot tags other than"
-            + " liftshift:hold:* cannot be changed. Subnets, security groups and network interfaces"
+            + " the request when created, on the resource when used), and only the hold tags of"
+            + " snapshots and the launch tags of instances can be changed afterwards. Subnets, security groups and network interfaces"
             + " are limited to the staging VPC. Launch templates of source servers are made apart"
             + " from the control plane; what they launch must still be tagged, in the staging VPC,"
             + " with no role but the conversion servers'. Describe calls support no resource"

@@ -151,6 +151,22 @@ class ControlPlaneTest {
   }
 
   @Test
+  void onlyTheLaunchTagsOfTheInstallationsInstancesCanBeChanged() {
+    hasStatement(
+        Map.of(
+            "Sid",
+            "LaunchPromotesTestInstances",
+            "Action",
+            "ec2:CreateTags",
+            "Condition",
+            Map.of(
+                "StringEquals",
+                Map.of("aws:ResourceTag/liftshift:installation", "acme"),
+                "ForAllValues:StringEquals",
+                Map.of("aws:TagKeys", List.of("liftshift:launch", "liftshift:job")))));
+  }
+
+  @Test
   void itLaunchesOnlyInTheStagingVpc() {
     hasStatement(
         Map.of(
