@@ -50,7 +50,16 @@ public final class StagingStack extends Stack {
     SoftwareBucket bucket =
         new SoftwareBucket(this, "Software", SoftwareBucketProps.builder().build());
     IMachineImage controlPlaneImage = image(config, DaemonRole.CONTROL_PLANE);
-    IMachineImage converterImage = image(config, DaemonRole.CONVERTER);
+    // Conversion servers come first: the control plane launches them through their template.
+    ConversionServer conversion =
+        new ConversionServer(
+            this,
+            "ConversionServers",
+            ConversionServerProps.builder()
+                .staging(staging)
+                .softwareBucket(bucket)
+                .machineImage(image(config, DaemonRole.CONVERTER))
+                .build());
     controlPlane =
         new ControlPlane(
             this,
@@ -59,7 +68,7 @@ public final class StagingStack extends Stack {
                 .staging(staging)
                 .softwareBucket(bucket)
                 .machineImage(controlPlaneImage)
-                .converterImage(converterImage)
+                .conversionServer(conversion)
                 .build());
     new ReplicationServerFleet(
         this,
@@ -72,17 +81,6 @@ public final class StagingStack extends Stack {
             .instanceType(config.string("replicationServerInstanceType", "t3.small"))
             .maxCapacity(config.integer("maxReplicationServers", 10))
             .build());
-    ConversionServer conversion =
-        new ConversionServer(
-            this,
-            "ConversionServers",
-            ConversionServerProps.builder()
-                .staging(staging)
-                .controlPlane(controlPlane)
-                .softwareBucket(bucket)
-                .machineImage(converterImage)
-                .build());
-    conversion.grantLaunch(controlPlane.getRole());
   }
 
   /** An AMI by id or SSM parameter when configured, else one baked from the build's jar. */

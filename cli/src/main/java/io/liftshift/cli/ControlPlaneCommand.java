@@ -67,10 +67,24 @@ final class ControlPlaneCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   String cloud;
 
-  @Option(names = "--converter-ami", description = "aws: the converter image (DaemonImage).")
+  @Option(
+      names = "--converter-launch-template",
+      description =
+          "aws: the conversion servers' launch template (the CDK's ConversionServer), which"
+              + " gives their image, type, role, network and root volume; its $Latest version"
+              + " is used.")
+  String converterLaunchTemplate;
+
+  @Option(
+      names = "--converter-ami",
+      description = "aws: the converter image (DaemonImage), without a launch template.")
   String converterAmi;
 
-  @Option(names = "--staging-subnet", description = "aws: where conversion servers run.")
+  @Option(
+      names = "--staging-subnet",
+      description =
+          "aws: where conversion servers run; with a launch template only if it names no network"
+              + " interface (EC2 refuses both).")
   String stagingSubnet;
 
   @Option(
@@ -80,9 +94,10 @@ final class ControlPlaneCommand implements Callable<Integer> {
 
   @Option(
       names = "--converter-instance-type",
-      defaultValue =
-          io.liftshift.controlplane.launch.AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE,
-      description = "aws: conversion server size (default: ${DEFAULT-VALUE}).")
+      description =
+          "aws: conversion server size (default: the launch template's, else "
+              + io.liftshift.controlplane.launch.AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE
+              + ").")
   String converterInstanceType;
 
   @Option(
@@ -95,9 +110,15 @@ final class ControlPlaneCommand implements Callable<Integer> {
   private io.liftshift.controlplane.launch.LaunchCloud launchCloud(ControlPlane cp)
       throws Exception {
     if (cloud.equals("aws")) {
-      if (converterAmi == null || stagingSubnet == null) {
+      if (converterLaunchTemplate != null && converterAmi != null) {
         throw new IllegalArgumentException(
-            "--cloud aws needs --converter-ami and --staging-subnet for conversion servers");
+            "give --converter-launch-template or --converter-ami, not both: the template names"
+                + " the converter image");
+      }
+      if (converterLaunchTemplate == null && (converterAmi == null || stagingSubnet == null)) {
+        throw new IllegalArgumentException(
+            "--cloud aws needs --converter-launch-template, or --converter-ami and"
+                + " --staging-subnet, for conversion servers");
       }
       var imds =
           new io.liftshift.cloud.aws.InstanceMetadata(
@@ -111,6 +132,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
           new io.liftshift.controlplane.launch.AwsLaunchCloud.Settings(
               installation,
               imds.availabilityZone(),
+              converterLaunchTemplate,
               converterAmi,
               converterInstanceType,
               stagingSubnet,

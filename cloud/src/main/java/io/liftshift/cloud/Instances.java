@@ -16,10 +16,13 @@ public interface Instances {
    * What to start.
    *
    * @param name a label, also the Name tag
-   * @param imageId the image to boot (its volumes become the instance's own, deleted with it)
-   * @param instanceType the EC2 instance type (locally its vCPUs and memory), or null for the
-   *     launch template's
+   * @param imageId the image to boot (its volumes become the instance's own, deleted with it), or
+   *     null for the launch template's
+   * @param instanceType the EC2 instance type; locally its vCPUs and memory; or null for the launch
+   *     template's
    * @param launchTemplateId the launch template the instance is started through, or null
+   * @param launchTemplateVersion which of its versions ({@code $Latest}, {@code $Default} or a
+   *     number), or null for {@code $Default}
    * @param subnetId the subnet, or null for the launch template's (or the default one)
    * @param securityGroupIds security groups, or empty for the launch template's
    * @param attachedVolumes existing volumes attached after the image's own, kept at termination
@@ -30,6 +33,7 @@ public interface Instances {
       String imageId,
       String instanceType,
       String launchTemplateId,
+      String launchTemplateVersion,
       String subnetId,
       List<String> securityGroupIds,
       List<StagingVolume> attachedVolumes,
@@ -39,11 +43,13 @@ public interface Instances {
       securityGroupIds = List.copyOf(securityGroupIds);
       attachedVolumes = List.copyOf(attachedVolumes);
       tags = Map.copyOf(tags);
-      if (imageId == null || imageId.isEmpty()) {
-        throw new IllegalArgumentException("an instance needs an image to boot");
+      boolean template = launchTemplateId != null && !launchTemplateId.isEmpty();
+      if (!template && (imageId == null || imageId.isEmpty())) {
+        throw new IllegalArgumentException(
+            "an instance needs an image to boot, or a launch template that names one");
       }
       if (instanceType == null) {
-        if (launchTemplateId == null) {
+        if (!template) {
           throw new IllegalArgumentException(
               "an instance needs an instance type, or a launch template that names one");
         }
@@ -56,7 +62,7 @@ public interface Instances {
     /** An instance of {@code instanceType} booting {@code imageId}, with nothing else set. */
     public static LaunchSpec of(String name, String imageId, String instanceType) {
       return new LaunchSpec(
-          name, imageId, instanceType, null, null, List.of(), List.of(), null, Map.of());
+          name, imageId, instanceType, null, null, null, List.of(), List.of(), null, Map.of());
     }
 
     public LaunchSpec withTags(Map<String, String> more) {
@@ -67,6 +73,7 @@ public interface Instances {
           imageId,
           instanceType,
           launchTemplateId,
+          launchTemplateVersion,
           subnetId,
           securityGroupIds,
           attachedVolumes,

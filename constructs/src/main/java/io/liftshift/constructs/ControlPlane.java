@@ -69,6 +69,14 @@ public final class ControlPlane extends Construct {
     Checks.positive(props.getStateVolumeSizeGiB(), c, "stateVolumeSizeGiB");
     Checks.positive(props.getBackupRetentionDays(), c, "backupRetentionDays");
     installation = staging.getInstallation();
+    ConversionServer conversion = props.getConversionServer();
+    if (conversion != null && conversion.getStaging() != staging) {
+      throw new IllegalArgumentException(
+          "ControlPlane: conversionServer must be built on the control plane's staging area"
+              + " (installation "
+              + installation
+              + "): launch volumes are made in the control plane's availability zone");
+    }
 
     installToken =
         Secret.Builder.create(this, "InstallToken")
@@ -128,9 +136,12 @@ public final class ControlPlane extends Construct {
         "PutMetricData has no resource type; the statement is limited to the Liftshift namespace by"
             + " condition. The bucket grants are limited to the software/ and state/ prefixes.",
         List.of("Resource::*"));
+    if (conversion != null) {
+      LaunchPermissions.grant(role, installation, conversion, staging.getVpc());
+    }
 
     UserData userData = UserData.forLinux();
-    userData.addCommands(bootScript(launchOptions(props, staging)).toArray(String[]::new));
+    userData.addCommands(bootScript(launchOptions(conversion)).toArray(String[]::new));
     instance =
         Instance.Builder.create(this, "Instance")
             .vpc(staging.getVpc())
@@ -228,17 +239,16 @@ public final class ControlPlane extends Construct {
         .build();
   }
 
-  /** How the control plane launches: on EC2 through the converter image, or not at all. */
-  private String launchOptions(ControlPlaneProps props, StagingArea staging) {
-    if (props.getConverterImage() == null) {
+  /**
+   * How the control plane launches: on EC2 through the conversion servers' launch template, or not
+   * at all. The template names their subnet and group, so neither is passed (EC2 would refuse it).
+   */
+  private String launchOptions(ConversionServer conversion) {
+    if (conversion == null) {
       return " --no-launches";
     }
-    return " --cloud aws --converter-ami "
-        + props.getConverterImage().getImage(this).getImageId()
-        + " --staging-subnet "
-        + staging.getFirstStagingSubnet().getSubnetId()
-        + " --converter-security-group "
-        + staging.getConversionServerSecurityGroup().getSecurityGroupId()
+    return " --cloud aws --converter-launch-template "
+        + conversion.getLaunchTemplate().getLaunchTemplateId()
         + " --installation "
         + installation;
   }

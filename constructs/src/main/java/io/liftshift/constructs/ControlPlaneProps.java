@@ -12,10 +12,10 @@ public final class ControlPlaneProps {
   private final String instanceType;
   private final int stateVolumeSizeGiB;
   private final int backupRetentionDays;
-  private final IMachineImage converterImage;
+  private final ConversionServer conversionServer;
 
   private ControlPlaneProps(Builder b) {
-    converterImage = b.converterImage;
+    conversionServer = b.conversionServer;
     staging = b.staging;
     softwareBucket = b.softwareBucket;
     machineImage = b.machineImage;
@@ -52,8 +52,8 @@ public final class ControlPlaneProps {
     return backupRetentionDays;
   }
 
-  public IMachineImage getConverterImage() {
-    return converterImage;
+  public ConversionServer getConversionServer() {
+    return conversionServer;
   }
 
   /** Builds {@link ControlPlaneProps}. */
@@ -64,18 +64,20 @@ public final class ControlPlaneProps {
     private String instanceType = "t3.medium";
     private int stateVolumeSizeGiB = 20;
     private int backupRetentionDays = 35;
-    private IMachineImage converterImage;
+    private ConversionServer conversionServer;
 
     private Builder() {}
 
     /**
-     * The converter's image (a {@link DaemonImage} for the converter role): with it, StartTest and
-     * StartCutover launch on EC2 (conversion servers from this image in the first staging subnet).
+     * The conversion servers (of the same staging area): with them, StartTest and StartCutover
+     * launch on EC2, each conversion server through their launch template, and the control plane's
+     * role gets the EC2 rights a launch needs, limited to the installation's tagged resources.
      *
-     * @default none: launch jobs stay PENDING (the control plane runs with --no-launches)
+     * @default none: launch jobs stay PENDING (the control plane runs with --no-launches) and the
+     *     role has no launch rights
      */
-    public Builder converterImage(IMachineImage value) {
-      converterImage = value;
+    public Builder conversionServer(ConversionServer value) {
+      conversionServer = value;
       return this;
     }
 

@@ -2,33 +2,36 @@ package io.liftshift.constructs;
 
 import java.util.List;
 import java.util.Map;
-import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.services.ec2.CfnLaunchTemplate;
 import software.amazon.awscdk.services.ec2.InstanceType;
 import software.amazon.awscdk.services.ec2.LaunchTemplate;
 import software.amazon.awscdk.services.ec2.UserData;
-import software.amazon.awscdk.services.iam.IRole;
-import software.amazon.awscdk.services.iam.Policy;
-import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.constructs.Construct;
 
 /**
- * The launch template and role of the ephemeral conversion servers, which the control plane starts
- * for a launch (with {@link #grantLaunch}) and which terminate when their conversion is done.
+ * The launch template and role of the ephemeral conversion servers. The control plane starts each
+ * through the template with its one job as user data (pass this construct as {@link
+ * ControlPlaneProps.Builder#conversionServer}), and terminates it when the conversion is done.
+ *
+ * <p>The template names everything but the job: the converter image, instance type, instance
+ * profile, the first staging subnet with the conversion servers' security group, IMDSv2 and an
+ * encrypted root volume.
  */
 public final class ConversionServer extends Construct {
   private final LaunchTemplate launchTemplate;
   private final Role role;
   private final String installation;
+  private final StagingArea staging;
+  private final String imageId;
 
   public ConversionServer(Construct scope, String id, ConversionServerProps props) {
     super(scope, id);
     String c = "ConversionServer";
     Checks.required(props, c, "props");
-    StagingArea staging = Checks.required(props.getStaging(), c, "staging");
-    ControlPlane cp = Checks.required(props.getControlPlane(), c, "controlPlane");
+    staging = Checks.required(props.getStaging(), c, "staging");
     SoftwareBucket bucket = Checks.required(props.getSoftwareBucket(), c, "softwareBucket");
     Checks.required(props.getMachineImage(), c, "machineImage");
     String type = Checks.instanceType(props.getInstanceType(), c, "instanceType");
@@ -43,8 +46,6 @@ public final class ConversionServer extends Construct {
     ServerBoot.grantStagingVolumes(role, installation);
     bucket.grantSoftwareRead(role);
     bucket.grantStateWrite(role);
-    cp.getInstallTokenSecret().grantRead(role);
-    cp.getInstallationCaSecret().grantRead(role);
     Nag.suppress(
         role,
         "AwsSolutions-IAM5",
@@ -53,7 +54,7 @@ public final class ConversionServer extends Construct {
             + " resource scoping. Bucket access is limited to the software/ and state/ prefixes.",
         List.of(
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:snapshot/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*",
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
             "Resource::*"));
 
@@ -70,81 +71,51 @@ public final class ConversionServer extends Construct {
             .machineImage(props.getMachineImage())
             .userData(userData)
             .role(role)
-            .securityGroup(staging.getConversionServerSecurityGroup())
-            // PUBLIC_IP staging subnets have no NAT: the address is how it reaches AWS APIs.
-            .associatePublicIpAddress(staging.isPublicDataPlane())
             .requireImdsv2(true)
             .httpPutResponseHopLimit(1)
             .detailedMonitoring(true)
             .blockDevices(List.of(ServerBoot.encryptedRoot(props.getRootVolumeSizeGiB())))
             .build();
-    Tags.of(this).add(StagingArea.INSTALLATION_TAG, installation);
-  }
-
-  /**
-   * Lets {@code launcher} (the control plane's role) start conversion servers from this template,
-   * tagged with the installation, and terminate only those.
-   *
-   * <p>The statements live in a policy of their own: the template's user data names the control
-   * plane's address, so putting them in the control plane role's default policy, which its instance
-   * waits for, would make a dependency cycle.
-   */
-  public void grantLaunch(IRole launcher) {
-    String prefix = "arn:" + Aws.PARTITION + ":ec2:" + Aws.REGION + ":";
-    String own = prefix + Aws.ACCOUNT_ID + ":";
-    String tag = StagingArea.INSTALLATION_TAG;
-    Policy policy =
-        Policy.Builder.create(this, "LaunchPolicy")
-            .statements(
-                List.of(
-                    PolicyStatement.Builder.create()
-                        .actions(List.of("ec2:RunInstances"))
-                        .resources(
-                            List.of(
-                                own + "launch-template/" + launchTemplate.getLaunchTemplateId(),
-                                own + "subnet/*",
-                                own + "security-group/*",
-                                own + "network-interface/*",
-                                prefix + ":image/*"))
-                        .build(),
-                    PolicyStatement.Builder.create()
-                        .actions(List.of("ec2:RunInstances", "ec2:CreateTags"))
-                        .resources(List.of(own + "instance/*", own + "volume/*"))
-                        .conditions(
-                            Map.of("StringEquals", Map.of("aws:RequestTag/" + tag, installation)))
-                        .build(),
-                    PolicyStatement.Builder.create()
-                        .actions(List.of("ec2:TerminateInstances"))
-                        .resources(List.of(own + "instance/*"))
-                        .conditions(
-                            Map.of("StringEquals", Map.of("aws:ResourceTag/" + tag, installation)))
-                        .build(),
-                    PolicyStatement.Builder.create()
-                        .actions(List.of("iam:PassRole"))
-                        .resources(List.of(role.getRoleArn()))
-                        .build()))
-            .build();
-    policy.attachToRole(launcher);
-    Nag.suppress(
-        policy,
-        "AwsSolutions-IAM5",
-        "RunInstances needs the subnet, security group, network interface and image it uses, whose"
-            + " ids are chosen at launch; new instances and volumes must carry the installation tag"
-            + " and only tagged instances can be terminated.",
+    // The subnet belongs in the template's network interface, which the L2 does not expose. It is
+    // the control plane's: launch volumes are made in the control plane's availability zone.
+    // EC2 then refuses a subnet or security groups in RunInstances, so launches give neither.
+    CfnLaunchTemplate cfn = (CfnLaunchTemplate) launchTemplate.getNode().getDefaultChild();
+    cfn.addPropertyOverride(
+        "LaunchTemplateData.NetworkInterfaces",
         List.of(
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:subnet/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:security-group/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*"));
+            Map.of(
+                "DeviceIndex",
+                0,
+                "SubnetId",
+                staging.getFirstStagingSubnet().getSubnetId(),
+                "Groups",
+                List.of(staging.getConversionServerSecurityGroup().getSecurityGroupId()),
+                // PUBLIC_IP staging subnets have no NAT: the address is how it reaches AWS APIs.
+                "AssociatePublicIpAddress",
+                staging.isPublicDataPlane())));
+    imageId = props.getMachineImage().getImage(this).getImageId();
+    Tags.of(this).add(StagingArea.INSTALLATION_TAG, installation);
   }
 
   public LaunchTemplate getLaunchTemplate() {
     return launchTemplate;
   }
 
+  /** The role of conversion servers, which whoever launches them must be allowed to pass. */
   public Role getRole() {
     return role;
+  }
+
+  /** The converter image's AMI id, which launches through the template boot. */
+  public String getImageId() {
+    return imageId;
+  }
+
+  public String getInstallation() {
+    return installation;
+  }
+
+  StagingArea getStaging() {
+    return staging;
   }
 }

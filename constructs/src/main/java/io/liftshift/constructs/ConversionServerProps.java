@@ -7,7 +7,6 @@ import software.amazon.awscdk.services.ec2.IMachineImage;
 @SuppressWarnings("InvalidBlockTag")
 public final class ConversionServerProps {
   private final StagingArea staging;
-  private final ControlPlane controlPlane;
   private final SoftwareBucket softwareBucket;
   private final IMachineImage machineImage;
   private final String instanceType;
@@ -15,7 +14,6 @@ public final class ConversionServerProps {
 
   private ConversionServerProps(Builder b) {
     staging = b.staging;
-    controlPlane = b.controlPlane;
     softwareBucket = b.softwareBucket;
     machineImage = b.machineImage;
     instanceType = b.instanceType;
@@ -28,10 +26,6 @@ public final class ConversionServerProps {
 
   public StagingArea getStaging() {
     return staging;
-  }
-
-  public ControlPlane getControlPlane() {
-    return controlPlane;
   }
 
   public SoftwareBucket getSoftwareBucket() {
@@ -53,7 +47,6 @@ public final class ConversionServerProps {
   /** Builds {@link ConversionServerProps}. */
   public static final class Builder {
     private StagingArea staging;
-    private ControlPlane controlPlane;
     private SoftwareBucket softwareBucket;
     private IMachineImage machineImage;
     private String instanceType = "m5.large";
@@ -61,15 +54,12 @@ public final class ConversionServerProps {
 
     private Builder() {}
 
-    /** The network and security groups (required). */
+    /**
+     * The network and security groups (required): conversion servers run in its first staging
+     * subnet, as the control plane does.
+     */
     public Builder staging(StagingArea value) {
       staging = value;
-      return this;
-    }
-
-    /** The control plane that starts conversion servers and that they report to (required). */
-    public Builder controlPlane(ControlPlane value) {
-      controlPlane = value;
       return this;
     }
 

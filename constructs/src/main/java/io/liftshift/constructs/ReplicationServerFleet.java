@@ -85,7 +85,7 @@ public final class ReplicationServerFleet extends Construct {
             + " resource scoping. Bucket access is limited to the software/ and state/ prefixes.",
         List.of(
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:snapshot/*",
+            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*",
             "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
             "Resource::*"));
 

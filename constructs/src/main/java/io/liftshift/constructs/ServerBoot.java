@@ -91,7 +91,9 @@ final class ServerBoot {
   }
 
   private static String arn(String type) {
-    return "arn:" + Aws.PARTITION + ":ec2:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":" + type + "/*";
+    // Snapshot ARNs name no account (arn:aws:ec2:REGION::snapshot/ID): with one they match none.
+    String account = type.equals("snapshot") ? "" : Aws.ACCOUNT_ID;
+    return "arn:" + Aws.PARTITION + ":ec2:" + Aws.REGION + ":" + account + ":" + type + "/*";
   }
 
   /**

@@ -77,17 +77,4 @@ class BootScriptTest {
     }
     assertThat(scripts).as("fleet, conversion and control plane").isEqualTo(3);
   }
-
-  @Test
-  @SuppressWarnings("unchecked")
-  void theControlPlaneLaunchesOnEc2ThroughTheConverterImageInTheStagingSubnet() {
-    for (var e : template.findResources("AWS::EC2::Instance").entrySet()) {
-      String script =
-          render(((Map<String, Object>) e.getValue().get("Properties")).get("UserData"));
-      assertThat(script)
-          .contains("--cloud aws --converter-ami ami-0123456789abcdef0 --staging-subnet ")
-          .contains("--converter-security-group ")
-          .contains("--installation acme");
-    }
-  }
 }

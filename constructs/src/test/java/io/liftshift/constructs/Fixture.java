@@ -16,6 +16,7 @@ final class Fixture {
   static final String SERVER_1 = "s-0123456789abcdef0";
   static final String SERVER_2 = "s-0123456789abcdef1";
   static final String FINGERPRINT = "sha256:" + "ab".repeat(32);
+  static final String CONVERTER_AMI = "ami-0c0c0c0c0c0c0c0c0";
 
   final App app;
   final Stack stack;
@@ -40,6 +41,15 @@ final class Fixture {
                 .build());
     bucket = new SoftwareBucket(stack, "Software", null);
     var image = DaemonImage.fromAmiId("ami-0123456789abcdef0");
+    conversion =
+        new ConversionServer(
+            stack,
+            "Conversion",
+            ConversionServerProps.builder()
+                .staging(staging)
+                .softwareBucket(bucket)
+                .machineImage(DaemonImage.fromAmiId(CONVERTER_AMI))
+                .build());
     controlPlane =
         new ControlPlane(
             stack,
@@ -48,7 +58,7 @@ final class Fixture {
                 .staging(staging)
                 .softwareBucket(bucket)
                 .machineImage(image)
-                .converterImage(image)
+                .conversionServer(conversion)
                 .build());
     fleet =
         new ReplicationServerFleet(
@@ -61,17 +71,6 @@ final class Fixture {
                 .machineImage(image)
                 .maxCapacity(4)
                 .build());
-    conversion =
-        new ConversionServer(
-            stack,
-            "Conversion",
-            ConversionServerProps.builder()
-                .staging(staging)
-                .controlPlane(controlPlane)
-                .softwareBucket(bucket)
-                .machineImage(image)
-                .build());
-    conversion.grantLaunch(controlPlane.getRole());
     launchSettings =
         new SourceServerLaunchSettings(
             stack,

@@ -160,6 +160,37 @@ class ReplicationServerFleetTest {
         .containsEntry("aws:ResourceTag/liftshift:installation", "acme");
   }
 
+  @Test
+  void snapshotRightsNameSnapshotArnsWhichHaveNoAccount() {
+    template.hasResourceProperties(
+        "AWS::IAM::Policy",
+        Match.objectLike(
+            Map.of(
+                "PolicyDocument",
+                Match.objectLike(
+                    Map.of(
+                        "Statement",
+                        Match.arrayWith(
+                            List.of(
+                                Match.objectLike(
+                                    Map.of(
+                                        "Sid",
+                                        "CreateTaggedVolumesAndSnapshots",
+                                        "Resource",
+                                        Match.arrayWith(
+                                            List.of(
+                                                Map.of(
+                                                    "Fn::Join",
+                                                    List.of(
+                                                        "",
+                                                        List.of(
+                                                            "arn:",
+                                                            Map.of("Ref", "AWS::Partition"),
+                                                            ":ec2:",
+                                                            Map.of("Ref", "AWS::Region"),
+                                                            "::snapshot/*"))))))))))))));
+  }
+
   private static ReplicationServerFleetProps.Builder valid(Stack stack) {
     StagingArea staging =
         new StagingArea(

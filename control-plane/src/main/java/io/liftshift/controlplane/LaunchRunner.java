@@ -326,6 +326,7 @@ final class LaunchRunner implements AutoCloseable {
                         instanceType,
                         launchTemplate,
                         null,
+                        null,
                         List.of(),
                         List.of(),
                         null,

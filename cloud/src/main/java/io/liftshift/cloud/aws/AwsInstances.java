@@ -21,8 +21,9 @@ import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
 /**
  * Instances as EC2 instances: RunInstances through the source server's launch template (the image,
- * type, subnet and security groups given override it, as MGN's launch does), IMDSv2 required,
- * tagged with the installation; attached volumes go on as /dev/sdf onwards once it runs.
+ * type, subnet and security groups given override it, as MGN's launch does; those left null come
+ * from the template), IMDSv2 required, the instance and its volumes tagged with the installation;
+ * attached volumes go on as /dev/sdf onwards once it runs.
  */
 public final class AwsInstances implements Instances {
   private final Ec2Client ec2;
@@ -56,7 +57,9 @@ public final class AwsInstances implements Instances {
                     .build(),
                 TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tagList).build());
     if (spec.launchTemplateId() != null) {
-      b.launchTemplate(t -> t.launchTemplateId(spec.launchTemplateId()).version("$Default"));
+      String version =
+          spec.launchTemplateVersion() == null ? "$Default" : spec.launchTemplateVersion();
+      b.launchTemplate(t -> t.launchTemplateId(spec.launchTemplateId()).version(version));
     }
     if (spec.subnetId() != null) {
       b.subnetId(spec.subnetId());

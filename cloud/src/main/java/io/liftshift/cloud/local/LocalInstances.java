@@ -103,6 +103,13 @@ public final class LocalInstances implements Instances {
 
   @Override
   public Instance launch(LaunchSpec spec) throws IOException {
+    if (spec.imageId() == null) {
+      // A launch template lives in EC2; locally there is none to take the image from.
+      throw new IOException(
+          "InvalidParameterValue: the local cloud has no launch templates to take an image from;"
+              + " give the image of "
+              + spec.name());
+    }
     Images.Image image =
         images
             .describe(spec.imageId())

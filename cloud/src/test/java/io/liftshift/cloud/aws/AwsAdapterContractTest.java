@@ -186,6 +186,8 @@ class AwsAdapterContractTest {
         .extracting(Images.Image::imageId)
         .containsExactly(image.imageId());
 
+    // A source server's template as MGN's launch settings make it: no image of its own.
+    fake.launchTemplate("lt-0123456789abcdef0", new Ec2ContractFake.LaunchTemplate(null, false));
     Instances.Instance i =
         instances.launch(
             new Instances.LaunchSpec(
@@ -193,6 +195,7 @@ class AwsAdapterContractTest {
                 image.imageId(),
                 "t3.medium",
                 "lt-0123456789abcdef0",
+                null,
                 "subnet-0123456789abcdef0",
                 List.of("sg-0123456789abcdef0"),
                 List.of(),
@@ -247,6 +250,7 @@ class AwsAdapterContractTest {
                 "m5.large",
                 null,
                 null,
+                null,
                 List.of(),
                 List.of(toConvert),
                 null,
@@ -265,6 +269,57 @@ class AwsAdapterContractTest {
             () -> instances.launch(Instances.LaunchSpec.of("x", converterImage, "m5.large")))
         .hasMessageContaining("InsufficientInstanceCapacity")
         .hasMessageContaining("sufficient m5.large capacity");
+    assertThat(fake.rejectedByModel()).isZero();
+  }
+
+  @Test
+  void anInstanceFromALaunchTemplateTakesItsImageTypeAndNetworkFromTheTemplate() throws Exception {
+    AwsImages images = new AwsImages(ec2, "test-install", 10);
+    AwsInstances instances = new AwsInstances(ec2, "test-install", 10);
+    var root = ec2.createVolume(b -> b.availabilityZone(fake.availabilityZone).size(8));
+    StagingVolume seed = new StagingVolume(root.volumeId(), "converter-root", 8L << 30, null, true);
+    String converterImage =
+        images
+            .register("converter", List.of(seed), Images.BootMode.LEGACY_BIOS, Map.of())
+            .imageId();
+    // As the CDK's ConversionServer makes it: the image, and the subnet in a network interface.
+    fake.launchTemplate(
+        "lt-0c0c0c0c0c0c0c0c0", new Ec2ContractFake.LaunchTemplate(converterImage, true));
+    Instances.Instance server =
+        instances.launch(
+            new Instances.LaunchSpec(
+                "conversion-server",
+                null,
+                null,
+                "lt-0c0c0c0c0c0c0c0c0",
+                "$Latest",
+                null,
+                List.of(),
+                List.of(),
+                "#!/bin/sh\n",
+                Map.of()));
+    assertThat(server.imageId()).isEqualTo(converterImage);
+    assertThat(fake.launchRequest(server.instanceId()))
+        .containsEntry("LaunchTemplate.Version", "$Latest")
+        .doesNotContainKeys("ImageId", "InstanceType", "SubnetId")
+        .containsEntry("TagSpecification.1.ResourceType", "instance")
+        .containsEntry("TagSpecification.2.ResourceType", "volume");
+    assertThat(server.tags()).containsEntry("liftshift:installation", "test-install");
+    assertThatThrownBy(
+            () ->
+                instances.launch(
+                    new Instances.LaunchSpec(
+                        "conversion-server",
+                        null,
+                        null,
+                        "lt-0c0c0c0c0c0c0c0c0",
+                        "$Latest",
+                        "subnet-0123456789abcdef0",
+                        List.of(),
+                        List.of(),
+                        null,
+                        Map.of())))
+        .hasMessageContaining("InvalidParameterCombination");
     assertThat(fake.rejectedByModel()).isZero();
   }
 

@@ -38,6 +38,13 @@ public final class Ec2ContractFake implements AutoCloseable {
   private final Map<String, String[]> faults = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Object>> images = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Object>> instances = new ConcurrentHashMap<>();
+  private final Map<String, LaunchTemplate> launchTemplates = new ConcurrentHashMap<>();
+
+  /**
+   * What RunInstances reads from a launch template: its image (or null), and whether it names a
+   * network interface, with which EC2 refuses an instance-level subnet or security groups.
+   */
+  public record LaunchTemplate(String imageId, boolean networkInterface) {}
 
   /** What each instance's serial console shows; tests append to it. */
   public final Map<String, StringBuilder> consoles = new ConcurrentHashMap<>();
@@ -636,14 +643,38 @@ public final class Ec2ContractFake implements AutoCloseable {
     return "<return>true</return>";
   }
 
+  /** A launch template RunInstances can start instances through (as CreateLaunchTemplate makes). */
+  public void launchTemplate(String launchTemplateId, LaunchTemplate template) {
+    launchTemplates.put(launchTemplateId, template);
+  }
+
   private String runInstances(Map<String, String> p) {
-    if (!images.containsKey(p.get("ImageId"))) {
-      return notFound("InvalidAMIID.NotFound", p.get("ImageId"));
+    String imageId = p.get("ImageId");
+    String templateId = p.get("LaunchTemplate.LaunchTemplateId");
+    if (templateId != null) {
+      LaunchTemplate t = launchTemplates.get(templateId);
+      if (t == null) {
+        return notFound("InvalidLaunchTemplateId.NotFound", templateId);
+      }
+      if (t.networkInterface()
+          && (p.containsKey("SubnetId") || p.containsKey("SecurityGroupId.1"))) {
+        throw new IllegalArgumentException(
+            "InvalidParameterCombination|Network interfaces and an instance-level subnet ID or"
+                + " security groups may not be specified on the same request");
+      }
+      imageId = imageId != null ? imageId : t.imageId();
+    }
+    if (imageId == null) {
+      throw new IllegalArgumentException(
+          "MissingParameter|The request must contain the parameter ImageId");
+    }
+    if (!images.containsKey(imageId)) {
+      return notFound("InvalidAMIID.NotFound", imageId);
     }
     Map<String, Object> i = new ConcurrentHashMap<>();
     String id = newId("i-");
     i.put("id", id);
-    i.put("image", p.get("ImageId"));
+    i.put("image", imageId);
     i.put("type", p.getOrDefault("InstanceType", "m1.small"));
     i.put("state", "pending");
     i.put("tags", new LinkedHashMap<>(tags(p, "instance")));

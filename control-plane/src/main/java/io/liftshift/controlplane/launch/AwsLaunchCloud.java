@@ -19,9 +19,10 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
  * Launches on AWS: launch volumes are EBS volumes made from the EBS snapshots; a conversion server
- * is an EC2 instance from the converter image in the staging subnet, with the volumes attached and
- * its job's token in its user data, terminated right after; the target starts from an AMI of the
- * converted volumes, through its launch template.
+ * is an EC2 instance, through the converter launch template (the CDK's ConversionServer) or else
+ * from the converter image in the staging subnet, with the volumes attached and its job's token in
+ * its user data, terminated right after; the target starts from an AMI of the converted volumes,
+ * through its launch template.
  */
 public final class AwsLaunchCloud implements LaunchCloud {
   /** Where the converter image (the CDK's DaemonImage) keeps the launcher. */
@@ -30,13 +31,30 @@ public final class AwsLaunchCloud implements LaunchCloud {
   /** The conversion server's size when none is configured. */
   public static final String DEFAULT_CONVERTER_INSTANCE_TYPE = "m5.large";
 
+  /** The launch template version conversion servers start from. */
+  public static final String CONVERTER_LAUNCH_TEMPLATE_VERSION = "$Latest";
+
   /**
-   * @param converterImageId the AMI carrying the converter daemon (the CDK's DaemonImage)
-   * @param stagingSubnetId where conversion servers run
+   * How conversion servers are started: through {@code converterLaunchTemplateId}, or else from
+   * {@code converterImageId}. Whatever else is given overrides the template.
+   *
+   * @param converterLaunchTemplateId the conversion servers' launch template (the CDK's
+   *     ConversionServer), which supplies image, type, instance profile, network and root volume;
+   *     its {@value #CONVERTER_LAUNCH_TEMPLATE_VERSION} version is used, since CloudFormation
+   *     updates a template by adding versions and leaves the default at the first. Null to launch
+   *     from {@code converterImageId}
+   * @param converterImageId the AMI carrying the converter daemon (the CDK's DaemonImage), or null
+   *     for the launch template's
+   * @param converterInstanceType the instance type, or null for the launch template's (or {@link
+   *     #DEFAULT_CONVERTER_INSTANCE_TYPE} without one)
+   * @param stagingSubnetId where conversion servers run, or null for the launch template's; EC2
+   *     refuses it with a template that names a network interface, as the ConversionServer's does
+   * @param converterSecurityGroupIds their security groups, or empty for the launch template's
    */
   public record Settings(
       String installation,
       String availabilityZone,
+      String converterLaunchTemplateId,
       String converterImageId,
       String converterInstanceType,
       String stagingSubnetId,
@@ -46,6 +64,13 @@ public final class AwsLaunchCloud implements LaunchCloud {
       long pollMillis) {
     public Settings {
       converterSecurityGroupIds = List.copyOf(converterSecurityGroupIds);
+      if (blank(converterLaunchTemplateId) && blank(converterInstanceType)) {
+        converterInstanceType = DEFAULT_CONVERTER_INSTANCE_TYPE;
+      }
+    }
+
+    private static boolean blank(String s) {
+      return s == null || s.isEmpty();
     }
   }
 
@@ -109,10 +134,11 @@ public final class AwsLaunchCloud implements LaunchCloud {
         instances.launch(
             new Instances.LaunchSpec(
                 "liftshift-conversion-" + jobId,
-                settings.converterImageId(),
-                settings.converterInstanceType(),
-                null,
-                settings.stagingSubnetId(),
+                emptyToNull(settings.converterImageId()),
+                emptyToNull(settings.converterInstanceType()),
+                emptyToNull(settings.converterLaunchTemplateId()),
+                CONVERTER_LAUNCH_TEMPLATE_VERSION,
+                emptyToNull(settings.stagingSubnetId()),
                 settings.converterSecurityGroupIds(),
                 volumes,
                 userData,
@@ -165,8 +191,14 @@ public final class AwsLaunchCloud implements LaunchCloud {
 
   @Override
   public Optional<String> unavailable() {
-    return settings.converterImageId() == null || settings.converterImageId().isEmpty()
-        ? Optional.of("no converter image (AMI) configured for conversion servers")
+    return emptyToNull(settings.converterImageId()) == null
+            && emptyToNull(settings.converterLaunchTemplateId()) == null
+        ? Optional.of(
+            "no converter launch template or image (AMI) configured for conversion servers")
         : Optional.empty();
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 }

@@ -38,18 +38,30 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
  * A test launch on AWS, every EC2 call through the real SDK against the EC2 contract fake: volumes
- * from the EBS snapshot, a conversion server from the converter image in the staging subnet with
- * the volumes attached and its token in its user data, terminated after its report, an AMI of the
- * converted volumes, the target through its launch template, and its first boot read from the
- * console. This test plays the conversion server's daemon (the converter itself is proven end to
- * end locally), through the control plane's real converter API.
+ * from the EBS snapshot, a conversion server (through the ConversionServer's launch template, or
+ * from the converter image in the staging subnet) with the volumes attached and its token in its
+ * user data, terminated after its report, an AMI of the converted volumes, the target through its
+ * launch template, and its first boot read from the console. This test plays the conversion
+ * server's daemon (the converter itself is proven end to end locally), through the control plane's
+ * real converter API.
  */
 class AwsLaunchContractTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
 
+  private static final String CONVERTER_TEMPLATE = "lt-0c0c0c0c0c0c0c0c0";
+
   @Test
   void aTestLaunchGoesThroughEc2AsMgnDoes() throws Exception {
+    testLaunch(false);
+  }
+
+  @Test
+  void conversionServersStartThroughTheConverterLaunchTemplate() throws Exception {
+    testLaunch(true);
+  }
+
+  private void testLaunch(boolean throughTemplate) throws Exception {
     try (Ec2ContractFake fake = new Ec2ContractFake();
         Ec2Client ec2 =
             Ec2Client.builder()
@@ -132,6 +144,10 @@ class AwsLaunchContractTest {
               .get(0)
               .path("arn")
               .asText();
+      fake.launchTemplate("lt-0123456789abcdef0", new Ec2ContractFake.LaunchTemplate(null, false));
+      // As the CDK's ConversionServer makes it: the image, and the subnet in a network interface.
+      fake.launchTemplate(
+          CONVERTER_TEMPLATE, new Ec2ContractFake.LaunchTemplate(converterAmi, true));
       cp.call(
           "TagResource",
           "{\"resourceArn\":\""
@@ -144,10 +160,11 @@ class AwsLaunchContractTest {
               new AwsLaunchCloud.Settings(
                   "test-install",
                   fake.availabilityZone,
-                  converterAmi,
-                  AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE,
-                  "subnet-0aaaaaaaaaaaaaaaa",
-                  List.of("sg-0bbbbbbbbbbbbbbbb"),
+                  throughTemplate ? CONVERTER_TEMPLATE : null,
+                  throughTemplate ? null : converterAmi,
+                  null,
+                  throughTemplate ? null : "subnet-0aaaaaaaaaaaaaaaa",
+                  throughTemplate ? List.of() : List.of("sg-0bbbbbbbbbbbbbbbb"),
                   URI.create("https://127.0.0.1:" + cp.port()),
                   cp.caFingerprint(),
                   10)),
@@ -159,13 +176,24 @@ class AwsLaunchContractTest {
               .path("jobID")
               .asText();
 
-      // The conversion server: launched from the converter image in the staging subnet.
+      // The conversion server: through its launch template (which names image, type and network),
+      // or from the converter image in the staging subnet.
       String server = awaitInstance(fake, 0);
       Map<String, String> run = fake.launchRequest(server);
-      assertThat(run)
-          .containsEntry("ImageId", converterAmi)
-          .containsEntry("SubnetId", "subnet-0aaaaaaaaaaaaaaaa")
-          .containsEntry("MetadataOptions.HttpTokens", "required");
+      if (throughTemplate) {
+        assertThat(run)
+            .containsEntry("LaunchTemplate.LaunchTemplateId", CONVERTER_TEMPLATE)
+            .containsEntry("LaunchTemplate.Version", "$Latest")
+            .doesNotContainKeys("ImageId", "InstanceType", "SubnetId", "SecurityGroupId.1");
+      } else {
+        assertThat(run)
+            .containsEntry("ImageId", converterAmi)
+            .containsEntry("InstanceType", AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE)
+            .containsEntry("SubnetId", "subnet-0aaaaaaaaaaaaaaaa")
+            .doesNotContainKey("LaunchTemplate.LaunchTemplateId");
+      }
+      assertThat(run).containsEntry("MetadataOptions.HttpTokens", "required");
+      assertTaggedWithTheInstallation(run);
       String userData =
           new String(Base64.getDecoder().decode(run.get("UserData")), StandardCharsets.UTF_8);
       Matcher token = Pattern.compile("--job-token (\\S+)").matcher(userData);
@@ -188,6 +216,14 @@ class AwsLaunchContractTest {
       assertThat(fake.launchRequest(target))
           .containsEntry("LaunchTemplate.LaunchTemplateId", "lt-0123456789abcdef0")
           .containsEntry("InstanceType", "t3.medium");
+      assertTaggedWithTheInstallation(fake.launchRequest(target));
+      // The control plane's IAM lets it create only what carries the installation's tag.
+      assertThat(ec2.describeVolumes().volumes())
+          .allSatisfy(v -> assertThat(v.tags()).anySatisfy(AwsLaunchContractTest::installation));
+      assertThat(ec2.describeSnapshots(b -> b.ownerIds("self")).snapshots())
+          .allSatisfy(v -> assertThat(v.tags()).anySatisfy(AwsLaunchContractTest::installation));
+      assertThat(ec2.describeImages(b -> b.owners("self")).images())
+          .allSatisfy(v -> assertThat(v.tags()).anySatisfy(AwsLaunchContractTest::installation));
       fake.consoles.get(target).append("liftshift-first-boot: SUCCEEDED ip=10.0.0.10\n");
       JsonNode done = awaitJob(cp, jobId);
       JsonNode p = done.path("participatingServers").get(0);
@@ -226,6 +262,26 @@ class AwsLaunchContractTest {
           .isIn("shutting-down", "terminated");
       assertThat(fake.calls()).contains("DeregisterImage");
       assertThat(fake.rejectedByModel()).isZero();
+    }
+  }
+
+  private static void installation(software.amazon.awssdk.services.ec2.model.Tag t) {
+    assertThat(t.key()).isEqualTo("liftshift:installation");
+    assertThat(t.value()).isEqualTo("test-install");
+  }
+
+  /** RunInstances tags the instance and its volumes at creation, as the IAM conditions need. */
+  private static void assertTaggedWithTheInstallation(Map<String, String> run) {
+    for (int s = 1; s <= 2; s++) {
+      String spec = "TagSpecification." + s;
+      assertThat(run.get(spec + ".ResourceType")).isEqualTo(s == 1 ? "instance" : "volume");
+      boolean tagged = false;
+      for (int t = 1; run.containsKey(spec + ".Tag." + t + ".Key"); t++) {
+        tagged |=
+            run.get(spec + ".Tag." + t + ".Key").equals("liftshift:installation")
+                && run.get(spec + ".Tag." + t + ".Value").equals("test-install");
+      }
+      assertThat(tagged).as(spec + " tags the installation: " + run).isTrue();
     }
   }
 

@@ -73,6 +73,8 @@ final class AwsLaunchHarness implements AutoCloseable {
             "us-east-1",
             List.of("localhost", "127.0.0.1"));
     cp.call("InitializeService", "{}");
+    // The source servers' launch template, as MGN's launch settings make it: no image of its own.
+    fake.launchTemplate("lt-0123456789abcdef0", new Ec2ContractFake.LaunchTemplate(null, false));
     http =
         HttpClient.newBuilder()
             .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
@@ -162,6 +164,7 @@ final class AwsLaunchHarness implements AutoCloseable {
             new AwsLaunchCloud.Settings(
                 INSTALLATION,
                 fake.availabilityZone,
+                null,
                 converterAmi(),
                 AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE,
                 STAGING_SUBNET,
