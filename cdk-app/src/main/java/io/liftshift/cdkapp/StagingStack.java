@@ -57,7 +57,6 @@ public final class StagingStack extends Stack {
             "ConversionServers",
             ConversionServerProps.builder()
                 .staging(staging)
-                .softwareBucket(bucket)
                 .machineImage(image(config, DaemonRole.CONVERTER))
                 .build());
     controlPlane =

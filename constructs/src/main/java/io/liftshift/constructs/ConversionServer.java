@@ -32,7 +32,6 @@ public final class ConversionServer extends Construct {
     String c = "ConversionServer";
     Checks.required(props, c, "props");
     staging = Checks.required(props.getStaging(), c, "staging");
-    SoftwareBucket bucket = Checks.required(props.getSoftwareBucket(), c, "softwareBucket");
     Checks.required(props.getMachineImage(), c, "machineImage");
     String type = Checks.instanceType(props.getInstanceType(), c, "instanceType");
     Checks.positive(props.getRootVolumeSizeGiB(), c, "rootVolumeSizeGiB");
@@ -43,20 +42,8 @@ public final class ConversionServer extends Construct {
             .assumedBy(new ServicePrincipal("ec2.amazonaws.com"))
             .description("liftshift conversion servers")
             .build();
-    ServerBoot.grantStagingVolumes(role, installation);
-    bucket.grantSoftwareRead(role);
-    bucket.grantStateWrite(role);
-    Nag.suppress(
-        role,
-        "AwsSolutions-IAM5",
-        "Volume and snapshot ARNs end in * because their ids are made at run time; each statement"
-            + " is conditioned on the liftshift:installation tag. Describe calls support no"
-            + " resource scoping. Bucket access is limited to the software/ and state/ prefixes.",
-        List.of(
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*",
-            "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
-            "Resource::*"));
+    // No policy: the converter calls no AWS API. Its volumes are attached by the control plane and
+    // found by their NVMe serials; its job and report go to the control plane over 443.
 
     // Each conversion server gets its one job (control plane, one-time token, CA pin) as user data
     // from the launch that starts it (RunInstances replaces this); on its own it does nothing.

@@ -7,14 +7,12 @@ import software.amazon.awscdk.services.ec2.IMachineImage;
 @SuppressWarnings("InvalidBlockTag")
 public final class ConversionServerProps {
   private final StagingArea staging;
-  private final SoftwareBucket softwareBucket;
   private final IMachineImage machineImage;
   private final String instanceType;
   private final int rootVolumeSizeGiB;
 
   private ConversionServerProps(Builder b) {
     staging = b.staging;
-    softwareBucket = b.softwareBucket;
     machineImage = b.machineImage;
     instanceType = b.instanceType;
     rootVolumeSizeGiB = b.rootVolumeSizeGiB;
@@ -26,10 +24,6 @@ public final class ConversionServerProps {
 
   public StagingArea getStaging() {
     return staging;
-  }
-
-  public SoftwareBucket getSoftwareBucket() {
-    return softwareBucket;
   }
 
   public IMachineImage getMachineImage() {
@@ -47,7 +41,6 @@ public final class ConversionServerProps {
   /** Builds {@link ConversionServerProps}. */
   public static final class Builder {
     private StagingArea staging;
-    private SoftwareBucket softwareBucket;
     private IMachineImage machineImage;
     private String instanceType = "m5.large";
     private int rootVolumeSizeGiB = 16;
@@ -60,12 +53,6 @@ public final class ConversionServerProps {
      */
     public Builder staging(StagingArea value) {
       staging = value;
-      return this;
-    }
-
-    /** Where they read software and write state (required). */
-    public Builder softwareBucket(SoftwareBucket value) {
-      softwareBucket = value;
       return this;
     }
 

@@ -141,11 +141,16 @@ public final class SourceServerLaunchSettings extends Construct {
     return defaultTemplate;
   }
 
-  /** Source server id to launch template id, for {@link MigrationLaunchProps}. */
+  /**
+   * Source server id to its launch template as {@code lt-…:VERSION}, for {@link
+   * MigrationLaunchProps}. The version is the one this deployment made: CloudFormation never moves
+   * a template's default version, so launches name it, and a changed template reaches them.
+   */
   public Map<String, String> launchTemplateIds(List<String> sourceServerIds) {
     Map<String, String> ids = new LinkedHashMap<>();
     for (String s : sourceServerIds) {
-      ids.put(s, templateFor(s).getLaunchTemplateId());
+      LaunchTemplate t = templateFor(s);
+      ids.put(s, t.getLaunchTemplateId() + ":" + t.getLatestVersionNumber());
     }
     return ids;
   }

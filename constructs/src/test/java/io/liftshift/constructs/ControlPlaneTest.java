@@ -207,6 +207,20 @@ class ControlPlaneTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void theConversionServersThemselvesMayDoNothing() {
+    String role =
+        f.stack.getLogicalId((CfnElement) f.conversion.getRole().getNode().getDefaultChild());
+    for (Map<String, Object> p : template.findResources("AWS::IAM::Policy").values()) {
+      List<Object> roles = (List<Object>) ((Map<String, Object>) p.get("Properties")).get("Roles");
+      assertThat(roles).doesNotContain(Map.of("Ref", role));
+    }
+    Map<String, Object> props =
+        (Map<String, Object>) template.findResources("AWS::IAM::Role").get(role).get("Properties");
+    assertThat(props).doesNotContainKey("ManagedPolicyArns").doesNotContainKey("Policies");
+  }
+
+  @Test
   void withoutConversionServersItHasNoLaunchRights() {
     Stack stack = new Stack(Fixture.newApp(out.resolve("no-launches")), "S");
     StagingArea staging =
@@ -254,11 +268,7 @@ class ControlPlaneTest {
         new ConversionServer(
             stack,
             "Conversion",
-            ConversionServerProps.builder()
-                .staging(other)
-                .softwareBucket(bucket)
-                .machineImage(image)
-                .build());
+            ConversionServerProps.builder().staging(other).machineImage(image).build());
     assertThatThrownBy(
             () ->
                 new ControlPlane(

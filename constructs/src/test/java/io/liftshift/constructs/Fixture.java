@@ -47,7 +47,6 @@ final class Fixture {
             "Conversion",
             ConversionServerProps.builder()
                 .staging(staging)
-                .softwareBucket(bucket)
                 .machineImage(DaemonImage.fromAmiId(CONVERTER_AMI))
                 .build());
     controlPlane =

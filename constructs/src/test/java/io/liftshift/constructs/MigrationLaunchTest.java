@@ -46,6 +46,9 @@ class MigrationLaunchTest {
                 "LaunchTemplates",
                 templates)));
     assertThat(templates.asObject()).containsOnlyKeys(Fixture.SERVER_1, Fixture.SERVER_2);
+    assertThat(templates.asObject().get(Fixture.SERVER_1).toString())
+        .as("the template version this deployment made")
+        .contains("LatestVersionNumber");
   }
 
   @Test

@@ -312,7 +312,8 @@ final class LaunchRunner implements AutoCloseable {
       Images.BootMode bootMode = bootMode(launchConfig, server, report.path("guest"));
       Images.Image image = cloud.images().register(serverId + "-" + jobId, volumes, bootMode, tags);
       volumes.clear(); // the image owns them now
-      String launchTemplate = launchTemplate(server, launchConfig);
+      String[] template = launchTemplate(server, launchConfig);
+      String launchTemplate = template == null ? null : template[0];
       String instanceType = instanceType(server, launchConfig, launchTemplate);
       Instances.Instance instance;
       try {
@@ -325,7 +326,7 @@ final class LaunchRunner implements AutoCloseable {
                         image.imageId(),
                         instanceType,
                         launchTemplate,
-                        null,
+                        template == null ? null : template[1],
                         null,
                         List.of(),
                         List.of(),
@@ -404,13 +405,21 @@ final class LaunchRunner implements AutoCloseable {
   }
 
   /**
-   * The EC2 launch template: the one the CDK's SourceServerLaunchSettings made for the server (its
-   * tag {@code liftshift:launch-template}), else the launch configuration's.
+   * The EC2 launch template and its version: the one the CDK's SourceServerLaunchSettings made for
+   * the server (its tag {@code liftshift:launch-template}, {@code lt-…:VERSION}: CloudFormation
+   * never moves a template's default version, so the CDK names the version it deployed), else the
+   * launch configuration's at its default version, as in MGN. Null when there is none.
    */
-  private static String launchTemplate(ObjectNode server, JsonNode launchConfig) {
+  static String[] launchTemplate(JsonNode server, JsonNode launchConfig) {
     String tagged = server.path("tags").path("liftshift:launch-template").asText("");
+    if (!tagged.isEmpty()) {
+      int colon = tagged.indexOf(':');
+      return colon < 0
+          ? new String[] {tagged, "$Default"}
+          : new String[] {tagged.substring(0, colon), tagged.substring(colon + 1)};
+    }
     String configured = launchConfig.path("ec2LaunchTemplateID").asText("");
-    return !tagged.isEmpty() ? tagged : configured.isEmpty() ? null : configured;
+    return configured.isEmpty() ? null : new String[] {configured, "$Default"};
   }
 
   private static String hostname(ObjectNode server) {

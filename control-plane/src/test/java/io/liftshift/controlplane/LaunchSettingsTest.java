@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liftshift.cloud.Images.BootMode;
 import org.junit.jupiter.api.Test;
 
-/** The image's boot mode from the launch configuration, the agent and the converter. */
-class LaunchBootModeTest {
+/**
+ * Launch settings: the image's boot mode (launch configuration, agent, converter) and the launch
+ * template with its version.
+ */
+class LaunchSettingsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static BootMode mode(String config, String server, String guest) throws Exception {
@@ -43,5 +46,19 @@ class LaunchBootModeTest {
     assertThat(mode("{}", "{}", "{\"bootModes\":[\"LEGACY_BIOS\",\"UEFI\"]}"))
         .isEqualTo(BootMode.LEGACY_BIOS);
     assertThat(mode("{}", "{}", "{}")).isEqualTo(BootMode.LEGACY_BIOS);
+  }
+
+  @Test
+  void theCdksTagNamesTheTemplateVersionItDeployed() throws Exception {
+    JsonNode config = JSON.readTree("{\"ec2LaunchTemplateID\":\"lt-0aaaaaaaaaaaaaaaa\"}");
+    assertThat(
+            LaunchRunner.launchTemplate(
+                JSON.readTree(
+                    "{\"tags\":{\"liftshift:launch-template\":\"lt-0bbbbbbbbbbbbbbbb:4\"}}"),
+                config))
+        .containsExactly("lt-0bbbbbbbbbbbbbbbb", "4");
+    assertThat(LaunchRunner.launchTemplate(JSON.readTree("{}"), config))
+        .containsExactly("lt-0aaaaaaaaaaaaaaaa", "$Default");
+    assertThat(LaunchRunner.launchTemplate(JSON.readTree("{}"), JSON.readTree("{}"))).isNull();
   }
 }
