@@ -44,6 +44,13 @@ final class AwsLaunchHarness implements AutoCloseable {
   static final String INSTALLATION = "test-install";
   static final String STAGING_SUBNET = "subnet-0aaaaaaaaaaaaaaaa";
   static final String CONVERTER_SECURITY_GROUP = "sg-0bbbbbbbbbbbbbbbb";
+
+  /** The launch template each source server is tagged with. */
+  static final String TARGET_TEMPLATE = "lt-0123456789abcdef0";
+
+  /** The CDK ConversionServer's launch template: the image, and the subnet in an interface. */
+  static final String CONVERTER_TEMPLATE = "lt-0c0c0c0c0c0c0c0c0";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final Ec2ContractFake fake;
@@ -74,7 +81,7 @@ final class AwsLaunchHarness implements AutoCloseable {
             List.of("localhost", "127.0.0.1"));
     cp.call("InitializeService", "{}");
     // The source servers' launch template, as MGN's launch settings make it: no image of its own.
-    fake.launchTemplate("lt-0123456789abcdef0", new Ec2ContractFake.LaunchTemplate(null, false));
+    fake.launchTemplate(TARGET_TEMPLATE, new Ec2ContractFake.LaunchTemplate(null, false));
     http =
         HttpClient.newBuilder()
             .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
@@ -128,7 +135,9 @@ final class AwsLaunchHarness implements AutoCloseable {
         "TagResource",
         "{\"resourceArn\":\""
             + server(id).path("arn").asText()
-            + "\",\"tags\":{\"liftshift:launch-template\":\"lt-0123456789abcdef0\"}}");
+            + "\",\"tags\":{\"liftshift:launch-template\":\""
+            + TARGET_TEMPLATE
+            + "\"}}");
     return id;
   }
 
@@ -158,17 +167,29 @@ final class AwsLaunchHarness implements AutoCloseable {
 
   /** Launches through EC2, with a short first-boot and fresh-snapshot wait. */
   void enableLaunches() throws Exception {
+    enableLaunches(false);
+  }
+
+  /**
+   * Launches through EC2; conversion servers through the ConversionServer's launch template, or
+   * from the converter image in the staging subnet.
+   */
+  void enableLaunches(boolean converterThroughTemplate) throws Exception {
+    if (converterThroughTemplate) {
+      fake.launchTemplate(
+          CONVERTER_TEMPLATE, new Ec2ContractFake.LaunchTemplate(converterAmi(), true));
+    }
     cp.enableLaunches(
         new AwsLaunchCloud(
             ec2,
             new AwsLaunchCloud.Settings(
                 INSTALLATION,
                 fake.availabilityZone,
-                null,
-                converterAmi(),
-                AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE,
-                STAGING_SUBNET,
-                List.of(CONVERTER_SECURITY_GROUP),
+                converterThroughTemplate ? CONVERTER_TEMPLATE : null,
+                converterThroughTemplate ? null : converterAmi(),
+                converterThroughTemplate ? null : AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE,
+                converterThroughTemplate ? null : STAGING_SUBNET,
+                converterThroughTemplate ? List.of() : List.of(CONVERTER_SECURITY_GROUP),
                 URI.create("https://127.0.0.1:" + cp.port()),
                 cp.caFingerprint(),
                 10)),
@@ -179,6 +200,23 @@ final class AwsLaunchHarness implements AutoCloseable {
   /** Starts a launch (StartTest or StartCutover) and returns its job id. */
   String start(String operation, String request) throws Exception {
     return JSON.readTree(cp.call(operation, request)).path("job").path("jobID").asText();
+  }
+
+  /** A launch that went through: its job and the instance it launched. */
+  record Launched(String jobId, String instanceId) {}
+
+  /**
+   * A test launch of the server that converts and boots: the conversion server reports success and
+   * the target's console shows the first-boot line.
+   */
+  Launched bootedTestLaunch(String sourceServerId) throws Exception {
+    int before = fake.instanceIds().size();
+    String job = start("StartTest", "{\"sourceServerIDs\":[\"" + sourceServerId + "\"]}");
+    convert(awaitInstance(before));
+    String instance = awaitInstance(before + 1);
+    console(instance, "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
+    awaitJob(job);
+    return new Launched(job, instance);
   }
 
   /** The job token in a conversion server's user data. */

@@ -64,11 +64,9 @@ class LaunchLifecycleTest {
     try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
       String id = h.syncedSourceServer("app-01");
       h.enableLaunches();
-      String test = h.start("StartTest", "{\"sourceServerIDs\":[\"" + id + "\"]}");
-      h.convert(h.awaitInstance(0));
-      String instance = h.awaitInstance(1);
-      h.console(instance, "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
-      h.awaitJob(test);
+      AwsLaunchHarness.Launched tested = h.bootedTestLaunch(id);
+      String test = tested.jobId();
+      String instance = tested.instanceId();
       int launched = h.fake.instanceIds().size();
 
       String cutover =
@@ -121,11 +119,9 @@ class LaunchLifecycleTest {
     try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
       String id = h.syncedSourceServer("app-01");
       h.enableLaunches();
-      String test = h.start("StartTest", "{\"sourceServerIDs\":[\"" + id + "\"]}");
-      h.convert(h.awaitInstance(0));
-      String instance = h.awaitInstance(1);
-      h.console(instance, "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
-      h.awaitJob(test);
+      AwsLaunchHarness.Launched launched = h.bootedTestLaunch(id);
+      String test = launched.jobId();
+      String instance = launched.instanceId();
 
       JsonNode again =
           h.post(
@@ -279,13 +275,11 @@ class LaunchLifecycleTest {
               + "\",\"targetInstanceTypeRightSizingMethod\":\"NONE\"}");
       String id = h.syncedSourceServer("app-01");
       h.enableLaunches();
-      String test = h.start("StartTest", "{\"sourceServerIDs\":[\"" + id + "\"]}");
-      h.convert(h.awaitInstance(0));
-      String instance = h.awaitInstance(1);
-      h.console(instance, "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
-      h.awaitJob(test);
+      AwsLaunchHarness.Launched launched = h.bootedTestLaunch(id);
+      String test = launched.jobId();
+      String instance = launched.instanceId();
       assertThat(h.fake.launchRequest(instance))
-          .containsEntry("LaunchTemplate.LaunchTemplateId", "lt-0123456789abcdef0")
+          .containsEntry("LaunchTemplate.LaunchTemplateId", AwsLaunchHarness.TARGET_TEMPLATE)
           .doesNotContainKey("InstanceType");
     }
   }
