@@ -119,76 +119,57 @@ class ReplicationServerFleetTest {
   @Test
   void volumeRightsAreConditionedOnTheInstallationTag() {
     Capture requestTag = new Capture();
-    template.hasResourceProperties(
-        "AWS::IAM::Policy",
-        Match.objectLike(
-            Map.of(
-                "PolicyDocument",
-                Match.objectLike(
-                    Map.of(
-                        "Statement",
-                        Match.arrayWith(
-                            List.of(
-                                Match.objectLike(
-                                    Map.of(
-                                        "Sid",
-                                        "CreateTaggedVolumesAndSnapshots",
-                                        "Condition",
-                                        Map.of("StringEquals", requestTag))))))))));
+    hasStatement(
+        Map.of(
+            "Sid",
+            "CreateTaggedVolumesAndSnapshots",
+            "Condition",
+            Map.of("StringEquals", requestTag)));
     assertThat(requestTag.asObject())
         .containsEntry("aws:RequestTag/liftshift:installation", "acme");
     Capture resourceTag = new Capture();
-    template.hasResourceProperties(
-        "AWS::IAM::Policy",
-        Match.objectLike(
-            Map.of(
-                "PolicyDocument",
-                Match.objectLike(
-                    Map.of(
-                        "Statement",
-                        Match.arrayWith(
-                            List.of(
-                                Match.objectLike(
-                                    Map.of(
-                                        "Sid",
-                                        "UseOwnVolumesAndSnapshots",
-                                        "Effect",
-                                        "Allow",
-                                        "Condition",
-                                        Map.of("StringEquals", resourceTag))))))))));
+    hasStatement(
+        Map.of(
+            "Sid",
+            "UseOwnVolumesAndSnapshots",
+            "Effect",
+            "Allow",
+            "Condition",
+            Map.of("StringEquals", resourceTag)));
     assertThat(resourceTag.asObject())
         .containsEntry("aws:ResourceTag/liftshift:installation", "acme");
   }
 
   @Test
   void snapshotRightsNameSnapshotArnsWhichHaveNoAccount() {
+    hasStatement(
+        Map.of(
+            "Sid",
+            "CreateTaggedVolumesAndSnapshots",
+            "Resource",
+            Match.arrayWith(
+                List.of(
+                    Map.of(
+                        "Fn::Join",
+                        List.of(
+                            "",
+                            List.of(
+                                "arn:",
+                                Map.of("Ref", "AWS::Partition"),
+                                ":ec2:",
+                                Map.of("Ref", "AWS::Region"),
+                                "::snapshot/*")))))));
+  }
+
+  /** A statement of some IAM policy in the template. */
+  private static void hasStatement(Map<String, Object> statement) {
     template.hasResourceProperties(
         "AWS::IAM::Policy",
         Match.objectLike(
             Map.of(
                 "PolicyDocument",
                 Match.objectLike(
-                    Map.of(
-                        "Statement",
-                        Match.arrayWith(
-                            List.of(
-                                Match.objectLike(
-                                    Map.of(
-                                        "Sid",
-                                        "CreateTaggedVolumesAndSnapshots",
-                                        "Resource",
-                                        Match.arrayWith(
-                                            List.of(
-                                                Map.of(
-                                                    "Fn::Join",
-                                                    List.of(
-                                                        "",
-                                                        List.of(
-                                                            "arn:",
-                                                            Map.of("Ref", "AWS::Partition"),
-                                                            ":ec2:",
-                                                            Map.of("Ref", "AWS::Region"),
-                                                            "::snapshot/*"))))))))))))));
+                    Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(statement))))))));
   }
 
   private static ReplicationServerFleetProps.Builder valid(Stack stack) {

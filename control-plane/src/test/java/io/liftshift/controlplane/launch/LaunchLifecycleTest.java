@@ -21,6 +21,12 @@ class LaunchLifecycleTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
 
+  private static String readyForCutover(AwsLaunchHarness h, String id) throws Exception {
+    return h.cp.call(
+        "ChangeServerLifeCycleState",
+        "{\"sourceServerID\":\"" + id + "\",\"lifeCycle\":{\"state\":\"READY_FOR_CUTOVER\"}}");
+  }
+
   private static String defaultLaunchTemplate(AwsLaunchHarness h) throws Exception {
     return JSON.readTree(h.cp.call("DescribeLaunchConfigurationTemplates", "{}"))
         .path("items")
@@ -147,9 +153,7 @@ class LaunchLifecycleTest {
     try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
       String id = h.syncedSourceServer("app-01");
       h.enableLaunches();
-      h.cp.call(
-          "ChangeServerLifeCycleState",
-          "{\"sourceServerID\":\"" + id + "\",\"lifeCycle\":{\"state\":\"READY_FOR_CUTOVER\"}}");
+      readyForCutover(h, id);
       assertThatThrownBy(
               () ->
                   h.start(
@@ -208,13 +212,7 @@ class LaunchLifecycleTest {
       assertThat(status.get(1).path("failureReason").asText())
           .contains("AmazonCloudWatch-ManageAgent")
           .contains("no Systems Manager");
-      assertThatThrownBy(
-              () ->
-                  h.cp.call(
-                      "ChangeServerLifeCycleState",
-                      "{\"sourceServerID\":\""
-                          + id
-                          + "\",\"lifeCycle\":{\"state\":\"READY_FOR_CUTOVER\"}}"))
+      assertThatThrownBy(() -> readyForCutover(h, id))
           .isInstanceOf(ApiException.class)
           .hasMessageContaining("'smoke test' must succeed for cutover");
 
@@ -235,13 +233,7 @@ class LaunchLifecycleTest {
                   .path("executionStatus")
                   .asText())
           .isEqualTo("SUCCESS");
-      assertThat(
-              h.cp.call(
-                  "ChangeServerLifeCycleState",
-                  "{\"sourceServerID\":\""
-                      + id
-                      + "\",\"lifeCycle\":{\"state\":\"READY_FOR_CUTOVER\"}}"))
-          .contains("READY_FOR_CUTOVER");
+      assertThat(readyForCutover(h, id)).contains("READY_FOR_CUTOVER");
     }
   }
 
