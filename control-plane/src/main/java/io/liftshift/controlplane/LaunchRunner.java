@@ -27,8 +27,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -67,13 +72,30 @@ final class LaunchRunner implements AutoCloseable {
   private final Operations operations;
   private final LaunchCloud cloud;
   private final Settings settings;
-  private final ExecutorService executor =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "launches");
-            t.setDaemon(true);
-            return t;
-          });
+
+  /**
+   * How many source servers launch at once, across jobs: a wave's servers convert and boot side by
+   * side, as in MGN, rather than one after the other.
+   */
+  static final int DEFAULT_PARALLEL_LAUNCHES = 8;
+
+  /** Jobs: each waits for its servers' launches, so jobs never wait for each other. */
+  private final ExecutorService jobs = Executors.newCachedThreadPool(daemon("launch-job"));
+
+  private final ExecutorService servers =
+      Executors.newFixedThreadPool(DEFAULT_PARALLEL_LAUNCHES, daemon("launch"));
+
+  /** One launch, promotion or termination of a server at a time, whichever job asks. */
+  private final Map<String, ReentrantLock> serverLocks = new ConcurrentHashMap<>();
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
 
   LaunchRunner(Database db, Operations operations, LaunchCloud cloud, Settings settings) {
     this.db = db;
@@ -84,7 +106,7 @@ final class LaunchRunner implements AutoCloseable {
 
   /** Runs the job after the transaction that created it has committed. */
   void submit(String jobId) {
-    executor.execute(() -> run(jobId));
+    jobs.execute(() -> run(jobId));
   }
 
   // ---- job, log and server records ------------------------------------------------------------
@@ -161,35 +183,14 @@ final class LaunchRunner implements AutoCloseable {
       boolean terminate = job.path("type").asText().equals("TERMINATE");
       boolean promote =
           job.path("tags").path(JobTags.PROMOTE_TEST_INSTANCE).asText("").equalsIgnoreCase("true");
-      boolean anyFailed = false;
+      List<Future<Boolean>> launches = new ArrayList<>();
       for (JsonNode p : job.path("participatingServers")) {
         String serverId = p.path("sourceServerID").asText();
-        try {
-          if (terminate) {
-            terminateServer(jobId, serverId);
-            continue;
-          }
-          if (!test) {
-            logSkippedTest(jobId, serverId);
-          }
-          if (promote) {
-            promoteTestInstance(jobId, serverId);
-          } else {
-            launchServer(jobId, serverId, test);
-          }
-        } catch (LaunchFailure f) {
-          anyFailed = true;
-          log(jobId, f.event, Map.of("sourceServerID", serverId, "rawError", f.getMessage()));
-          participant(jobId, serverId, x -> x.put("launchStatus", "FAILED"));
-        } catch (Exception e) {
-          anyFailed = true;
-          LOG.warning("launch of " + serverId + " in " + jobId + ": " + e);
-          log(
-              jobId,
-              "LAUNCH_FAILED",
-              Map.of("sourceServerID", serverId, "rawError", String.valueOf(e.getMessage())));
-          participant(jobId, serverId, x -> x.put("launchStatus", "FAILED"));
-        }
+        launches.add(servers.submit(() -> runServer(jobId, serverId, test, terminate, promote)));
+      }
+      boolean anyFailed = false;
+      for (Future<Boolean> f : launches) {
+        anyFailed |= !f.get();
       }
       log(jobId, "JOB_END", Map.of());
       updateJob(jobId, j -> j.put("status", "COMPLETED").put("endDateTime", Operations.now()));
@@ -197,6 +198,44 @@ final class LaunchRunner implements AutoCloseable {
     } catch (Exception e) {
       LOG.warning("job " + jobId + ": " + e);
     }
+  }
+
+  /** One server's part of a job; false when it failed (logged, and its launch status FAILED). */
+  private boolean runServer(
+      String jobId, String serverId, boolean test, boolean terminate, boolean promote) {
+    ReentrantLock lock = serverLocks.computeIfAbsent(serverId, k -> new ReentrantLock());
+    lock.lock();
+    try {
+      if (terminate) {
+        terminateServer(jobId, serverId);
+        return true;
+      }
+      if (!test) {
+        logSkippedTest(jobId, serverId);
+      }
+      if (promote) {
+        promoteTestInstance(jobId, serverId);
+      } else {
+        launchServer(jobId, serverId, test);
+      }
+      return true;
+    } catch (LaunchFailure f) {
+      log(jobId, f.event, Map.of("sourceServerID", serverId, "rawError", f.getMessage()));
+    } catch (Exception e) {
+      LOG.warning("launch of " + serverId + " in " + jobId + ": " + e);
+      log(
+          jobId,
+          "LAUNCH_FAILED",
+          Map.of("sourceServerID", serverId, "rawError", String.valueOf(e.getMessage())));
+    } finally {
+      lock.unlock();
+    }
+    try {
+      participant(jobId, serverId, x -> x.put("launchStatus", "FAILED"));
+    } catch (SQLException e) {
+      LOG.warning("job " + jobId + ": " + e.getMessage());
+    }
+    return false;
   }
 
   /** A step failed; {@code event} is MGN's log event for it. */
@@ -239,7 +278,7 @@ final class LaunchRunner implements AutoCloseable {
       // 2. The launch's own volumes, in the source's disk order.
       List<String> deviceNames = new ArrayList<>();
       for (VolumeSnapshot vs : inDiskOrder(server, snapshot, deviceNames)) {
-        volumes.add(snapshots.createVolume(vs, jobId + "-" + volumes.size()));
+        volumes.add(snapshots.createVolume(vs, jobId + "-" + serverId + "-" + volumes.size()));
       }
       participant(jobId, serverId, x -> x.put("launchStatus", "IN_PROGRESS"));
 
@@ -803,6 +842,7 @@ final class LaunchRunner implements AutoCloseable {
 
   @Override
   public void close() {
-    executor.shutdownNow();
+    jobs.shutdownNow();
+    servers.shutdownNow();
   }
 }

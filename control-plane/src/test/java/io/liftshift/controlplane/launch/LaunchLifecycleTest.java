@@ -9,6 +9,7 @@ import io.liftshift.controlplane.JobTags;
 import io.liftshift.controlplane.api.ApiException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,6 +117,29 @@ class LaunchLifecycleTest {
                   .call("FinalizeCutover", "{\"sourceServerID\":\"" + id + "\"}")
                   .contains("\"CUTOVER\""))
           .isTrue();
+      assertThat(h.fake.rejectedByModel()).isZero();
+    }
+  }
+
+  @Test
+  void aWavesServersLaunchSideBySide() throws Exception {
+    try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
+      String web = h.syncedSourceServer("web-01");
+      String db = h.syncedSourceServer("db-01");
+      h.enableLaunches();
+      String job = h.start("StartTest", "{\"sourceServerIDs\":[\"" + web + "\",\"" + db + "\"]}");
+      // Both conversion servers run before either reports: the second server does not wait.
+      String first = h.awaitInstance(0);
+      String second = h.awaitInstance(1);
+      JsonNode a = h.convert(first);
+      JsonNode b = h.convert(second);
+      assertThat(List.of(a.path("sourceServerID").asText(), b.path("sourceServerID").asText()))
+          .containsExactlyInAnyOrder(web, db);
+      h.console(h.awaitInstance(2), "liftshift-first-boot: SUCCEEDED ip=10.0.0.10");
+      h.console(h.awaitInstance(3), "liftshift-first-boot: SUCCEEDED ip=10.0.0.11");
+      JsonNode done = h.awaitJob(job);
+      assertThat(done.path("participatingServers"))
+          .allSatisfy(p -> assertThat(p.path("launchStatus").asText()).isEqualTo("LAUNCHED"));
       assertThat(h.fake.rejectedByModel()).isZero();
     }
   }
