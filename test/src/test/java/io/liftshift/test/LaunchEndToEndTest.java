@@ -269,7 +269,33 @@ class LaunchEndToEndTest {
           // The cutover launch replaces the test copy: it is terminated and its image deleted.
           mgn.changeServerLifeCycleState(
               b -> b.sourceServerID(id).lifeCycle(l -> l.state("READY_FOR_CUTOVER")));
-          Job second = launch(mgn, id, 900_000, false);
+          // Through the CLI, which follows the job and prints each post-launch action's outcome.
+          var key = cp.accessKeys().create();
+          System.setProperty("aws.accessKeyId", key.accessKeyId());
+          System.setProperty("aws.secretAccessKey", key.secretAccessKey());
+          String printed;
+          try {
+            printed =
+                CliRunner.run(
+                    "launch",
+                    "cutover",
+                    id,
+                    "--endpoint",
+                    "https://localhost:" + cp.port(),
+                    "--ca-fingerprint",
+                    cp.caFingerprint().toString());
+          } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+          }
+          assertThat(printed)
+              .contains(id + ": LAUNCHED")
+              .contains("post-launch action root on nvme: SUCCESS");
+          Job second =
+              mgn.describeJobs(b -> b.filters(f -> f.jobIDs(List.of()))).items().stream()
+                  .filter(j -> j.initiatedByAsString().equals("START_CUTOVER"))
+                  .findFirst()
+                  .orElseThrow();
           assertThat(second.participatingServers().get(0).launchStatusAsString())
               .as(log(mgn, second))
               .isEqualTo("LAUNCHED");
