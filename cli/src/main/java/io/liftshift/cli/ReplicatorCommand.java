@@ -3,6 +3,7 @@ package io.liftshift.cli;
 import io.liftshift.replicator.AgentTokens;
 import io.liftshift.replicator.Replicator;
 import io.liftshift.replicator.ReplicatorOptions;
+import io.liftshift.trust.CaFingerprint;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +32,20 @@ final class ReplicatorCommand implements Callable<Integer> {
           "Staging volumes, checkpoints and TLS identity (default: $LIFTSHIFT_HOME/replicator).")
   Path dataDir;
 
-  @Option(names = "--ca-dir", description = "Installation CA directory (created on first use).")
+  @Option(
+      names = "--ca-dir",
+      description =
+          "Installation CA directory (default: $LIFTSHIFT_HOME/ca). With ca.key there, the replicator"
+              + " issues its own certificate; without a control plane the CA is created on first use.")
   Path caDir;
+
+  @Option(
+      names = "--ca-fingerprint",
+      description =
+          "The installation CA to pin (sha256:HEX, from 'liftshift ca show'). Used with"
+              + " --control-plane when --ca-dir holds no ca.key: the replicator then asks the control"
+              + " plane to certify its own key and never holds the CA key (how the AWS fleet runs).")
+  String caFingerprint;
 
   @Option(names = "--agent-token", description = "An accepted agent token (repeatable).")
   List<String> agentTokens = new ArrayList<>();
@@ -161,6 +174,9 @@ final class ReplicatorCommand implements Callable<Integer> {
             "--control-plane needs --install-token (from 'liftshift admin create-install-token')");
       }
       o.controlPlane(controlPlane, install);
+    }
+    if (caFingerprint != null) {
+      o.caFingerprint(CaFingerprint.parse(caFingerprint));
     }
     if (advertise != null) {
       o.advertisedHost(advertise);

@@ -91,8 +91,8 @@ public final class ControlPlane extends Construct {
     installationCa =
         Secret.Builder.create(this, "InstallationCa")
             .description(
-                "liftshift installation CA (tar.gz, base64) that replication servers issue their"
-                    + " certificates from; written by the control plane at first boot")
+                "liftshift installation CA (tar.gz, base64), a copy the control plane writes at"
+                    + " first boot; no server reads it (replication servers enrol instead)")
             .build();
     for (Secret s : List.of(installToken, operatorKey, installationCa)) {
       Nag.suppress(
@@ -382,6 +382,11 @@ public final class ControlPlane extends Construct {
     return operatorKey;
   }
 
+  /**
+   * A copy of the installation CA, key included, that the control plane writes at first boot. Grant
+   * it to nothing else: whoever reads it can issue certificates every agent trusts. Replication
+   * servers pin {@link #getCaFingerprintParameter()} and enrol for their certificates instead.
+   */
   public ISecret getInstallationCaSecret() {
     return installationCa;
   }

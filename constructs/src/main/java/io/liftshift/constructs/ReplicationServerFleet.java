@@ -75,8 +75,9 @@ public final class ReplicationServerFleet extends Construct {
     ServerBoot.grantStagingVolumes(role, installation);
     bucket.grantSoftwareRead(role);
     bucket.grantStateWrite(role);
-    cp.getInstallTokenSecret().grantRead(role);
-    cp.getInstallationCaSecret().grantRead(role);
+    // The fingerprint, not the CA secret: replication servers enrol for their certificates, so a
+    // server that is taken over never holds the key that could speak for the control plane.
+    ServerBoot.grantBootReads(role, cp);
     Nag.suppress(
         role,
         "AwsSolutions-IAM5",
@@ -94,7 +95,7 @@ public final class ReplicationServerFleet extends Construct {
         ServerBoot.script(
                 cp,
                 "replicator",
-                "--advertise $ADDRESS --cloud aws --installation "
+                "--advertise $ADDRESS --san $ADDRESS --cloud aws --installation "
                     + installation
                     + " --max-disks "
                     + DISKS_PER_SERVER,

@@ -16,8 +16,17 @@ final class ServerBoot {
   private ServerBoot() {}
 
   /**
-   * A boot script that fetches the installation CA and install token from Secrets Manager, then
-   * runs {@code liftshift ROLE ...} as a systemd service with the token in a 0600 environment file.
+   * Tries to read the CA fingerprint for this long: the control plane publishes it at first boot.
+   */
+  static final int FINGERPRINT_WAIT_SECONDS = 900;
+
+  private static final int FINGERPRINT_POLL_SECONDS = 10;
+
+  /**
+   * A boot script that reads the installation CA's fingerprint from SSM and the install token from
+   * Secrets Manager, then runs {@code liftshift ROLE ... --ca-fingerprint FP} as a systemd service
+   * with the token in a 0600 environment file. The server never receives the CA's key: it asks the
+   * control plane to certify its own (see {@link #grantBootReads}).
    */
   static List<String> script(ControlPlane cp, String role, String arguments, boolean publicIp) {
     String state = ControlPlane.STATE_DIR;
@@ -33,13 +42,22 @@ final class ServerBoot {
             + " http://169.254.169.254/latest/meta-data/"
             + (publicIp ? "public-ipv4" : "local-ipv4")
             + ")");
-    // Servers issue their TLS certificates from the installation CA, as the control plane does.
+    // The fingerprint is "pending" until the control plane's first boot publishes it: wait.
     lines.add(
-        "aws secretsmanager get-secret-value --query SecretString --output text --secret-id "
-            + cp.getInstallationCaSecret().getSecretArn()
-            + " | base64 -d | tar -C "
-            + state
-            + " -xzf -");
+        "for i in $(seq "
+            + FINGERPRINT_WAIT_SECONDS / FINGERPRINT_POLL_SECONDS
+            + "); do FP=$(aws ssm get-parameter --name "
+            + cp.getCaFingerprintParameterName()
+            + " --query Parameter.Value --output text || true); case \"$FP\" in sha256:*) break;;"
+            + " esac; sleep "
+            + FINGERPRINT_POLL_SECONDS
+            + "; done");
+    lines.add(
+        "case \"$FP\" in sha256:*) ;; *) echo \"liftshift: no CA fingerprint in "
+            + cp.getCaFingerprintParameterName()
+            + " after "
+            + FINGERPRINT_WAIT_SECONDS
+            + " s; is the control plane up?\" >&2; exit 1;; esac");
     lines.add("umask 077");
     lines.add(
         "printf 'LIFTSHIFT_INSTALL_TOKEN=%s\\n' \"$(aws secretsmanager get-secret-value --query"
@@ -62,9 +80,7 @@ final class ServerBoot {
             + cp.getEndpoint()
             + " "
             + arguments
-            + " --ca-dir "
-            + state
-            + "/ca --data-dir "
+            + " --ca-fingerprint \"$FP\" --data-dir "
             + state
             + "/"
             + role);
@@ -75,6 +91,20 @@ final class ServerBoot {
     lines.add("systemctl daemon-reload");
     lines.add("systemctl enable --now liftshift-" + role);
     return lines;
+  }
+
+  /**
+   * What the boot script reads: the install token and the CA fingerprint parameter, each exactly,
+   * and nothing of the installation CA's key.
+   */
+  static void grantBootReads(Role role, ControlPlane cp) {
+    cp.getInstallTokenSecret().grantRead(role);
+    role.addToPolicy(
+        PolicyStatement.Builder.create()
+            .sid("ReadCaFingerprint")
+            .actions(List.of("ssm:GetParameter"))
+            .resources(List.of(cp.getCaFingerprintParameter().getParameterArn()))
+            .build());
   }
 
   static BlockDevice encryptedRoot(int sizeGiB) {

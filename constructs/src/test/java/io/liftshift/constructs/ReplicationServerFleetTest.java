@@ -82,7 +82,86 @@ class ReplicationServerFleetTest {
     assertThat(script.toString())
         .contains(
             "ExecStart=/usr/local/bin/liftshift replicator --control-plane https://<token>:443"
-                + " --advertise $ADDRESS --cloud aws --installation acme --max-disks 15");
+                + " --advertise $ADDRESS --san $ADDRESS --cloud aws --installation acme"
+                + " --max-disks 15");
+  }
+
+  private static String fleetUserData() {
+    Capture parts = new Capture();
+    template.hasResourceProperties(
+        "AWS::EC2::LaunchTemplate",
+        Match.objectLike(
+            Map.of(
+                "LaunchTemplateData",
+                Match.objectLike(
+                    Map.of(
+                        "InstanceType",
+                        "t3.small",
+                        "UserData",
+                        Map.of("Fn::Base64", Map.of("Fn::Join", List.of("", parts))))))));
+    StringBuilder script = new StringBuilder();
+    for (Object p : parts.asArray()) {
+      script.append(p instanceof String s ? s : "<token>");
+    }
+    return script.toString();
+  }
+
+  @Test
+  void userDataPinsTheCaFingerprintFromTheControlPlanesParameterAndFetchesNoCa() {
+    String script = fleetUserData();
+    assertThat(script)
+        .contains("aws ssm get-parameter --name /liftshift/acme/ca-fingerprint")
+        .contains(" --ca-fingerprint \"$FP\" --data-dir ")
+        .doesNotContain("--ca-dir")
+        .doesNotContain("tar -C");
+  }
+
+  private static String logicalId(software.constructs.IConstruct c) {
+    return fixture.stack.getLogicalId(
+        (software.amazon.awscdk.CfnElement) c.getNode().getDefaultChild());
+  }
+
+  @Test
+  void theFleetRoleReadsTheFingerprintParameterAndCannotReadTheCaSecret() {
+    Map<String, Map<String, Object>> policies =
+        template.findResources(
+            "AWS::IAM::Policy",
+            Match.objectLike(
+                Map.of(
+                    "Properties",
+                    Match.objectLike(
+                        Map.of(
+                            "Roles",
+                            List.of(Map.of("Ref", logicalId(fixture.fleet.getRole()))))))));
+    String granted = policies.toString();
+    assertThat(granted)
+        .contains(logicalId(fixture.controlPlane.getInstallTokenSecret()))
+        .doesNotContain(logicalId(fixture.controlPlane.getInstallationCaSecret()));
+    Capture resource = new Capture();
+    template.hasResourceProperties(
+        "AWS::IAM::Policy",
+        Match.objectLike(
+            Map.of(
+                "Roles",
+                List.of(Map.of("Ref", logicalId(fixture.fleet.getRole()))),
+                "PolicyDocument",
+                Match.objectLike(
+                    Map.of(
+                        "Statement",
+                        Match.arrayWith(
+                            List.of(
+                                Match.objectLike(
+                                    Map.of(
+                                        "Sid",
+                                        "ReadCaFingerprint",
+                                        "Action",
+                                        "ssm:GetParameter",
+                                        "Resource",
+                                        resource)))))))));
+    // Exactly the control plane's parameter (its name, /liftshift/acme/ca-fingerprint, by Ref).
+    assertThat(resource.asObject().toString())
+        .contains(":parameter")
+        .contains("{Ref=" + logicalId(fixture.controlPlane.getCaFingerprintParameter()) + "}");
   }
 
   @Test

@@ -33,15 +33,23 @@ final class AgentApi {
   private final Database db;
   private final String region;
   private final ReplicationFleet fleet;
+  private final ReplicatorCertificates certificates;
 
-  AgentApi(Database db, String region, ReplicationFleet fleet) {
+  AgentApi(
+      Database db, String region, ReplicationFleet fleet, ReplicatorCertificates certificates) {
     this.db = db;
     this.region = region;
     this.fleet = fleet;
+    this.certificates = certificates;
   }
 
   /** Issues an install token; only its digest is stored. */
   String createInstallToken() throws SQLException {
+    return createInstallToken(db);
+  }
+
+  /** Issues an install token against a database directly, for {@code liftshift admin}. */
+  static String createInstallToken(Database db) throws SQLException {
     byte[] b = new byte[24];
     RANDOM.nextBytes(b);
     String token = "lsit-" + HexFormat.of().formatHex(b);
@@ -88,6 +96,10 @@ final class AgentApi {
                 case "/replicator/v1/register" -> {
                   checkInstallToken(c, bearer);
                   yield fleet.register(c, request);
+                }
+                case "/replicator/v1/certificate" -> {
+                  checkInstallToken(c, bearer);
+                  yield certificates.issue(request);
                 }
                 case "/replicator/v1/heartbeat" -> fleet.heartbeat(c, bearer, request);
                 case "/converter/v1/job" -> LaunchRunner.converterJob(c, bearer);

@@ -94,7 +94,8 @@ public final class ControlPlane implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     try {
       ReplicationFleet fleet = new ReplicationFleet(replicatorLostMillis);
-      AgentApi agentApi = new AgentApi(db, region, fleet);
+      AgentApi agentApi =
+          new AgentApi(db, region, fleet, new ReplicatorCertificates(installationCa));
       Operations operations = new Operations(db, region, agentNotSeenMillis);
       ControlPlaneVerticle v =
           new ControlPlaneVerticle(
@@ -189,11 +190,7 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Issues an install token against a database directly, for {@code liftshift admin}. */
   public static String createInstallToken(Database db) throws java.sql.SQLException {
-    return new AgentApi(
-            db,
-            DEFAULT_REGION,
-            new ReplicationFleet(ReplicationFleet.DEFAULT_REPLICATOR_LOST_MILLIS))
-        .createInstallToken();
+    return AgentApi.createInstallToken(db);
   }
 
   /**

@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * A running replication server: its TLS identity from the installation CA, its staging volumes (the
- * local adapter by default), its writer pool and its event-loop verticles.
+ * A running replication server: its TLS identity (issued from a local installation CA, or certified
+ * by the control plane when this server holds no CA key), its staging volumes (the local adapter by
+ * default), its writer pool and its event-loop verticles.
  */
 public final class Replicator implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Replicator.class.getName());
@@ -90,10 +91,30 @@ public final class Replicator implements AutoCloseable {
       io.liftshift.cloud.Snapshots snapshots)
       throws Exception {
     options.validate();
-    InstallationCa ca = InstallationCa.loadOrCreate(options.caDir());
-    ServerIdentity identity =
-        ca.ensureServerIdentity(
-            options.dataDir().resolve("tls"), "replicator", options.subjectAltNames());
+    ServerIdentity identity;
+    CaFingerprint caFingerprint;
+    if (options.enrolsWithControlPlane()) {
+      // No CA key here: the control plane certifies this server's own key before it listens.
+      identity = new CertificateEnrolment(options).identity();
+      caFingerprint = options.caFingerprint();
+    } else {
+      InstallationCa ca = InstallationCa.loadOrCreate(options.caDir());
+      if (options.caFingerprint() != null && !options.caFingerprint().equals(ca.fingerprint())) {
+        throw new IllegalArgumentException(
+            "the CA in "
+                + options.caDir()
+                + " is "
+                + ca.fingerprint()
+                + ", not the pinned "
+                + options.caFingerprint()
+                + ": give the control plane's --ca-fingerprint, or a --ca-dir without ca.key to"
+                + " enrol with it");
+      }
+      identity =
+          ca.ensureServerIdentity(
+              options.dataDir().resolve("tls"), "replicator", options.subjectAltNames());
+      caFingerprint = ca.fingerprint();
+    }
     StagingVolumes vols =
         volumes != null ? volumes : new LocalStagingVolumes(options.dataDir().resolve("volumes"));
     AtomicInteger n = new AtomicInteger();
@@ -154,7 +175,7 @@ public final class Replicator implements AutoCloseable {
               + " (TLS 1.3, "
               + options.cipherSuite()
               + "), CA "
-              + ca.fingerprint());
+              + caFingerprint);
       ControlPlaneRegistration fleet = null;
       // The registration calls back into the replicator it belongs to, once that exists.
       Replicator[] self = new Replicator[1];
@@ -163,7 +184,7 @@ public final class Replicator implements AutoCloseable {
             new ControlPlaneRegistration(
                 options,
                 port,
-                ca.fingerprint(),
+                caFingerprint,
                 admission,
                 registry::activeVolumes,
                 new ControlPlaneRegistration.PlacedServerSettings() {
@@ -202,7 +223,7 @@ public final class Replicator implements AutoCloseable {
               registry,
               vols,
               stats,
-              ca.fingerprint(),
+              caFingerprint,
               deployments,
               port,
               fleet,

@@ -1,5 +1,7 @@
 package io.liftshift.replicator;
 
+import io.liftshift.trust.CaFingerprint;
+import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.TlsPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +49,7 @@ public final class ReplicatorOptions {
   private int port = DEFAULT_PORT;
   private Path dataDir;
   private Path caDir;
+  private CaFingerprint caFingerprint;
   private List<String> subjectAltNames = new ArrayList<>(List.of("localhost", "127.0.0.1"));
   private String cipherSuite = TlsPolicy.DEFAULT_CIPHER_SUITE;
   private AgentTokens agentTokens = AgentTokens.none();
@@ -176,10 +179,34 @@ public final class ReplicatorOptions {
     return caDir;
   }
 
-  /** The installation CA that issues this server's certificate; created on first use. */
+  /**
+   * The installation CA that issues this server's certificate; created on first use, unless the
+   * replicator enrols with its control plane (see {@link #caFingerprint(CaFingerprint)}).
+   */
   public ReplicatorOptions caDir(Path caDir) {
     this.caDir = caDir;
     return this;
+  }
+
+  public CaFingerprint caFingerprint() {
+    return caFingerprint;
+  }
+
+  /**
+   * The installation CA to pin. With a control plane and no CA key in {@link #caDir}, the
+   * replicator asks the control plane to certify its own key (so it never holds the CA key) and
+   * trusts the control plane only under this CA. With a CA key, the key must be this CA's.
+   */
+  public ReplicatorOptions caFingerprint(CaFingerprint fingerprint) {
+    this.caFingerprint = fingerprint;
+    return this;
+  }
+
+  /** True when this replicator gets its certificate from the control plane, not from a CA key. */
+  boolean enrolsWithControlPlane() {
+    return controlPlaneEndpoint != null
+        && caFingerprint != null
+        && (caDir == null || !InstallationCa.exists(caDir));
   }
 
   public List<String> subjectAltNames() {
@@ -296,7 +323,22 @@ public final class ReplicatorOptions {
     if (dataDir == null) {
       throw new IllegalArgumentException("dataDir is required: where staging volumes are kept");
     }
-    if (caDir == null) {
+    if (caFingerprint != null && controlPlaneEndpoint == null) {
+      throw new IllegalArgumentException(
+          "a CA fingerprint is used only with a control plane, to enrol with it: pass"
+              + " --control-plane and --install-token too, or drop --ca-fingerprint");
+    }
+    if (controlPlaneEndpoint != null
+        && caFingerprint == null
+        && (caDir == null || !InstallationCa.exists(caDir))) {
+      // A CA made here would not be the control plane's, and registration would be refused.
+      throw new IllegalArgumentException(
+          "a replicator with a control plane needs the installation CA: pass --ca-fingerprint"
+              + " sha256:... (printed by 'liftshift ca show' on the control plane) to enrol for"
+              + " its certificate, or --ca-dir with the CA's ca.key and ca.crt"
+              + (caDir == null ? "" : " (" + caDir + " holds no CA)"));
+    }
+    if (caDir == null && !enrolsWithControlPlane()) {
       throw new IllegalArgumentException("caDir is required: the installation CA's directory");
     }
     if (agentTokens.isEmpty() && controlPlaneEndpoint == null) {

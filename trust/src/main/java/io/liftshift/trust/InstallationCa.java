@@ -2,21 +2,20 @@ package io.liftshift.trust;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
@@ -31,6 +30,7 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
@@ -154,14 +154,23 @@ public final class InstallationCa {
     if (Files.exists(keyPath) && Files.exists(certPath)) {
       List<X509Certificate> chain = Pem.readCertificates(certPath);
       X509Certificate leaf = chain.get(0);
-      if (issuedByMe(leaf)
-          && leaf.getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(30)))
-          && sansOf(leaf).containsAll(subjectAltNames)) {
+      if (issuedByMe(leaf) && stillUsable(leaf, subjectAltNames)) {
         return new ServerIdentity(Pem.readPrivateKey(keyPath), chain, keyPath, certPath);
       }
     }
     return issueServer(dir, name, subjectAltNames);
   }
+
+  /**
+   * A stored server certificate is kept while it has 30 days left and names every address agents
+   * use; after that the server gets a new one at its next start, well before agents would refuse.
+   */
+  static boolean stillUsable(X509Certificate leaf, List<String> subjectAltNames) {
+    return leaf.getNotAfter().toInstant().isAfter(Instant.now().plus(RENEW_BEFORE))
+        && covers(leaf, subjectAltNames);
+  }
+
+  static final Duration RENEW_BEFORE = Duration.ofDays(30);
 
   private boolean issuedByMe(X509Certificate leaf) {
     try {
@@ -172,38 +181,67 @@ public final class InstallationCa {
     }
   }
 
-  private static Set<String> sansOf(X509Certificate cert) {
-    Set<String> out = new HashSet<>();
+  /**
+   * Whether the certificate names all of {@code subjectAltNames}. Compared as encoded names, so
+   * that an IPv6 address matches however it is written.
+   */
+  static boolean covers(X509Certificate cert, List<String> subjectAltNames) {
+    Set<GeneralName> have = new HashSet<>();
     try {
-      Collection<List<?>> sans = cert.getSubjectAlternativeNames();
-      if (sans != null) {
-        for (List<?> san : sans) {
-          out.add(String.valueOf(san.get(1)));
-        }
+      Extension ext =
+          new JcaX509CertificateHolder(cert).getExtension(Extension.subjectAlternativeName);
+      if (ext != null) {
+        have.addAll(List.of(GeneralNames.getInstance(ext.getParsedValue()).getNames()));
       }
-    } catch (CertificateException e) {
-      // An unreadable SAN list means the certificate is reissued.
+    } catch (CertificateException | IllegalArgumentException e) {
+      // An unreadable SAN list covers nothing: the certificate is replaced.
+      return false;
     }
-    return out;
+    return have.containsAll(ServerCertificateRequest.generalNames(subjectAltNames));
   }
 
   /** Issues a TLS server certificate for the names (DNS names or IP literals) and stores it. */
   public ServerIdentity issueServer(Path dir, String name, List<String> subjectAltNames)
       throws IOException {
+    KeyPair pair = newKeyPair();
+    X509Certificate leaf = signServer(pair.getPublic(), name, subjectAltNames);
+    Path keyPath = dir.resolve(name + ".key");
+    Path certPath = dir.resolve(name + ".crt");
+    Pem.writeAtomically(keyPath, Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()), true);
+    Pem.writeAtomically(certPath, chainPem(leaf), false);
+    return new ServerIdentity(pair.getPrivate(), List.of(leaf, certificate), keyPath, certPath);
+  }
+
+  /**
+   * Signs a checked request from a server that keeps its own key (a replication server enrolling
+   * with the control plane). Returns the PEM chain, the leaf then this CA.
+   */
+  public String signRequest(ServerCertificateRequest request, String name) throws IOException {
+    return chainPem(signServer(request.publicKey(), name, request.subjectAltNames()));
+  }
+
+  private String chainPem(X509Certificate leaf) throws IOException {
+    try {
+      return Pem.encode("CERTIFICATE", leaf.getEncoded())
+          + Pem.encode("CERTIFICATE", certificate.getEncoded());
+    } catch (CertificateEncodingException e) {
+      throw new IOException("cannot encode a certificate: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The one server-auth profile of liftshift: a leaf for {@code subjectKey} that names the server
+   * by its addresses, for TLS servers only. Both a locally issued identity and a signed request get
+   * exactly this certificate.
+   */
+  public X509Certificate signServer(PublicKey subjectKey, String name, List<String> subjectAltNames)
+      throws IOException {
     if (subjectAltNames.isEmpty()) {
       throw new IllegalArgumentException("a server certificate needs at least one name");
     }
-    KeyPair pair = newKeyPair();
     Instant now = Instant.now();
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      List<GeneralName> names = new ArrayList<>();
-      for (String san : subjectAltNames) {
-        names.add(
-            isIpLiteral(san)
-                ? new GeneralName(GeneralName.iPAddress, san)
-                : new GeneralName(GeneralName.dNSName, san));
-      }
       X509v3CertificateBuilder b =
           new JcaX509v3CertificateBuilder(
               certificate,
@@ -211,7 +249,7 @@ public final class InstallationCa {
               Date.from(now.minus(Duration.ofHours(1))),
               Date.from(now.plus(SERVER_VALIDITY)),
               new X500Name("CN=" + subjectAltNames.get(0) + ", O=liftshift, OU=" + name),
-              pair.getPublic());
+              subjectKey);
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
       b.addExtension(
@@ -219,40 +257,17 @@ public final class InstallationCa {
       b.addExtension(
           Extension.subjectAlternativeName,
           false,
-          new GeneralNames(names.toArray(new GeneralName[0])));
+          new GeneralNames(
+              ServerCertificateRequest.generalNames(subjectAltNames).toArray(new GeneralName[0])));
       b.addExtension(
           Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
-      X509Certificate leaf = new JcaX509CertificateConverter().getCertificate(b.build(signer(key)));
-      Path keyPath = dir.resolve(name + ".key");
-      Path certPath = dir.resolve(name + ".crt");
-      Pem.writeAtomically(keyPath, Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()), true);
-      Pem.writeAtomically(
-          certPath,
-          Pem.encode("CERTIFICATE", leaf.getEncoded())
-              + Pem.encode("CERTIFICATE", certificate.getEncoded()),
-          false);
-      return new ServerIdentity(pair.getPrivate(), List.of(leaf, certificate), keyPath, certPath);
+      return new JcaX509CertificateConverter().getCertificate(b.build(signer(key)));
     } catch (GeneralSecurityException | OperatorCreationException e) {
       throw new IOException("cannot issue a certificate for " + name + ": " + e.getMessage(), e);
     }
   }
 
-  private static boolean isIpLiteral(String s) {
-    if (s.contains(":")) {
-      return true;
-    }
-    if (!s.matches("[0-9.]+")) {
-      return false;
-    }
-    try {
-      InetAddress.getByName(s);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static KeyPair newKeyPair() {
+  static KeyPair newKeyPair() {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
       g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
