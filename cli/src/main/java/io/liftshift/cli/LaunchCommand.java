@@ -115,6 +115,10 @@ final class LaunchCommand implements Callable<Integer> {
                             + ": "
                             + a.executionStatusAsString()
                             + (a.failureReason() == null ? "" : " (" + a.failureReason() + ")"));
+                    // A must-succeed action that failed blocks the cutover: not a success.
+                    ok &=
+                        !(Boolean.TRUE.equals(a.ssmDocument().mustSucceedForCutover())
+                            && "FAILED".equals(a.executionStatusAsString()));
                   }
                 }
               }

@@ -212,9 +212,14 @@ final class AgentApi {
     String agentToken = "lsat-" + HexFormat.of().formatHex(t);
     JsonNode previous = server.path("_private");
     ObjectNode priv = server.putObject("_private");
-    // A reinstalled agent starts its replication afresh, but the server's launched instances stay
-    // its own: a later relaunch or TerminateTargetInstances must still find them.
-    for (String kept : List.of("testLaunch", "cutoverLaunch")) {
+    // A reinstalled agent starts its replication afresh, but the server's launches stay its own: a
+    // relaunch or TerminateTargetInstances must still find them, and a blocked cutover stays so.
+    for (String kept :
+        List.of(
+            "testLaunch",
+            "cutoverLaunch",
+            Operations.CUTOVER_BLOCKED_BY,
+            Operations.TEST_SKIPPED)) {
       if (previous.has(kept)) {
         priv.set(kept, previous.get(kept));
       }

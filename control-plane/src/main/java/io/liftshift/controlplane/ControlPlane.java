@@ -7,6 +7,7 @@ import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.ServerIdentity;
 import io.vertx.core.Vertx;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +97,8 @@ public final class ControlPlane implements AutoCloseable {
       ReplicationFleet fleet = new ReplicationFleet(replicatorLostMillis);
       AgentApi agentApi =
           new AgentApi(db, region, fleet, new ReplicatorCertificates(installationCa));
-      Operations operations = new Operations(db, region, agentNotSeenMillis);
+      Path scripts = Files.createDirectories(dataDir.resolve(POST_LAUNCH_SCRIPTS));
+      Operations operations = new Operations(db, region, agentNotSeenMillis, scripts);
       ControlPlaneVerticle v =
           new ControlPlaneVerticle(
               host,
@@ -157,6 +159,17 @@ public final class ControlPlane implements AutoCloseable {
   /** Opens only the key store, for {@code liftshift admin} commands. */
   public static AccessKeys accessKeys(Database db, Path dataDir) throws java.io.IOException {
     return AccessKeys.open(db, dataDir.resolve("master.key"));
+  }
+
+  /**
+   * The directory under the control plane's data directory from which post-launch actions' scripts
+   * are read ({@code file:///…/post-launch-scripts/NAME}); nothing outside it.
+   */
+  public static final String POST_LAUNCH_SCRIPTS = "post-launch-scripts";
+
+  /** Where post-launch action scripts go, as file URIs name them. */
+  public Path postLaunchScriptsDir() {
+    return operations.postLaunchScriptsDir();
   }
 
   public int port() {

@@ -27,21 +27,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * Takes launch jobs (StartTest, StartCutover) through MGN's steps, one source server at a time, and
- * logs each with MGN's events: cleanup of the previous launch, snapshot, the launch's own volumes,
- * conversion on a short-lived conversion server, the image, the instance and its first boot. Also
- * serves the conversion servers' API (their job, their report).
+ * Takes launch jobs (StartTest, StartCutover, TerminateTargetInstances) through MGN's steps, a
+ * job's servers side by side, and logs each with MGN's events: cleanup of the previous launch,
+ * snapshot, the launch's own volumes, conversion on a short-lived conversion server, the image, the
+ * instance, its first boot and its post-launch actions. Also serves the conversion servers' API
+ * (their job, their report).
  */
 final class LaunchRunner implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(LaunchRunner.class.getName());
@@ -85,8 +85,11 @@ final class LaunchRunner implements AutoCloseable {
   private final ExecutorService servers =
       Executors.newFixedThreadPool(DEFAULT_PARALLEL_LAUNCHES, daemon("launch"));
 
-  /** One launch, promotion or termination of a server at a time, whichever job asks. */
-  private final Map<String, ReentrantLock> serverLocks = new ConcurrentHashMap<>();
+  /**
+   * Each server's queue: one launch, promotion or termination of a server at a time, whichever job
+   * asks, and a queued one takes a thread only when it can run (never one blocked on a lock).
+   */
+  private final Map<String, CompletableFuture<Boolean>> serverQueues = new ConcurrentHashMap<>();
 
   private static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
@@ -183,13 +186,20 @@ final class LaunchRunner implements AutoCloseable {
       boolean terminate = job.path("type").asText().equals("TERMINATE");
       boolean promote =
           job.path("tags").path(JobTags.PROMOTE_TEST_INSTANCE).asText("").equalsIgnoreCase("true");
-      List<Future<Boolean>> launches = new ArrayList<>();
+      List<CompletableFuture<Boolean>> launches = new ArrayList<>();
       for (JsonNode p : job.path("participatingServers")) {
         String serverId = p.path("sourceServerID").asText();
-        launches.add(servers.submit(() -> runServer(jobId, serverId, test, terminate, promote)));
+        launches.add(
+            serverQueues.compute(
+                serverId,
+                (k, previous) ->
+                    (previous == null ? CompletableFuture.completedFuture(true) : previous)
+                        .handle((outcome, error) -> outcome)
+                        .thenApplyAsync(
+                            x -> runServer(jobId, serverId, test, terminate, promote), servers)));
       }
       boolean anyFailed = false;
-      for (Future<Boolean> f : launches) {
+      for (CompletableFuture<Boolean> f : launches) {
         anyFailed |= !f.get();
       }
       log(jobId, "JOB_END", Map.of());
@@ -203,14 +213,18 @@ final class LaunchRunner implements AutoCloseable {
   /** One server's part of a job; false when it failed (logged, and its launch status FAILED). */
   private boolean runServer(
       String jobId, String serverId, boolean test, boolean terminate, boolean promote) {
-    ReentrantLock lock = serverLocks.computeIfAbsent(serverId, k -> new ReentrantLock());
-    lock.lock();
     try {
       if (terminate) {
         terminateServer(jobId, serverId);
         return true;
       }
       if (!test) {
+        // Checked again here: a test's post-launch actions may have failed while this waited.
+        ObjectNode current = server(serverId);
+        String refused = db.transaction(c -> Operations.cutoverRefusal(c, current));
+        if (refused != null) {
+          throw new LaunchFailure("LAUNCH_FAILED", "the cutover is refused: " + refused);
+        }
         logSkippedTest(jobId, serverId);
       }
       if (promote) {
@@ -227,8 +241,6 @@ final class LaunchRunner implements AutoCloseable {
           jobId,
           "LAUNCH_FAILED",
           Map.of("sourceServerID", serverId, "rawError", String.valueOf(e.getMessage())));
-    } finally {
-      lock.unlock();
     }
     try {
       participant(jobId, serverId, x -> x.put("launchStatus", "FAILED"));
@@ -255,7 +267,8 @@ final class LaunchRunner implements AutoCloseable {
       throw new LaunchFailure("LAUNCH_FAILED", "launches cannot run here: " + why.get());
     }
     ObjectNode server = server(serverId);
-    cleanupPreviousLaunch(jobId, serverId, server);
+    // A relaunch replaces the previous copy: its instance is terminated and its image deleted.
+    cleanup(jobId, serverId, launches(server));
 
     // 1. The point-in-time snapshot, held for the whole launch so retention keeps it.
     String replicatorId = priv(server).path("replicationServerID").asText("");
@@ -271,6 +284,7 @@ final class LaunchRunner implements AutoCloseable {
     PointInTimeSnapshot snapshot = snapshot(jobId, serverId, ref);
     Snapshots snapshots = cloud.snapshots(ref);
     snapshots.hold(snapshot.snapshotSetId(), jobId);
+    boolean held = true;
     List<StagingVolume> volumes = new ArrayList<>();
     String conversionServer = null;
     boolean conversionStopped = false;
@@ -301,7 +315,9 @@ final class LaunchRunner implements AutoCloseable {
       }
       JsonNode launchConfig = launchConfiguration(serverId);
       List<PostLaunchActions.Action> actions =
-          db.transaction(c -> PostLaunchActions.forLaunch(c, serverId, launchConfig, test));
+          PostLaunchActions.resolve(
+              db.transaction(c -> PostLaunchActions.declared(c, serverId, launchConfig, test)),
+              operations.postLaunchScriptsDir());
       conversion.set("postLaunchActions", PostLaunchActions.forConversion(actions));
       String conversionId = jobId + "." + serverId;
       db.transaction(
@@ -310,7 +326,7 @@ final class LaunchRunner implements AutoCloseable {
             Resources.insert(c, CONVERSION, conversionId, conversion.toString());
             return null;
           });
-      conversionServer = cloud.startConversionServer(jobId, token, volumes);
+      conversionServer = cloud.startConversionServer(jobId, serverId, token, volumes);
       log(
           jobId,
           "CONVERSION_START",
@@ -351,6 +367,10 @@ final class LaunchRunner implements AutoCloseable {
       Images.BootMode bootMode = bootMode(launchConfig, server, report.path("guest"));
       Images.Image image = cloud.images().register(serverId + "-" + jobId, volumes, bootMode, tags);
       volumes.clear(); // the image owns them now
+      // The image holds what the launch needs: retention may have the snapshot from here on,
+      // however long the first boot and its actions take.
+      snapshots.release(snapshot.snapshotSetId(), jobId);
+      held = false;
       String[] template = launchTemplate(server, launchConfig);
       String launchTemplate = template == null ? null : template[0];
       String instanceType = instanceType(server, launchConfig, launchTemplate);
@@ -400,8 +420,7 @@ final class LaunchRunner implements AutoCloseable {
 
       // 5. The first boot, as the converted guest reports it on its serial console.
       String firstBoot = awaitFirstBoot(instanceId);
-      updateServer(
-          serverId, s -> ((ObjectNode) s.path("launchedInstance")).put("firstBoot", firstBoot));
+      updateServer(serverId, s -> launchedInstance(s).put("firstBoot", firstBoot));
 
       // 6. The post-launch actions, which the first boot runs.
       awaitPostLaunchActions(jobId, serverId, instanceId, actions, firstBoot, test);
@@ -418,7 +437,9 @@ final class LaunchRunner implements AutoCloseable {
           LOG.warning("deleting launch volume " + v.volumeId() + ": " + e.getMessage());
         }
       }
-      snapshots.release(snapshot.snapshotSetId(), jobId);
+      if (held) {
+        snapshots.release(snapshot.snapshotSetId(), jobId);
+      }
     }
   }
 
@@ -429,12 +450,10 @@ final class LaunchRunner implements AutoCloseable {
    */
   static Images.BootMode bootMode(JsonNode launchConfig, JsonNode server, JsonNode guest) {
     String wanted = launchConfig.path("bootMode").asText("USE_SOURCE");
-    if (!wanted.equals("USE_SOURCE")) {
-      return wanted.equals("UEFI") ? Images.BootMode.UEFI : Images.BootMode.LEGACY_BIOS;
-    }
     String firmware = server.path("_private").path("sourceFirmware").asText("");
-    if (!firmware.isEmpty()) {
-      return firmware.equals("UEFI") ? Images.BootMode.UEFI : Images.BootMode.LEGACY_BIOS;
+    if (!wanted.equals("USE_SOURCE") || !firmware.isEmpty()) {
+      String mode = wanted.equals("USE_SOURCE") ? firmware : wanted;
+      return mode.equals("UEFI") ? Images.BootMode.UEFI : Images.BootMode.LEGACY_BIOS;
     }
     List<String> onDisk = new ArrayList<>();
     guest.path("bootModes").forEach(m -> onDisk.add(m.asText()));
@@ -589,16 +608,40 @@ final class LaunchRunner implements AutoCloseable {
   private String awaitFirstBoot(String instanceId) throws Exception {
     long deadline = System.currentTimeMillis() + settings.firstBootTimeoutMillis();
     while (System.currentTimeMillis() < deadline) {
-      Optional<Instances.Instance> i = cloud.instances().describe(instanceId);
-      if (cloud.instances().consoleOutput(instanceId).contains(FIRST_BOOT_MARKER)) {
+      Optional<String> state = instanceState(instanceId);
+      if (console(instanceId).contains(FIRST_BOOT_MARKER)) {
         return "SUCCEEDED";
       }
-      if (i.isEmpty() || !i.get().state().matches("pending|running")) {
+      if (state.isPresent() && !state.get().matches("pending|running")) {
         return "STOPPED";
       }
       Thread.sleep(1000);
     }
     return "UNKNOWN";
+  }
+
+  /**
+   * The instance's state ("gone" once the cloud forgets it), or empty when it cannot be read now: a
+   * throttled or failed call is asked again, never taken for the instance's end.
+   */
+  private Optional<String> instanceState(String instanceId) {
+    try {
+      return Optional.of(
+          cloud.instances().describe(instanceId).map(Instances.Instance::state).orElse("gone"));
+    } catch (IOException e) {
+      LOG.fine("describing " + instanceId + ": " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** What the instance's console shows so far ("" when it cannot be read now). */
+  private String console(String instanceId) {
+    try {
+      return cloud.instances().consoleOutput(instanceId);
+    } catch (IOException e) {
+      LOG.fine("console of " + instanceId + ": " + e.getMessage());
+      return "";
+    }
   }
 
   /**
@@ -615,6 +658,9 @@ final class LaunchRunner implements AutoCloseable {
       boolean test)
       throws Exception {
     if (actions.isEmpty()) {
+      if (test) {
+        updateServer(serverId, s -> priv(s).remove(Operations.CUTOVER_BLOCKED_BY));
+      }
       return;
     }
     String discovered = firstBoot.equals("SUCCEEDED") ? Operations.now() : null;
@@ -628,17 +674,30 @@ final class LaunchRunner implements AutoCloseable {
     for (PostLaunchActions.Action a : actions) {
       deadline += a.script() == null ? 0 : a.timeoutSeconds() * 1000L;
     }
-    ObjectNode status = PostLaunchActions.status(actions, reported, discovered, prefix, finalWhy);
-    participant(jobId, serverId, x -> x.set("postLaunchActionsStatus", status));
+    ObjectNode[] status = {
+      PostLaunchActions.status(actions, reported, discovered, prefix, finalWhy)
+    };
+    participant(jobId, serverId, x -> x.set("postLaunchActionsStatus", status[0]));
     while (finalWhy == null && !PostLaunchActions.allReported(actions, reported)) {
       if (System.currentTimeMillis() > deadline) {
         finalWhy = "no outcome reported on the instance's console in time";
         break;
       }
       Thread.sleep(1000);
-      reported = PostLaunchActions.reported(cloud.instances().consoleOutput(instanceId));
+      Optional<String> state = instanceState(instanceId);
+      String console = console(instanceId);
+      if (!console.isEmpty()) {
+        reported = PostLaunchActions.reported(console);
+      }
+      if (state.isPresent() && !state.get().matches("pending|running")) {
+        finalWhy = "not run: the instance is " + state.get();
+      }
       ObjectNode now = PostLaunchActions.status(actions, reported, discovered, prefix, null);
-      participant(jobId, serverId, x -> x.set("postLaunchActionsStatus", now));
+      // Written when it changes: every waiting server rewriting its job each second is waste.
+      if (!now.equals(status[0])) {
+        status[0] = now;
+        participant(jobId, serverId, x -> x.set("postLaunchActionsStatus", now));
+      }
     }
     ObjectNode done = PostLaunchActions.status(actions, reported, discovered, prefix, finalWhy);
     participant(jobId, serverId, x -> x.set("postLaunchActionsStatus", done));
@@ -647,6 +706,8 @@ final class LaunchRunner implements AutoCloseable {
       String why = blocking + " (test instance " + instanceId + ", job " + jobId + ")";
       updateServer(serverId, s -> priv(s).put(Operations.CUTOVER_BLOCKED_BY, why));
       LOG.warning(serverId + ": cutover blocked: " + why);
+    } else if (test) {
+      updateServer(serverId, s -> priv(s).remove(Operations.CUTOVER_BLOCKED_BY));
     }
   }
 
@@ -698,7 +759,7 @@ final class LaunchRunner implements AutoCloseable {
           promoted.put("jobID", jobId).put("promotedFromJobID", testLaunch.path("jobID").asText());
           priv(s).set("cutoverLaunch", promoted);
           priv(s).remove("testLaunch");
-          ((ObjectNode) s.path("launchedInstance")).put("jobID", jobId);
+          launchedInstance(s).put("jobID", jobId);
         });
     participant(
         jobId,
@@ -718,6 +779,30 @@ final class LaunchRunner implements AutoCloseable {
                 + " from the snapshot taken at "
                 + testLaunch.path("snapshotTakenAt").asText("?")
                 + ": changes the source made after that are not on it"));
+    // The cutover's post-launch actions do not run: the instance's first boot is behind it.
+    JsonNode launchConfig = launchConfiguration(serverId);
+    List<PostLaunchActions.Action> actions =
+        PostLaunchActions.resolve(
+            db.transaction(c -> PostLaunchActions.declared(c, serverId, launchConfig, false)),
+            operations.postLaunchScriptsDir());
+    if (!actions.isEmpty()) {
+      ObjectNode status =
+          PostLaunchActions.status(
+              actions,
+              Map.of(),
+              null,
+              jobId + ":" + serverId,
+              "not run for the cutover: the test instance was promoted, and its first boot (job "
+                  + testLaunch.path("jobID").asText()
+                  + ") ran the test's actions");
+      participant(jobId, serverId, x -> x.set("postLaunchActionsStatus", status));
+    }
+  }
+
+  private static ObjectNode launchedInstance(ObjectNode server) {
+    return server.has("launchedInstance")
+        ? (ObjectNode) server.get("launchedInstance")
+        : server.putObject("launchedInstance");
   }
 
   /** TerminateTargetInstances: the server's launched test and cutover instances go, with images. */
@@ -738,15 +823,6 @@ final class LaunchRunner implements AutoCloseable {
             x.put("launchedEc2InstanceID", launches.get(0).path("instanceId").asText());
           }
         });
-  }
-
-  /**
-   * A relaunch replaces the previous copy: the earlier test or cutover instance of this server is
-   * terminated and its image (with its volumes) deleted.
-   */
-  private void cleanupPreviousLaunch(String jobId, String serverId, ObjectNode server)
-      throws LaunchFailure {
-    cleanup(jobId, serverId, launches(server));
   }
 
   /** The server's launched test and cutover instances. */

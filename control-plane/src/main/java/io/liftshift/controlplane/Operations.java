@@ -60,8 +60,16 @@ final class Operations {
   private final long agentNotSeenMillis;
   private final Map<String, Handler> handlers;
 
-  Operations(Database db, String region, long agentNotSeenMillis) {
+  /** Where post-launch action scripts must be ({@link PostLaunchActions}). */
+  private final java.nio.file.Path postLaunchScriptsDir;
+
+  Operations(
+      Database db,
+      String region,
+      long agentNotSeenMillis,
+      java.nio.file.Path postLaunchScriptsDir) {
     this.db = db;
+    this.postLaunchScriptsDir = postLaunchScriptsDir;
     this.region = region;
     this.agentNotSeenMillis = agentNotSeenMillis;
     this.handlers =
@@ -517,6 +525,10 @@ final class Operations {
     return e;
   }
 
+  java.nio.file.Path postLaunchScriptsDir() {
+    return postLaunchScriptsDir;
+  }
+
   /** The server's launch configuration as GetLaunchConfiguration shows it, for a launch. */
   JsonNode launchConfiguration(Connection c, String serverId) throws SQLException, ApiException {
     return serverConfig(c, JSON.createObjectNode().put("sourceServerID", serverId), false, false);
@@ -656,14 +668,10 @@ final class Operations {
     }
     ObjectNode priv = (ObjectNode) server.path("_private");
     if (target.equals("READY_FOR_CUTOVER")) {
-      if (!priv.path(CUTOVER_BLOCKED_BY).asText("").isEmpty()) {
+      String refused = cutoverRefusal(c, server);
+      if (refused != null) {
         throw conflict(
-            server,
-            "source server "
-                + id
-                + " cannot be made ready for cutover: "
-                + priv.path(CUTOVER_BLOCKED_BY).asText()
-                + " (launch a test again once it is fixed)");
+            server, "source server " + id + " cannot be made ready for cutover: " + refused);
       }
       if (!server.path("lifeCycle").has("lastTest") && !priv.has(TEST_SKIPPED)) {
         // MGN lets a server skip its test this way; the cutover job will say that it did.
@@ -848,14 +856,9 @@ final class Operations {
                     : ""));
       }
       ObjectNode priv = (ObjectNode) server.path("_private");
-      if (!test && !priv.path(CUTOVER_BLOCKED_BY).asText("").isEmpty()) {
-        throw conflict(
-            server,
-            "source server "
-                + n.asText()
-                + " cannot be cut over: "
-                + priv.path(CUTOVER_BLOCKED_BY).asText()
-                + " (launch a test again once it is fixed)");
+      String refused = test ? null : cutoverRefusal(c, server);
+      if (refused != null) {
+        throw conflict(server, "source server " + n.asText() + " cannot be cut over: " + refused);
       }
       if (promote && !priv.has("testLaunch")) {
         throw conflict(
@@ -867,7 +870,6 @@ final class Operations {
       }
       if (test) {
         priv.remove(TEST_SKIPPED);
-        priv.remove(CUTOVER_BLOCKED_BY);
       } else if (!skipReason.isEmpty() && !server.path("lifeCycle").has("lastTest")) {
         priv.putObject(TEST_SKIPPED).put("reason", skipReason).put("dateTime", now());
       }
@@ -891,9 +893,37 @@ final class Operations {
 
   /**
    * Why a server may not be cut over (a must-succeed post-launch action failed on its test
-   * instance), or absent. A new test launch clears it.
+   * instance), or absent. A test whose actions pass clears it.
    */
   static final String CUTOVER_BLOCKED_BY = "cutoverBlockedBy";
+
+  /**
+   * Why the server may not go to cutover now, or null: a must-succeed post-launch action failed on
+   * its last test instance, or its test launch (with its actions) has not finished.
+   */
+  static String cutoverRefusal(Connection c, ObjectNode server) throws SQLException {
+    String blocked = server.path("_private").path(CUTOVER_BLOCKED_BY).asText("");
+    if (!blocked.isEmpty()) {
+      return blocked + " (launch a test again once it is fixed)";
+    }
+    String testJob =
+        server.path("lifeCycle").path("lastTest").path("initiated").path("jobID").asText("");
+    if (!testJob.isEmpty()) {
+      String status =
+          Resources.get(c, JOB, testJob)
+              .map(j -> AgentApi.parse(j).path("status").asText())
+              .orElse("COMPLETED");
+      // PENDING is left alone: without a launch backend a job stays PENDING for good.
+      if (status.equals("STARTED")) {
+        return "its test launch "
+            + testJob
+            + " is "
+            + status
+            + "; wait for it (and its post-launch actions) to end";
+      }
+    }
+    return null;
+  }
 
   /** The reason a server goes to cutover without a test launch, logged by the cutover job. */
   static final String TEST_SKIPPED = "testSkipped";
@@ -1138,6 +1168,12 @@ final class Operations {
     String type = onServer ? "source-server-actions" : "template-actions";
     ObjectNode all =
         Resources.get(c, type, owner).map(AgentApi::parse).orElse(JSON.createObjectNode());
+    String refused =
+        PostLaunchActions.refusal(
+            request.path("documentIdentifier").asText(), postLaunchScriptsDir);
+    if (refused != null) {
+      throw ApiException.validation("fieldValidationFailed", refused);
+    }
     ObjectNode action = request.deepCopy();
     action.remove(List.of("sourceServerID", "launchConfigurationTemplateID", "accountID"));
     action.put("active", request.path("active").asBoolean(true));

@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.store.Resources;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -58,12 +60,15 @@ final class PostLaunchActions {
 
   private PostLaunchActions() {}
 
+  /** An action as the server's settings declare it, before its script is read. */
+  record Declared(String actionName, String document, int timeoutSeconds, boolean mustSucceed) {}
+
   /**
    * The actions a launch runs: the server's own (PutSourceServerAction, active ones, by order),
    * then the launch configuration's SSM documents, as its {@code deployment} allows for a test or a
    * cutover.
    */
-  static List<Action> forLaunch(Connection c, String serverId, JsonNode launchConfig, boolean test)
+  static List<Declared> declared(Connection c, String serverId, JsonNode launchConfig, boolean test)
       throws SQLException {
     JsonNode settings = launchConfig.path("postLaunchActions");
     String deployment = settings.path("deployment").asText("TEST_AND_CUTOVER");
@@ -75,12 +80,11 @@ final class PostLaunchActions {
         .map(AgentApi::parse)
         .ifPresent(all -> all.forEach(own::add));
     own.sort(Comparator.comparingInt(a -> a.path("order").asInt()));
-    List<Action> out = new ArrayList<>();
+    List<Declared> out = new ArrayList<>();
     for (JsonNode a : own) {
       if (a.path("active").asBoolean(true)) {
         out.add(
-            action(
-                out.size(),
+            new Declared(
                 a.path("actionName").asText(a.path("actionID").asText()),
                 a.path("documentIdentifier").asText(),
                 a.path("timeoutSeconds").asInt(DEFAULT_TIMEOUT_SECONDS),
@@ -89,8 +93,7 @@ final class PostLaunchActions {
     }
     for (JsonNode d : settings.path("ssmDocuments")) {
       out.add(
-          action(
-              out.size(),
+          new Declared(
               d.path("actionName").asText(),
               d.path("ssmDocumentName").asText(),
               d.path("timeoutSeconds").asInt(DEFAULT_TIMEOUT_SECONDS),
@@ -99,30 +102,86 @@ final class PostLaunchActions {
     return out;
   }
 
-  private static Action action(
-      int index, String name, String document, int timeoutSeconds, boolean mustSucceed) {
-    String id = String.format("%02d-%s", index + 1, name.replaceAll("[^A-Za-z0-9._-]", "_"));
-    String script = null;
-    String notRunnable = null;
+  /** Reads each action's script (outside any transaction: files may be slow or missing). */
+  static List<Action> resolve(List<Declared> declared, Path scriptsDir) {
+    List<Action> out = new ArrayList<>();
+    for (Declared d : declared) {
+      String name = d.actionName();
+      String id =
+          String.format(
+              "%02d-%s",
+              out.size() + 1,
+              name.replaceAll("[^A-Za-z0-9._-]", "_")
+                  .substring(0, Math.min(name.length(), MAX_ID_NAME_CHARS)));
+      String script = null;
+      String notRunnable = null;
+      try {
+        script = readScript(d.document(), scriptsDir);
+      } catch (IOException e) {
+        notRunnable = e.getMessage();
+      }
+      out.add(
+          new Action(
+              id, name, d.document(), d.timeoutSeconds(), d.mustSucceed(), script, notRunnable));
+    }
+    return out;
+  }
+
+  /** The part of an action's name in its id on the guest (the console line names it). */
+  static final int MAX_ID_NAME_CHARS = 40;
+
+  /**
+   * Why {@code document} cannot be a liftshift post-launch script, or null when it can (it may
+   * still be missing until the launch): a {@code file:} URI must name a file in {@code scriptsDir}.
+   * SSM document names are accepted and reported at launch.
+   */
+  static String refusal(String document, Path scriptsDir) {
     if (!document.startsWith("file:")) {
-      notRunnable =
+      return null;
+    }
+    try {
+      Path path = Path.of(URI.create(document)).normalize();
+      if (!path.startsWith(scriptsDir.toAbsolutePath().normalize())) {
+        return "documentIdentifier "
+            + document
+            + " is outside the control plane's post-launch scripts directory; put the script in "
+            + scriptsDir.toAbsolutePath().normalize()
+            + " and name it there";
+      }
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "documentIdentifier " + document + " is not a file URI (file:///path/script.sh)";
+    }
+  }
+
+  private static String readScript(String document, Path scriptsDir) throws IOException {
+    if (!document.startsWith("file:")) {
+      throw new IOException(
           "'"
               + document
               + "' is an AWS Systems Manager document, and liftshift has no Systems Manager: give"
-              + " the action as a script the control plane can read (file:///path/script.sh),"
-              + " which the migrated server runs at its first boot";
-    } else {
-      try {
-        Path path = Path.of(URI.create(document));
-        if (Files.size(path) > MAX_SCRIPT_BYTES) {
-          throw new IOException("larger than " + MAX_SCRIPT_BYTES + " bytes");
-        }
-        script = Files.readString(path, StandardCharsets.UTF_8);
-      } catch (IOException | IllegalArgumentException e) {
-        notRunnable = "cannot read the script " + document + ": " + e;
-      }
+              + " the action as a script in the control plane's post-launch scripts directory"
+              + " (file:///…/post-launch-scripts/script.sh), which the migrated server runs at"
+              + " its first boot");
     }
-    return new Action(id, name, document, timeoutSeconds, mustSucceed, script, notRunnable);
+    String refused = refusal(document, scriptsDir);
+    if (refused != null) {
+      throw new IOException(refused);
+    }
+    Path path = Path.of(URI.create(document)).normalize();
+    // A symlink, FIFO or device is refused: only a plain file whose real place is in the directory.
+    if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
+        || !path.toRealPath().startsWith(scriptsDir.toRealPath())) {
+      throw new IOException("cannot read the script " + document + ": no such regular file");
+    }
+    try (InputStream in = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+      byte[] bytes = in.readNBytes(MAX_SCRIPT_BYTES + 1);
+      if (bytes.length > MAX_SCRIPT_BYTES) {
+        throw new IOException(
+            "the script " + document + " is larger than " + MAX_SCRIPT_BYTES + " bytes");
+      }
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
   }
 
   /** What the conversion server installs: the runnable actions. */
@@ -174,28 +233,36 @@ final class PostLaunchActions {
           .put("ssmDocumentName", a.documentIdentifier())
           .put("timeoutSeconds", a.timeoutSeconds())
           .put("mustSucceedForCutover", a.mustSucceedForCutover());
-      e.put("ssmDocumentType", "COMMAND").put("executionID", executionPrefix + ":" + a.id());
+      e.put("ssmDocumentType", "COMMAND")
+          .put("executionID", bounded(executionPrefix + ":" + a.id()));
       String[] r = reported.get(a.id());
+      String failure = null;
       if (a.notRunnable() != null) {
-        e.put("executionStatus", "FAILED").put("failureReason", a.notRunnable());
+        failure = a.notRunnable();
       } else if (r != null && r[0].equals("SUCCEEDED")) {
         e.put("executionStatus", "SUCCESS");
       } else if (r != null) {
-        e.put("executionStatus", "FAILED")
-            .put(
-                "failureReason",
-                (r[0].equals("TIMED_OUT")
-                        ? "did not finish within " + a.timeoutSeconds() + " s"
-                        : "the script failed")
-                    + (r[1].isEmpty() ? "" : " (" + r[1] + ")")
-                    + "; its output is in /var/log/liftshift-post-launch.log on the instance");
+        failure =
+            (r[0].equals("TIMED_OUT")
+                    ? "did not finish within " + a.timeoutSeconds() + " s"
+                    : "the script failed")
+                + (r[1].isEmpty() ? "" : " (" + r[1] + ")")
+                + "; its output is in /var/log/liftshift-post-launch.log on the instance";
       } else if (finalWhy != null) {
-        e.put("executionStatus", "FAILED").put("failureReason", finalWhy);
+        failure = finalWhy;
       } else {
         e.put("executionStatus", "IN_PROGRESS");
       }
+      if (failure != null) {
+        e.put("executionStatus", "FAILED").put("failureReason", bounded(failure));
+      }
     }
     return s;
+  }
+
+  /** MGN's BoundedString holds at most 256 characters. */
+  private static String bounded(String s) {
+    return s.length() <= 256 ? s : s.substring(0, 255) + "…";
   }
 
   /** Whether every runnable action has reported. */

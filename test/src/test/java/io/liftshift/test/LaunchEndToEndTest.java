@@ -224,7 +224,7 @@ class LaunchEndToEndTest {
           // A post-launch action: a script that the migrated server runs at its first boot.
           Path smoke =
               Files.writeString(
-                  dir.resolve("root-on-nvme.sh"),
+                  cp.postLaunchScriptsDir().resolve("root-on-nvme.sh"),
                   "#!/bin/sh\nfindmnt -n -o SOURCE / | grep nvme\n");
           mgn.putSourceServerAction(
               b ->

@@ -114,11 +114,14 @@ public final class AwsLaunchCloud implements LaunchCloud {
   }
 
   @Override
-  public String startConversionServer(String jobId, String jobToken, List<StagingVolume> volumes)
+  public String startConversionServer(
+      String jobId, String sourceServerId, String jobToken, List<StagingVolume> volumes)
       throws IOException {
     String userData =
         "#!/bin/sh\n"
             + "# liftshift conversion server for "
+            + sourceServerId
+            + " in "
             + jobId
             + ": converts, reports, and is terminated.\n"
             + "exec "
@@ -142,7 +145,13 @@ public final class AwsLaunchCloud implements LaunchCloud {
                 settings.converterSecurityGroupIds(),
                 volumes,
                 userData,
-                Map.of("liftshift:role", "conversion-server", "liftshift:job", jobId)));
+                Map.of(
+                    "liftshift:role",
+                    "conversion-server",
+                    "liftshift:job",
+                    jobId,
+                    "liftshift:source-server",
+                    sourceServerId)));
     attached.put(server.instanceId(), volumes);
     return server.instanceId();
   }

@@ -21,11 +21,12 @@ public interface LaunchCloud {
   void deleteVolume(StagingVolume volume) throws IOException;
 
   /**
-   * Starts a conversion server for one job: it fetches its job from the control plane with {@code
-   * jobToken} and converts {@code volumes}. Returns its id (an instance id, or a process id
-   * locally).
+   * Starts a conversion server for one source server of a job: it fetches its job from the control
+   * plane with {@code jobToken} and converts {@code volumes}. Returns its id (an instance id, or a
+   * process id locally). A job's servers convert side by side, each on its own server.
    */
-  String startConversionServer(String jobId, String jobToken, List<StagingVolume> volumes)
+  String startConversionServer(
+      String jobId, String sourceServerId, String jobToken, List<StagingVolume> volumes)
       throws IOException;
 
   /** Whether the conversion server still runs (a process that died without reporting fails). */

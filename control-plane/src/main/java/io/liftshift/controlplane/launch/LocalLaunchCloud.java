@@ -82,9 +82,12 @@ public final class LocalLaunchCloud implements LaunchCloud {
   }
 
   @Override
-  public String startConversionServer(String jobId, String jobToken, List<StagingVolume> volumes)
+  public String startConversionServer(
+      String jobId, String sourceServerId, String jobToken, List<StagingVolume> volumes)
       throws IOException {
     Path logs = Files.createDirectories(home.resolve("conversions"));
+    // Its own work directory and log: the job's other servers convert at the same time.
+    String conversion = jobId + "." + sourceServerId;
     List<String> cmd = new ArrayList<>(converterCommand);
     cmd.addAll(
         List.of(
@@ -95,11 +98,11 @@ public final class LocalLaunchCloud implements LaunchCloud {
             "--ca-fingerprint",
             ca.toString(),
             "--work-dir",
-            Files.createDirectories(home.resolve("conversions").resolve(jobId)).toString()));
+            Files.createDirectories(home.resolve("conversions").resolve(conversion)).toString()));
     Process p =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
-            .redirectOutput(logs.resolve(jobId + ".log").toFile())
+            .redirectOutput(logs.resolve(conversion + ".log").toFile())
             .start();
     String id = "conversion-" + p.pid();
     converters.put(id, p);

@@ -196,7 +196,29 @@ class LaunchLifecycleTest {
   void postLaunchActionsRunAtFirstBootAndAFailedMustSucceedOneBlocksTheCutover() throws Exception {
     try (AwsLaunchHarness h = new AwsLaunchHarness(dir)) {
       String id = h.syncedSourceServer("app-01");
-      Path smoke = Files.writeString(dir.resolve("smoke.sh"), "#!/bin/sh\ncurl -sf localhost\n");
+      Path smoke =
+          Files.writeString(
+              h.cp.postLaunchScriptsDir().resolve("smoke.sh"), "#!/bin/sh\ncurl -sf localhost\n");
+      // Scripts come only from the control plane's post-launch scripts directory.
+      assertThatThrownBy(
+              () ->
+                  h.cp.call(
+                      "PutSourceServerAction",
+                      "{\"sourceServerID\":\""
+                          + id
+                          + "\",\"actionID\":\"steal\",\"actionName\":\"steal\","
+                          + "\"documentIdentifier\":\"file:///etc/passwd\",\"order\":1003}"))
+          .isInstanceOf(ApiException.class)
+          .hasMessageContaining("outside the control plane's post-launch scripts directory");
+      Files.createSymbolicLink(
+          h.cp.postLaunchScriptsDir().resolve("escape.sh"), Path.of("/etc/passwd"));
+      h.cp.call(
+          "PutSourceServerAction",
+          "{\"sourceServerID\":\""
+              + id
+              + "\",\"actionID\":\"escape\",\"actionName\":\"escape\",\"documentIdentifier\":\""
+              + h.cp.postLaunchScriptsDir().resolve("escape.sh").toUri()
+              + "\",\"order\":1003,\"mustSucceedForCutover\":false}");
       h.cp.call(
           "PutSourceServerAction",
           "{\"sourceServerID\":\""
@@ -229,7 +251,8 @@ class LaunchLifecycleTest {
               .get(0)
               .path("postLaunchActionsStatus")
               .path("postLaunchActionsLaunchStatusList");
-      assertThat(status).hasSize(2);
+      assertThat(status).hasSize(3);
+      assertThat(status.get(2).path("failureReason").asText()).contains("no such regular file");
       assertThat(status.get(0).path("executionStatus").asText()).isEqualTo("FAILED");
       assertThat(status.get(0).path("failureReason").asText()).contains("exit=7");
       assertThat(status.get(1).path("executionStatus").asText()).isEqualTo("FAILED");
@@ -270,11 +293,13 @@ class LaunchLifecycleTest {
           "{\"launchConfigurationTemplateID\":\""
               + template
               + "\",\"actionID\":\"smoke\",\"actionName\":\"smoke test\","
-              + "\"documentIdentifier\":\"file:///srv/smoke.sh\",\"order\":1001}");
+              + "\"documentIdentifier\":\""
+              + h.cp.postLaunchScriptsDir().resolve("smoke.sh").toUri()
+              + "\",\"order\":1001}");
       String id = h.syncedSourceServer("app-01");
       assertThat(h.cp.call("ListSourceServerActions", "{\"sourceServerID\":\"" + id + "\"}"))
           .contains("\"actionID\":\"smoke\"")
-          .contains("file:///srv/smoke.sh");
+          .contains("post-launch-scripts/smoke.sh");
     }
   }
 

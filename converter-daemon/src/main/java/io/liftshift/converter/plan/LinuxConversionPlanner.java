@@ -100,6 +100,7 @@ public final class LinuxConversionPlanner {
     List<ConversionStep> steps = new ArrayList<>();
     fstab(steps);
     bootLoader(steps, facts);
+    efiFallbackLoader(steps);
     initramfs(steps, facts);
     network(steps, facts);
     persistentNetRules(steps);
@@ -149,6 +150,43 @@ public final class LinuxConversionPlanner {
         networkStacks(),
         kernels,
         bootModes());
+  }
+
+  /**
+   * A UEFI target starts with empty boot variables, so its firmware boots only the removable-media
+   * path EFI/BOOT/BOOTX64.EFI, which Debian's GRUB does not install by default. Copied from the
+   * guest's own loader (shim with GRUB beside it, else GRUB), as {@code grub-install --removable}
+   * would.
+   */
+  private void efiFallbackLoader(List<ConversionStep> steps) throws IOException {
+    for (String dir : guest.list("/boot/efi/EFI")) {
+      if (dir.toUpperCase(Locale.ROOT).endsWith("/BOOT")
+          && guest.list(dir).stream()
+              .anyMatch(f -> f.toUpperCase(Locale.ROOT).endsWith("/BOOTX64.EFI"))) {
+        return;
+      }
+    }
+    for (String vendor : guest.list("/boot/efi/EFI")) {
+      String shim = vendor + "/shimx64.efi";
+      String grub = vendor + "/grubx64.efi";
+      if (!guest.exists(grub)) {
+        continue;
+      }
+      String copy =
+          guest.exists(shim)
+              ? "cp "
+                  + shim
+                  + " /boot/efi/EFI/BOOT/BOOTX64.EFI && cp "
+                  + grub
+                  + " /boot/efi/EFI/BOOT/"
+              : "cp " + grub + " /boot/efi/EFI/BOOT/BOOTX64.EFI";
+      steps.add(
+          new RunInChroot(
+              "boot-loader",
+              List.of("sh", "-c", "mkdir -p /boot/efi/EFI/BOOT && " + copy),
+              "a UEFI target with empty boot variables boots only EFI/BOOT/BOOTX64.EFI"));
+      return;
+    }
   }
 
   /**
@@ -720,34 +758,43 @@ public final class LinuxConversionPlanner {
   static final String FIRST_BOOT_SCRIPT =
       """
       #!/bin/sh
-      # Written by liftshift's converter. Runs once, at the migrated server's first boot on the
-      # target: says on the serial console that it booted (the launch reads that line), runs the
-      # post-launch actions, then disables itself.
+      # Written by liftshift's converter. Runs at the migrated server's first boot on the target:
+      # says on the serial console that it booted (the launch reads that line), runs each
+      # post-launch action once, then disables itself. An action that reboots the server is not
+      # run again; the actions after it run at the next boot.
       . /etc/liftshift/first-boot.env 2>/dev/null
+      state=/var/lib/liftshift/first-boot
+      mkdir -p "$state/done"
       say() {
         for c in /dev/ttyS0 /dev/console; do
           if [ -w "$c" ]; then echo "$*" > "$c"; break; fi
         done
       }
-      ip=""
-      i=0
-      while [ "$i" -lt 90 ]; do
-        ip=$(hostname -I 2>/dev/null | cut -d' ' -f1)
-        [ -n "$ip" ] && break
-        i=$((i + 1))
-        sleep 1
-      done
-      say "%s job=${LIFTSHIFT_JOB_ID:-none} hostname=$(hostname) ip=${ip:-none}"
+      if [ ! -e "$state/reported" ]; then
+        ip=""
+        i=0
+        while [ "$i" -lt 90 ]; do
+          ip=$(hostname -I 2>/dev/null | cut -d' ' -f1)
+          [ -n "$ip" ] && break
+          i=$((i + 1))
+          sleep 1
+        done
+        say "%s job=${LIFTSHIFT_JOB_ID:-none} hostname=$(hostname) ip=${ip:-none}"
+        touch "$state/reported"
+      fi
       for a in /etc/liftshift/post-launch.d/*; do
         [ -x "$a" ] || continue
         id=$(basename "$a")
+        [ -e "$state/done/$id" ] && continue
+        touch "$state/done/$id"
         echo "== $id $(date -u +%%FT%%TZ)" >>/var/log/liftshift-post-launch.log
         t=$(cat "/etc/liftshift/post-launch.timeout/$id" 2>/dev/null || echo 600)
-        timeout "$t" "$a" >>/var/log/liftshift-post-launch.log 2>&1 </dev/null
+        # SIGTERM at the timeout, SIGKILL 30 s later for a script that ignores it.
+        timeout -k 30 "$t" "$a" >>/var/log/liftshift-post-launch.log 2>&1 </dev/null
         rc=$?
         if [ "$rc" -eq 0 ]; then
           say "liftshift-post-launch: $id SUCCEEDED"
-        elif [ "$rc" -eq 124 ]; then
+        elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
           say "liftshift-post-launch: $id TIMED_OUT"
         else
           say "liftshift-post-launch: $id FAILED exit=$rc"
@@ -758,6 +805,8 @@ public final class LinuxConversionPlanner {
       """
           .formatted(FIRST_BOOT_MARKER);
 
+  // Type=simple: the boot does not wait for the actions (each has its own timeout), so neither
+  // reaching multi-user nor systemd's start timeout depends on how long they take.
   static final String FIRST_BOOT_UNIT =
       """
       # Written by liftshift's converter: reports the first boot on the target, once.
@@ -767,9 +816,8 @@ public final class LinuxConversionPlanner {
       After=network-online.target
 
       [Service]
-      Type=oneshot
+      Type=simple
       ExecStart=/usr/local/sbin/liftshift-first-boot
-      TimeoutStartSec=600
 
       [Install]
       WantedBy=multi-user.target

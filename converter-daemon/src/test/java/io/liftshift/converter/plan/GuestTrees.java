@@ -127,6 +127,7 @@ public final class GuestTrees {
   /** RHEL 9: NetworkManager keyfile + ifcfg, dracut, BLS entries, no ENA module. */
   public static Path rhel(Path root) throws IOException {
     write(root, "/boot/efi/EFI/redhat/shimx64.efi", "");
+    write(root, "/boot/efi/EFI/redhat/grubx64.efi", "");
     link(root, "/lib", "usr/lib");
     write(
         root,

@@ -141,6 +141,17 @@ class LinuxConversionPlannerTest {
     assertThat(p.guest().initramfsTool()).isEqualTo("dracut");
     assertThat(p.guest().networkStacks()).containsExactly("NetworkManager", "ifcfg");
     assertThat(p.guest().bootModes()).containsExactly("UEFI");
+    assertThat(p.steps())
+        .anySatisfy(
+            st ->
+                assertThat(st)
+                    .isInstanceOfSatisfying(
+                        RunInChroot.class,
+                        r ->
+                            assertThat(String.join(" ", r.command()))
+                                .contains(
+                                    "cp /boot/efi/EFI/redhat/shimx64.efi"
+                                        + " /boot/efi/EFI/BOOT/BOOTX64.EFI")));
 
     assertThat(step(p, EditFile.class, "/etc/fstab").orElseThrow().after())
         .contains("/dev/mapper/rhel-root / xfs")
@@ -158,7 +169,8 @@ class LinuxConversionPlannerTest {
     assertThat(p.steps())
         .filteredOn(RunInChroot.class::isInstance)
         .map(s -> ((RunInChroot) s).command())
-        .containsExactly(List.of("dracut", "--force", "--regenerate-all"));
+        .hasSize(2)
+        .contains(List.of("dracut", "--force", "--regenerate-all"));
     assertThat(
             step(p, RemoveFile.class, "/etc/NetworkManager/system-connections/ens192.nmconnection"))
         .isPresent();
