@@ -1,6 +1,7 @@
 package io.liftshift.cli;
 
 import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.controlplane.InstallTokenRole;
 import io.liftshift.controlplane.auth.AccessKeys;
 import io.liftshift.controlplane.store.Database;
 import java.nio.file.Path;
@@ -86,17 +87,28 @@ final class AdminCommand {
       name = "create-install-token",
       mixinStandardHelpOptions = true,
       description =
-          "Issue a token that agents and replicators register with; shown once, kept only as a digest.")
+          "Issue a token that agents (or, with --for replication-servers, replication servers)"
+              + " register with; shown once, kept only as a digest.")
   static final class CreateInstallToken implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Control plane state directory.")
     Path dataDir;
 
+    // One token per role: agents' tokens go to every source server, so they must not also admit
+    // replication servers, which receive other servers' disks.
+    @Option(
+        names = "--for",
+        paramLabel = "agents|replication-servers",
+        defaultValue = "agents",
+        description = "Who the token admits: agents (default) or replication-servers.")
+    String holders;
+
     @Override
     public Integer call() throws Exception {
+      InstallTokenRole role = InstallTokenRole.forHolders(holders);
       return withDatabase(
           dataDir,
           (db, data) -> {
-            System.out.println(ControlPlane.createInstallToken(db));
+            System.out.println(ControlPlane.createInstallToken(db, role));
             return 0;
           });
     }

@@ -185,12 +185,21 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Issues an install token for agents (shown once; only its digest is kept). */
   public String createInstallToken() throws java.sql.SQLException {
-    return agentApi.createInstallToken();
+    return agentApi.createInstallToken(InstallTokenRole.AGENT);
+  }
+
+  /**
+   * Issues an install token for replication servers: it registers them and certifies their 1500
+   * port, so it is never the agents' token.
+   */
+  public String createReplicationServerToken() throws java.sql.SQLException {
+    return agentApi.createInstallToken(InstallTokenRole.REPLICATION_SERVER);
   }
 
   /** Issues an install token against a database directly, for {@code liftshift admin}. */
-  public static String createInstallToken(Database db) throws java.sql.SQLException {
-    return AgentApi.createInstallToken(db);
+  public static String createInstallToken(Database db, InstallTokenRole role)
+      throws java.sql.SQLException {
+    return InstallTokens.create(db, role);
   }
 
   /**

@@ -41,7 +41,7 @@ class ReplicatorCertificateTest {
             0,
             "us-east-1",
             List.of("localhost", "127.0.0.1"));
-    installToken = cp.createInstallToken();
+    installToken = cp.createReplicationServerToken();
     http =
         HttpClient.newBuilder()
             .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
