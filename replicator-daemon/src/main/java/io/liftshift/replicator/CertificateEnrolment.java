@@ -117,7 +117,8 @@ final class CertificateEnrolment {
                 + "): "
                 + r.body()
                 + (r.statusCode() == 401
-                    ? "; give a valid --install-token ('liftshift admin create-install-token')"
+                    ? "; give a valid --install-token ('liftshift admin create-install-token"
+                        + " --for replication-servers')"
                     : ""));
       }
       last = "HTTP " + r.statusCode() + " " + r.body();

@@ -143,7 +143,8 @@ class LaunchEndToEndTest {
                       .snapshotIntervalMillis(600_000)
                       .heartbeatIntervalMillis(1000)
                       .advertisedHost("127.0.0.1")
-                      .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()));
+                      .controlPlane(
+                          "https://localhost:" + cp.port(), cp.createReplicationServerToken()));
           MgnClient mgn = client(cp)) {
         mgn.initializeService(b -> {});
         ControlPlaneLink link =

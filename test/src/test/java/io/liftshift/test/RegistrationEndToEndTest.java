@@ -53,7 +53,8 @@ class RegistrationEndToEndTest {
                 new ReplicatorOptions()
                     .advertisedHost("127.0.0.1")
                     .heartbeatIntervalMillis(60_000)
-                    .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()))) {
+                    .controlPlane(
+                        "https://localhost:" + cp.port(), cp.createReplicationServerToken()))) {
       var key = cp.accessKeys().create();
       try (MgnClient mgn =
           MgnClient.builder()

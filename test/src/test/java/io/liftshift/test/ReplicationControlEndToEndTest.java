@@ -67,7 +67,8 @@ class ReplicationControlEndToEndTest {
                     // This test watches states; snapshots (CREATING_SNAPSHOT) are tested elsewhere.
                     .pointInTimePolicy(null)
                     .advertisedHost("127.0.0.1")
-                    .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()))) {
+                    .controlPlane(
+                        "https://localhost:" + cp.port(), cp.createReplicationServerToken()))) {
       var key = cp.accessKeys().create();
       try (MgnClient mgn =
           MgnClient.builder()
