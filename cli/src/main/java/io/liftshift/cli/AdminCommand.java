@@ -6,6 +6,7 @@ import io.liftshift.controlplane.auth.AccessKeys;
 import io.liftshift.controlplane.store.Database;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -99,12 +100,24 @@ final class AdminCommand {
         names = "--for",
         paramLabel = "agents|replication-servers",
         defaultValue = "agents",
+        converter = Holders.class,
         description = "Who the token admits: agents (default) or replication-servers.")
-    String holders;
+    InstallTokenRole role;
+
+    /** Reads {@code --for} by the holders' names, so a wrong one is a usage error. */
+    static final class Holders implements CommandLine.ITypeConverter<InstallTokenRole> {
+      @Override
+      public InstallTokenRole convert(String value) {
+        try {
+          return InstallTokenRole.forHolders(value);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+      }
+    }
 
     @Override
     public Integer call() throws Exception {
-      InstallTokenRole role = InstallTokenRole.forHolders(holders);
       return withDatabase(
           dataDir,
           (db, data) -> {
