@@ -6,6 +6,7 @@ import io.liftshift.controlplane.store.Database;
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.ServerIdentity;
+import io.liftshift.trust.ServerRole;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,7 +89,8 @@ public final class ControlPlane implements AutoCloseable {
       throws Exception {
     InstallationCa installationCa = InstallationCa.loadOrCreate(caDir);
     ServerIdentity identity =
-        installationCa.ensureServerIdentity(dataDir.resolve("tls"), "control-plane", names);
+        installationCa.ensureServerIdentity(
+            dataDir.resolve("tls"), ServerRole.CONTROL_PLANE, names);
     Database db = Database.open(dataDir.resolve("control-plane.db"));
     AccessKeys keys = AccessKeys.open(db, dataDir.resolve("master.key"));
     Vertx vertx = Vertx.vertx();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liftshift.trust.ServerEnrolment;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,7 +50,7 @@ class InstallTokenRolesTest {
     cp.call("InitializeService", "{}");
     http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
             .build();
   }
 
@@ -79,7 +80,8 @@ class InstallTokenRolesTest {
 
   private HttpResponse<String> certify(String token) throws Exception {
     ServerEnrolment enrolment =
-        new ServerEnrolment(dir.resolve("replicator-tls"), "replicator", cp.caFingerprint());
+        new ServerEnrolment(
+            dir.resolve("replicator-tls"), ServerRole.REPLICATOR, cp.caFingerprint());
     var body = JSON.createObjectNode().put("certificateRequest", enrolment.certificateRequest());
     body.putArray("subjectAltNames").add("10.0.1.5");
     return post("/replicator/v1/certificate", token, body.toString());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.liftshift.cli.Liftshift;
 import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -47,7 +48,7 @@ class InstallTokenCliTest {
   private static List<Integer> registrations(ControlPlane cp, String token) throws Exception {
     HttpClient http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
             .build();
     int replicator =
         post(http, cp, "/replicator/v1/register", token, "{\"host\":\"10.0.1.5\",\"port\":1500}");

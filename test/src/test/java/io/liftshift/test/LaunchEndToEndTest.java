@@ -14,6 +14,7 @@ import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.controlplane.launch.LocalLaunchCloud;
 import io.liftshift.replicator.ReplicatorOptions;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -384,7 +385,10 @@ class LaunchEndToEndTest {
         .httpClient(
             ApacheHttpClient.builder()
                 .tlsTrustManagersProvider(
-                    () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                    () ->
+                        new TrustManager[] {
+                          new PinnedCaTrustManager(cp.caFingerprint(), ServerRole.CONTROL_PLANE)
+                        })
                 .build())
         .build();
   }

@@ -8,6 +8,7 @@ import io.liftshift.agent.SyncListener;
 import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.replicator.ReplicatorOptions;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,7 +67,11 @@ class RegistrationEndToEndTest {
               .httpClient(
                   ApacheHttpClient.builder()
                       .tlsTrustManagersProvider(
-                          () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                          () ->
+                              new TrustManager[] {
+                                new PinnedCaTrustManager(
+                                    cp.caFingerprint(), ServerRole.CONTROL_PLANE)
+                              })
                       .build())
               .build()) {
         mgn.initializeService(b -> {});
@@ -124,7 +129,8 @@ class RegistrationEndToEndTest {
         // Another server's agent credential is bound to that server: it cannot write this one.
         HttpResponse<String> other =
             HttpClient.newBuilder()
-                .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+                .sslContext(
+                    TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
                 .build()
                 .send(
                     HttpRequest.newBuilder(URI.create(endpoint + "/agent/v1/register"))

@@ -13,6 +13,7 @@ import io.liftshift.agent.SyncReport;
 import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.replicator.ReplicatorOptions;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,7 +81,11 @@ class ReplicationControlEndToEndTest {
               .httpClient(
                   ApacheHttpClient.builder()
                       .tlsTrustManagersProvider(
-                          () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                          () ->
+                              new TrustManager[] {
+                                new PinnedCaTrustManager(
+                                    cp.caFingerprint(), ServerRole.CONTROL_PLANE)
+                              })
                       .build())
               .build()) {
         mgn.initializeService(b -> {});
