@@ -1,6 +1,7 @@
 package io.liftshift.agent;
 
 import io.liftshift.trust.CaFingerprint;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -49,7 +50,7 @@ public final class ControlPlaneLink {
 
   private static HttpClient client(CaFingerprint ca) {
     return HttpClient.newBuilder()
-        .sslContext(TlsPolicy.pinnedClientContext(ca))
+        .sslContext(TlsPolicy.pinnedClientContext(ca, ServerRole.CONTROL_PLANE))
         .connectTimeout(Duration.ofSeconds(10))
         .build();
   }

@@ -1,10 +1,12 @@
 package io.liftshift.cli;
 
 import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.controlplane.InstallTokenRole;
 import io.liftshift.controlplane.auth.AccessKeys;
 import io.liftshift.controlplane.store.Database;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -86,17 +88,40 @@ final class AdminCommand {
       name = "create-install-token",
       mixinStandardHelpOptions = true,
       description =
-          "Issue a token that agents and replicators register with; shown once, kept only as a digest.")
+          "Issue a token that agents (or, with --for replication-servers, replication servers)"
+              + " register with; shown once, kept only as a digest.")
   static final class CreateInstallToken implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Control plane state directory.")
     Path dataDir;
+
+    // One token per role: agents' tokens go to every source server, so they must not also admit
+    // replication servers, which receive other servers' disks.
+    @Option(
+        names = "--for",
+        paramLabel = "agents|replication-servers",
+        defaultValue = "agents",
+        converter = Holders.class,
+        description = "Who the token admits: agents (default) or replication-servers.")
+    InstallTokenRole role;
+
+    /** Reads {@code --for} by the holders' names, so a wrong one is a usage error. */
+    static final class Holders implements CommandLine.ITypeConverter<InstallTokenRole> {
+      @Override
+      public InstallTokenRole convert(String value) {
+        try {
+          return InstallTokenRole.forHolders(value);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+      }
+    }
 
     @Override
     public Integer call() throws Exception {
       return withDatabase(
           dataDir,
           (db, data) -> {
-            System.out.println(ControlPlane.createInstallToken(db));
+            System.out.println(ControlPlane.createInstallToken(db, role));
             return 0;
           });
     }

@@ -3,6 +3,7 @@ package io.liftshift.cli;
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import java.net.URI;
 import javax.net.ssl.TrustManager;
 import picocli.CommandLine.Option;
@@ -43,7 +44,9 @@ final class ControlPlaneClient {
         .region(Region.of(region))
         .httpClient(
             ApacheHttpClient.builder()
-                .tlsTrustManagersProvider(() -> new TrustManager[] {new PinnedCaTrustManager(ca)})
+                .tlsTrustManagersProvider(
+                    () ->
+                        new TrustManager[] {new PinnedCaTrustManager(ca, ServerRole.CONTROL_PLANE)})
                 .build())
         .overrideConfiguration(
             o -> {

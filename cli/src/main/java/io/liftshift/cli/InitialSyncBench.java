@@ -6,6 +6,7 @@ import io.liftshift.agent.SyncReport;
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.ServerIdentity;
+import io.liftshift.trust.ServerRole;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -504,7 +505,9 @@ final class InitialSyncBench implements Callable<Integer> {
           ServerIdentity id =
               InstallationCa.load(caDir)
                   .ensureServerIdentity(
-                      dataDir.resolve("tls"), "replicator", List.of("localhost", "127.0.0.1"));
+                      dataDir.resolve("tls"),
+                      ServerRole.REPLICATOR,
+                      List.of("localhost", "127.0.0.1"));
           return new ReplicatorProcess(p, port, ca, id, dataDir);
         }
       }

@@ -163,7 +163,7 @@ final class QuickstartCommand implements Callable<Integer> {
             .caDir(work.resolve("ca"))
             .advertisedHost("127.0.0.1")
             .snapshotIntervalMillis(2000)
-            .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken());
+            .controlPlane("https://localhost:" + cp.port(), cp.createReplicationServerToken());
     Replicator replicator;
     try {
       replicator = Replicator.start(ro);

@@ -63,7 +63,9 @@ final class ReplicatorCommand implements Callable<Integer> {
 
   @Option(
       names = "--install-token",
-      description = "Install token for --control-plane (or LIFTSHIFT_INSTALL_TOKEN).")
+      description =
+          "Install token for --control-plane, made with 'liftshift admin create-install-token"
+              + " --for replication-servers' (or LIFTSHIFT_INSTALL_TOKEN).")
   String installToken;
 
   @Option(
@@ -171,7 +173,8 @@ final class ReplicatorCommand implements Callable<Integer> {
           installToken != null ? installToken : System.getenv("LIFTSHIFT_INSTALL_TOKEN");
       if (install == null || install.isBlank()) {
         throw new IllegalArgumentException(
-            "--control-plane needs --install-token (from 'liftshift admin create-install-token')");
+            "--control-plane needs --install-token (from 'liftshift admin create-install-token"
+                + " --for replication-servers')");
       }
       o.controlPlane(controlPlane, install);
     }

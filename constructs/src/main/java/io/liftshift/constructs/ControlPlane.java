@@ -50,6 +50,7 @@ public final class ControlPlane extends Construct {
   private final Instance instance;
   private final Role role;
   private final Secret installToken;
+  private final Secret replicationServerToken;
   private final Secret operatorKey;
   private final Secret installationCa;
   private final StringParameter caFingerprint;
@@ -80,7 +81,16 @@ public final class ControlPlane extends Construct {
 
     installToken =
         Secret.Builder.create(this, "InstallToken")
-            .description("liftshift install token; written by the control plane at first boot")
+            .description(
+                "liftshift install token for agents; written by the control plane at first boot")
+            .build();
+    // A token of its own: the agents' token goes to every source server, and a replication
+    // server's token also gets it other servers' disks and a certificate agents trust.
+    replicationServerToken =
+        Secret.Builder.create(this, "ReplicationServerToken")
+            .description(
+                "liftshift install token for replication servers; written by the control plane at"
+                    + " first boot")
             .build();
     operatorKey =
         Secret.Builder.create(this, "OperatorKey")
@@ -94,7 +104,7 @@ public final class ControlPlane extends Construct {
                 "liftshift installation CA (tar.gz, base64), a copy the control plane writes at"
                     + " first boot; no server reads it (replication servers enrol instead)")
             .build();
-    for (Secret s : List.of(installToken, operatorKey, installationCa)) {
+    for (Secret s : List.of(installToken, replicationServerToken, operatorKey, installationCa)) {
       Nag.suppress(
           s,
           "AwsSolutions-SMG4",
@@ -113,7 +123,7 @@ public final class ControlPlane extends Construct {
             .assumedBy(new ServicePrincipal("ec2.amazonaws.com"))
             .description("liftshift control plane")
             .build();
-    for (Secret s : List.of(installToken, operatorKey, installationCa)) {
+    for (Secret s : List.of(installToken, replicationServerToken, operatorKey, installationCa)) {
       role.addToPolicy(
           PolicyStatement.Builder.create()
               .actions(List.of("secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"))
@@ -224,9 +234,12 @@ public final class ControlPlane extends Construct {
           .value("https://" + instance.getInstancePublicIp() + ":" + StagingArea.HTTPS_PORT)
           .build();
     }
+    // Only the agents' token is an output: operators hand it to source servers, while the
+    // replication servers' token is read by the fleet's boot script and by no one else.
     CfnOutput.Builder.create(this, "InstallTokenSecret")
         .description(
-            "Install token: aws secretsmanager get-secret-value --query SecretString --secret-id")
+            "Agents' install token: aws secretsmanager get-secret-value --query SecretString"
+                + " --secret-id")
         .value(installToken.getSecretArn())
         .build();
     CfnOutput.Builder.create(this, "OperatorKeySecret")
@@ -298,6 +311,20 @@ public final class ControlPlane extends Construct {
         "for i in $(seq 90); do curl -s --cacert "
             + ca
             + "/ca.crt https://$IP:443/ -o /dev/null && break; sleep 2; done",
+        // Before the fingerprint below, which replication servers wait for before they read this
+        // token. A marker of its own, so that a control plane from before token roles, whose
+        // state volume is already .published, still makes it.
+        "if [ ! -f " + STATE_DIR + "/.published-replication-server-token ]; then",
+        "  export AWS_DEFAULT_REGION=" + Aws.REGION,
+        "  "
+            + cp
+            + " admin create-install-token --for replication-servers --data-dir "
+            + data
+            + " | tr -d '\\n' | aws secretsmanager put-secret-value --secret-id "
+            + replicationServerToken.getSecretArn()
+            + " --secret-string file:///dev/stdin > /dev/null",
+        "  touch " + STATE_DIR + "/.published-replication-server-token",
+        "fi",
         // Secrets are created once, on the state volume's first boot, and survive reboots.
         "if [ ! -f " + STATE_DIR + "/.published ]; then",
         "  export AWS_DEFAULT_REGION=" + Aws.REGION,
@@ -373,8 +400,17 @@ public final class ControlPlane extends Construct {
     return role;
   }
 
+  /** The agents' install token, for source servers; it admits no replication server. */
   public ISecret getInstallTokenSecret() {
     return installToken;
+  }
+
+  /**
+   * The replication servers' install token: it registers a server into the fleet and certifies its
+   * port 1500. Grant it only to replication servers, never to anything a source server runs.
+   */
+  public ISecret getReplicationServerTokenSecret() {
+    return replicationServerToken;
   }
 
   /** JSON {@code {"accessKeyId", "secretAccessKey"}} of an operator key for the MGN API. */

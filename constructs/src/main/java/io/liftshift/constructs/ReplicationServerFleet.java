@@ -76,8 +76,9 @@ public final class ReplicationServerFleet extends Construct {
     bucket.grantSoftwareRead(role);
     bucket.grantStateWrite(role);
     // The fingerprint, not the CA secret: replication servers enrol for their certificates, so a
-    // server that is taken over never holds the key that could speak for the control plane.
-    ServerBoot.grantBootReads(role, cp);
+    // server that is taken over never holds the key that could speak for the control plane. And
+    // the replication servers' token only: the agents' token admits no replication server.
+    ServerBoot.grantBootReads(role, cp, cp.getReplicationServerTokenSecret());
     Nag.suppress(
         role,
         "AwsSolutions-IAM5",
@@ -94,6 +95,7 @@ public final class ReplicationServerFleet extends Construct {
     userData.addCommands(
         ServerBoot.script(
                 cp,
+                cp.getReplicationServerTokenSecret(),
                 "replicator",
                 "--advertise $ADDRESS --san $ADDRESS --cloud aws --installation "
                     + installation

@@ -10,6 +10,7 @@ import software.amazon.awscdk.services.ec2.EbsDeviceOptions;
 import software.amazon.awscdk.services.ec2.EbsDeviceVolumeType;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.secretsmanager.ISecret;
 
 /** What replication and conversion servers share: their boot script and their EC2 grants. */
 final class ServerBoot {
@@ -23,12 +24,14 @@ final class ServerBoot {
   private static final int FINGERPRINT_POLL_SECONDS = 10;
 
   /**
-   * A boot script that reads the installation CA's fingerprint from SSM and the install token from
-   * Secrets Manager, then runs {@code liftshift ROLE ... --ca-fingerprint FP} as a systemd service
-   * with the token in a 0600 environment file. The server never receives the CA's key: it asks the
-   * control plane to certify its own (see {@link #grantBootReads}).
+   * A boot script that reads the installation CA's fingerprint from SSM and {@code installToken}
+   * (the token for the server's role) from Secrets Manager, then runs {@code liftshift ROLE ...
+   * --ca-fingerprint FP} as a systemd service with the token in a 0600 environment file. The server
+   * never receives the CA's key: it asks the control plane to certify its own (see {@link
+   * #grantBootReads}).
    */
-  static List<String> script(ControlPlane cp, String role, String arguments, boolean publicIp) {
+  static List<String> script(
+      ControlPlane cp, ISecret installToken, String role, String arguments, boolean publicIp) {
     String state = ControlPlane.STATE_DIR;
     List<String> lines = new ArrayList<>();
     lines.add("set -euo pipefail");
@@ -62,7 +65,7 @@ final class ServerBoot {
     lines.add(
         "printf 'LIFTSHIFT_INSTALL_TOKEN=%s\\n' \"$(aws secretsmanager get-secret-value --query"
             + " SecretString --output text --secret-id "
-            + cp.getInstallTokenSecret().getSecretArn()
+            + installToken.getSecretArn()
             + ")\" > /etc/liftshift/"
             + role
             + ".env");
@@ -94,11 +97,11 @@ final class ServerBoot {
   }
 
   /**
-   * What the boot script reads: the install token and the CA fingerprint parameter, each exactly,
-   * and nothing of the installation CA's key.
+   * What the boot script reads: the install token it was given and the CA fingerprint parameter,
+   * each exactly, and nothing of the installation CA's key.
    */
-  static void grantBootReads(Role role, ControlPlane cp) {
-    cp.getInstallTokenSecret().grantRead(role);
+  static void grantBootReads(Role role, ControlPlane cp, ISecret installToken) {
+    installToken.grantRead(role);
     role.addToPolicy(
         PolicyStatement.Builder.create()
             .sid("ReadCaFingerprint")

@@ -86,6 +86,42 @@ class ControlPlaneTest {
         .doesNotContain("--staging-subnet");
   }
 
+  @SuppressWarnings("unchecked")
+  private static List<Object> bootScriptParts() {
+    Map<String, Object> instance =
+        template.findResources("AWS::EC2::Instance").values().iterator().next();
+    Map<String, Object> userData =
+        (Map<String, Object>) ((Map<String, Object>) instance.get("Properties")).get("UserData");
+    return (List<Object>)
+        ((List<Object>) ((Map<String, Object>) userData.get("Fn::Base64")).get("Fn::Join")).get(1);
+  }
+
+  /** The secret the boot script stores the output of {@code command} in. */
+  private static Object secretWritten(String command) {
+    List<Object> parts = bootScriptParts();
+    for (int i = 0; i < parts.size(); i++) {
+      if (parts.get(i) instanceof String s
+          && s.contains(command)
+          && s.endsWith("aws secretsmanager put-secret-value --secret-id ")) {
+        return parts.get(i + 1);
+      }
+    }
+    throw new AssertionError("no '" + command + " ... put-secret-value' in " + parts);
+  }
+
+  @Test
+  void itStoresAnAgentsInstallTokenInTheInstallTokenSecret() {
+    assertThat(secretWritten("admin create-install-token --data-dir "))
+        .isEqualTo(ref(f.controlPlane.getInstallTokenSecret()));
+  }
+
+  @Test
+  void itStoresAReplicationServersInstallTokenInASecretOfItsOwn() {
+    assertThat(secretWritten("admin create-install-token --for replication-servers --data-dir "))
+        .isEqualTo(ref(f.controlPlane.getReplicationServerTokenSecret()))
+        .isNotEqualTo(ref(f.controlPlane.getInstallTokenSecret()));
+  }
+
   @Test
   void whatItCreatesMustCarryTheInstallationTag() {
     hasStatement(

@@ -111,4 +111,14 @@ class EncryptionTest {
         Match.objectLike(
             Map.of("Value", Map.of("Ref", Match.stringLikeRegexp("ControlPlaneInstallToken.*")))));
   }
+
+  @Test
+  void theReplicationServersInstallTokenIsASecretThatNoOutputNames() {
+    template.hasResourceProperties(
+        "AWS::SecretsManager::Secret",
+        Match.objectLike(
+            Map.of(
+                "Description", Match.stringLikeRegexp("install token for replication servers.*"))));
+    assertThat(template.findOutputs("*").toString()).doesNotContain("ReplicationServerToken");
+  }
 }

@@ -121,6 +121,45 @@ class ReplicationServerFleetTest {
         (software.amazon.awscdk.CfnElement) c.getNode().getDefaultChild());
   }
 
+  /** The fleet role's policies, as text, to look for the resources they name. */
+  private static String fleetPolicies() {
+    return template
+        .findResources(
+            "AWS::IAM::Policy",
+            Match.objectLike(
+                Map.of(
+                    "Properties",
+                    Match.objectLike(
+                        Map.of(
+                            "Roles", List.of(Map.of("Ref", logicalId(fixture.fleet.getRole()))))))))
+        .toString();
+  }
+
+  @Test
+  void theFleetRoleCannotReadTheAgentsInstallToken() {
+    // Any source server holds the agents' token; with it, a replication server's rights.
+    assertThat(fleetPolicies())
+        .contains(logicalId(fixture.controlPlane.getReplicationServerTokenSecret()))
+        .doesNotContain(logicalId(fixture.controlPlane.getInstallTokenSecret()));
+  }
+
+  @Test
+  void userDataReadsTheReplicationServersInstallToken() {
+    Capture parts = new Capture();
+    template.hasResourceProperties(
+        "AWS::EC2::LaunchTemplate",
+        Match.objectLike(
+            Map.of(
+                "LaunchTemplateData",
+                Match.objectLike(
+                    Map.of(
+                        "UserData",
+                        Map.of("Fn::Base64", Map.of("Fn::Join", List.of("", parts))))))));
+    assertThat(parts.asArray())
+        .contains(Map.of("Ref", logicalId(fixture.controlPlane.getReplicationServerTokenSecret())))
+        .doesNotContain(Map.of("Ref", logicalId(fixture.controlPlane.getInstallTokenSecret())));
+  }
+
   @Test
   void theFleetRoleReadsTheFingerprintParameterAndCannotReadTheCaSecret() {
     Map<String, Map<String, Object>> policies =
@@ -135,7 +174,7 @@ class ReplicationServerFleetTest {
                             List.of(Map.of("Ref", logicalId(fixture.fleet.getRole()))))))));
     String granted = policies.toString();
     assertThat(granted)
-        .contains(logicalId(fixture.controlPlane.getInstallTokenSecret()))
+        .contains(logicalId(fixture.controlPlane.getReplicationServerTokenSecret()))
         .doesNotContain(logicalId(fixture.controlPlane.getInstallationCaSecret()));
     Capture resource = new Capture();
     template.hasResourceProperties(

@@ -12,8 +12,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -43,28 +41,9 @@ final class AgentApi {
     this.certificates = certificates;
   }
 
-  /** Issues an install token; only its digest is stored. */
-  String createInstallToken() throws SQLException {
-    return createInstallToken(db);
-  }
-
-  /** Issues an install token against a database directly, for {@code liftshift admin}. */
-  static String createInstallToken(Database db) throws SQLException {
-    byte[] b = new byte[24];
-    RANDOM.nextBytes(b);
-    String token = "lsit-" + HexFormat.of().formatHex(b);
-    db.transaction(
-        c -> {
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "INSERT INTO install_tokens(token_sha256, created_at) VALUES (?,?)")) {
-            p.setString(1, sha256(token));
-            p.setLong(2, System.currentTimeMillis());
-            p.executeUpdate();
-          }
-          return null;
-        });
-    return token;
+  /** Issues an install token for {@code role}; only its digest is stored. */
+  String createInstallToken(InstallTokenRole role) throws SQLException {
+    return InstallTokens.create(db, role);
   }
 
   static String sha256(String s) {
@@ -94,11 +73,11 @@ final class AgentApi {
                 case "/agent/v1/register" -> register(c, bearer, request);
                 case "/agent/v1/heartbeat" -> heartbeat(c, bearer, request);
                 case "/replicator/v1/register" -> {
-                  checkInstallToken(c, bearer);
+                  InstallTokens.check(c, bearer, InstallTokenRole.REPLICATION_SERVER);
                   yield fleet.register(c, request);
                 }
                 case "/replicator/v1/certificate" -> {
-                  checkInstallToken(c, bearer);
+                  InstallTokens.check(c, bearer, InstallTokenRole.REPLICATION_SERVER);
                   yield certificates.issue(request);
                 }
                 case "/replicator/v1/heartbeat" -> fleet.heartbeat(c, bearer, request);
@@ -117,7 +96,7 @@ final class AgentApi {
 
   private JsonNode register(Connection c, String installToken, ObjectNode r)
       throws SQLException, ApiException {
-    checkInstallToken(c, installToken);
+    InstallTokens.check(c, installToken, InstallTokenRole.AGENT);
     String account = Operations.setting(c, "accountId");
     if (account == null) {
       throw ApiException.uninitialized();
@@ -130,23 +109,6 @@ final class AgentApi {
           "machineId: or identificationHints.fqdn is required to identify the server");
     }
     return register(c, account, machineId, fqdn, r);
-  }
-
-  /** Install tokens admit machines into the installation: source servers and replicators. */
-  private static void checkInstallToken(Connection c, String installToken)
-      throws SQLException, ApiException {
-    if (installToken == null) {
-      throw unauthorized("registration needs an install token (Authorization: Bearer ...)");
-    }
-    try (PreparedStatement p =
-        c.prepareStatement("SELECT 1 FROM install_tokens WHERE token_sha256=? AND revoked=0")) {
-      p.setString(1, sha256(installToken));
-      try (ResultSet rs = p.executeQuery()) {
-        if (!rs.next()) {
-          throw unauthorized("the install token is not valid");
-        }
-      }
-    }
   }
 
   private JsonNode register(

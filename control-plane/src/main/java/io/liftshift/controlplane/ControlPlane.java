@@ -6,6 +6,7 @@ import io.liftshift.controlplane.store.Database;
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.ServerIdentity;
+import io.liftshift.trust.ServerRole;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +90,8 @@ public final class ControlPlane implements AutoCloseable {
       throws Exception {
     InstallationCa installationCa = InstallationCa.loadOrCreate(caDir);
     ServerIdentity identity =
-        installationCa.ensureServerIdentity(dataDir.resolve("tls"), "control-plane", names);
+        installationCa.ensureServerIdentity(
+            dataDir.resolve("tls"), ServerRole.CONTROL_PLANE, names);
     Database db = Database.open(dataDir.resolve("control-plane.db"));
     AccessKeys keys = AccessKeys.open(db, dataDir.resolve("master.key"));
     Vertx vertx = Vertx.vertx();
@@ -198,12 +200,21 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Issues an install token for agents (shown once; only its digest is kept). */
   public String createInstallToken() throws java.sql.SQLException {
-    return agentApi.createInstallToken();
+    return agentApi.createInstallToken(InstallTokenRole.AGENT);
+  }
+
+  /**
+   * Issues an install token for replication servers: it registers them and certifies their 1500
+   * port, so it is never the agents' token.
+   */
+  public String createReplicationServerToken() throws java.sql.SQLException {
+    return agentApi.createInstallToken(InstallTokenRole.REPLICATION_SERVER);
   }
 
   /** Issues an install token against a database directly, for {@code liftshift admin}. */
-  public static String createInstallToken(Database db) throws java.sql.SQLException {
-    return AgentApi.createInstallToken(db);
+  public static String createInstallToken(Database db, InstallTokenRole role)
+      throws java.sql.SQLException {
+    return InstallTokens.create(db, role);
   }
 
   /**

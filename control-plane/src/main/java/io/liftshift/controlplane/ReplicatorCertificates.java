@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.ServerCertificateRequest;
+import io.liftshift.trust.ServerRole;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +18,11 @@ import java.util.logging.Logger;
  * certificate for its own addresses, never the key that could speak for the control plane.
  */
 final class ReplicatorCertificates {
-  /** The OU of the certificates issued here, as in a replicator's locally issued one. */
-  static final String UNIT = "replicator";
+  /**
+   * The only role certified here, whatever the request asks: an install token never gets anyone a
+   * certificate that passes as the control plane's.
+   */
+  static final ServerRole ROLE = ServerRole.REPLICATOR;
 
   private static final Logger LOG = Logger.getLogger(ReplicatorCertificates.class.getName());
 
@@ -70,7 +74,7 @@ final class ReplicatorCertificates {
       throw ApiException.validation("fieldValidationFailed", e.getMessage());
     }
     try {
-      String chain = ca.signRequest(csr, UNIT);
+      String chain = ca.signRequest(csr, ROLE);
       // Every certificate the CA signs is worth a line in the log: it is what agents will trust.
       LOG.info("issued a replication server certificate for " + sans);
       return JsonNodeFactory.instance.objectNode().put("certificateChain", chain);

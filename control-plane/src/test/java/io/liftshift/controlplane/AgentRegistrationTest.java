@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,14 +60,17 @@ class AgentRegistrationTest {
             .httpClient(
                 ApacheHttpClient.builder()
                     .tlsTrustManagersProvider(
-                        () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                        () ->
+                            new TrustManager[] {
+                              new PinnedCaTrustManager(cp.caFingerprint(), ServerRole.CONTROL_PLANE)
+                            })
                     .build())
             .build();
     mgn.initializeService(b -> {});
     installToken = cp.createInstallToken();
     http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
             .build();
   }
 

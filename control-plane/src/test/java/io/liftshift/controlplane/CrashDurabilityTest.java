@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -67,7 +68,9 @@ class CrashDurabilityTest {
             StaticCredentialsProvider.create(AwsBasicCredentials.create(c.keyId(), c.secret())))
         .httpClient(
             ApacheHttpClient.builder()
-                .tlsTrustManagersProvider(() -> new TrustManager[] {new PinnedCaTrustManager(ca)})
+                .tlsTrustManagersProvider(
+                    () ->
+                        new TrustManager[] {new PinnedCaTrustManager(ca, ServerRole.CONTROL_PLANE)})
                 .build())
         .build();
   }

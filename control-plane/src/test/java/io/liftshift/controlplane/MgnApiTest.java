@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.liftshift.controlplane.auth.AccessKeys;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,7 +62,10 @@ class MgnApiTest {
         .httpClient(
             ApacheHttpClient.builder()
                 .tlsTrustManagersProvider(
-                    () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                    () ->
+                        new TrustManager[] {
+                          new PinnedCaTrustManager(cp.caFingerprint(), ServerRole.CONTROL_PLANE)
+                        })
                 .build())
         .build();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liftshift.controlplane.auth.AccessKeys;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,7 +46,7 @@ class RawRequestTest {
     key = cp.accessKeys().create();
     http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
             .build();
     send("InitializeService", "{}".getBytes(StandardCharsets.UTF_8), null);
   }

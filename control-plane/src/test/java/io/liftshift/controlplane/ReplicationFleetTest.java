@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +26,7 @@ class ReplicationFleetTest {
   ControlPlane cp;
   HttpClient http;
   String installToken;
+  String replicationServerToken;
 
   @BeforeEach
   void start() throws Exception {
@@ -38,9 +40,10 @@ class ReplicationFleetTest {
             List.of("localhost", "127.0.0.1"));
     cp.call("InitializeService", "{}");
     installToken = cp.createInstallToken();
+    replicationServerToken = cp.createReplicationServerToken();
     http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
             .build();
   }
 
@@ -67,7 +70,7 @@ class ReplicationFleetTest {
     JsonNode r =
         post(
             "/replicator/v1/register",
-            installToken,
+            replicationServerToken,
             "{\"host\":\"%s\",\"port\":1500,\"maxDisks\":%d}".formatted(host, maxDisks),
             200);
     return new String[] {
@@ -103,7 +106,7 @@ class ReplicationFleetTest {
     JsonNode again =
         post(
             "/replicator/v1/register",
-            installToken,
+            replicationServerToken,
             "{\"replicationServerID\":\"" + a[0] + "\",\"host\":\"10.0.0.10\",\"port\":1500}",
             200);
     assertThat(again.path("replicationServerID").asText()).isEqualTo(a[0]);
@@ -233,6 +236,6 @@ class ReplicationFleetTest {
         "{\"sourceServerID\":\"" + s.path("sourceServerID").asText() + "\"}",
         401);
     post("/replicator/v1/register", "lsit-wrong", "{\"host\":\"h\",\"port\":1500}", 401);
-    post("/replicator/v1/register", installToken, "{\"host\":\"h\",\"port\":0}", 400);
+    post("/replicator/v1/register", replicationServerToken, "{\"host\":\"h\",\"port\":0}", 400);
   }
 }

@@ -1,17 +1,20 @@
 package io.liftshift.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liftshift.trust.ServerEnrolment;
 import io.liftshift.trust.ServerIdentity;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,13 +44,14 @@ class ReplicatorCertificateTest {
             0,
             "us-east-1",
             List.of("localhost", "127.0.0.1"));
-    installToken = cp.createInstallToken();
+    installToken = cp.createReplicationServerToken();
     http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
             .build();
     enrolment =
-        new ServerEnrolment(dir.resolve("replicator-tls"), "replicator", cp.caFingerprint());
+        new ServerEnrolment(
+            dir.resolve("replicator-tls"), ServerRole.REPLICATOR, cp.caFingerprint());
   }
 
   @AfterEach
@@ -81,6 +85,19 @@ class ReplicatorCertificateTest {
     assertThat(id.chain()).hasSize(2);
     assertThat(cp.caFingerprint().matches(id.chain().get(1))).isTrue();
     assertThat(id.chain().get(0).getSubjectX500Principal().getName()).contains("OU=replicator");
+  }
+
+  @Test
+  void aRequestInTheControlPlanesNameIsStillCertifiedAsAReplicatorOnly() throws Exception {
+    ServerEnrolment impostor =
+        new ServerEnrolment(dir.resolve("impostor"), ServerRole.CONTROL_PLANE, cp.caFingerprint());
+    String chain =
+        post(installToken, request(impostor.certificateRequest(), SANS), 200)
+            .path("certificateChain")
+            .asText();
+    assertThatThrownBy(() -> impostor.accept(chain, SANS))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("OU=replicator, not OU=control-plane");
   }
 
   @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.aws.AwsStagingVolumes;
 import io.liftshift.converter.plan.LinuxConversionPlanner.PostLaunchAction;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -47,7 +48,8 @@ public final class ConverterVerticle extends VerticleBase {
   public Future<?> start() {
     http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(options.caFingerprint()))
+            .sslContext(
+                TlsPolicy.pinnedClientContext(options.caFingerprint(), ServerRole.CONTROL_PLANE))
             .connectTimeout(Duration.ofSeconds(10))
             .build();
     Future<ConversionJob> job = vertx.executeBlocking(this::fetchJob);

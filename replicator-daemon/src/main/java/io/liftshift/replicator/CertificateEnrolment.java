@@ -2,6 +2,7 @@ package io.liftshift.replicator;
 
 import io.liftshift.trust.ServerEnrolment;
 import io.liftshift.trust.ServerIdentity;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -51,7 +52,7 @@ final class CertificateEnrolment {
   ServerIdentity identity() throws IOException, InterruptedException {
     ServerEnrolment enrolment =
         new ServerEnrolment(
-            options.dataDir().resolve("tls"), "replicator", options.caFingerprint());
+            options.dataDir().resolve("tls"), ServerRole.REPLICATOR, options.caFingerprint());
     Optional<ServerIdentity> stored = enrolment.stored(options.subjectAltNames());
     if (stored.isPresent()) {
       return stored.get();
@@ -62,7 +63,8 @@ final class CertificateEnrolment {
             .put("subjectAltNames", new JsonArray(options.subjectAltNames()));
     HttpClient http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(options.caFingerprint()))
+            .sslContext(
+                TlsPolicy.pinnedClientContext(options.caFingerprint(), ServerRole.CONTROL_PLANE))
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     String endpoint = options.controlPlaneEndpoint().replaceAll("/+$", "");
@@ -117,7 +119,8 @@ final class CertificateEnrolment {
                 + "): "
                 + r.body()
                 + (r.statusCode() == 401
-                    ? "; give a valid --install-token ('liftshift admin create-install-token')"
+                    ? "; give a valid --install-token ('liftshift admin create-install-token"
+                        + " --for replication-servers')"
                     : ""));
       }
       last = "HTTP " + r.statusCode() + " " + r.body();

@@ -1,6 +1,7 @@
 package io.liftshift.replicator;
 
 import io.liftshift.trust.CaFingerprint;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -79,7 +80,7 @@ final class ControlPlaneRegistration implements AutoCloseable {
     this.activeDisks = activeDisks;
     this.http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(ca))
+            .sslContext(TlsPolicy.pinnedClientContext(ca, ServerRole.CONTROL_PLANE))
             .connectTimeout(Duration.ofSeconds(5))
             .build();
   }

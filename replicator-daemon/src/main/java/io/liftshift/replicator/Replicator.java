@@ -5,6 +5,7 @@ import io.liftshift.cloud.local.LocalStagingVolumes;
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.ServerIdentity;
+import io.liftshift.trust.ServerRole;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -112,7 +113,7 @@ public final class Replicator implements AutoCloseable {
       }
       identity =
           ca.ensureServerIdentity(
-              options.dataDir().resolve("tls"), "replicator", options.subjectAltNames());
+              options.dataDir().resolve("tls"), ServerRole.REPLICATOR, options.subjectAltNames());
       caFingerprint = ca.fingerprint();
     }
     StagingVolumes vols =

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.liftshift.cloud.local.LocalStagingVolumes;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.ServerIdentity;
+import io.liftshift.trust.ServerRole;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -22,7 +23,7 @@ class ReplicatorVerticleTest {
   private ReplicatorVerticle verticle(ReplicatorOptions o) throws Exception {
     ServerIdentity id =
         InstallationCa.loadOrCreate(dir.resolve("ca"))
-            .ensureServerIdentity(dir.resolve("tls"), "replicator", List.of("127.0.0.1"));
+            .ensureServerIdentity(dir.resolve("tls"), ServerRole.REPLICATOR, List.of("127.0.0.1"));
     ReplicatorStats stats = new ReplicatorStats();
     StagingRegistry registry =
         new StagingRegistry(

@@ -14,6 +14,7 @@ import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.controlplane.launch.LocalLaunchCloud;
 import io.liftshift.replicator.ReplicatorOptions;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,7 +144,8 @@ class LaunchEndToEndTest {
                       .snapshotIntervalMillis(600_000)
                       .heartbeatIntervalMillis(1000)
                       .advertisedHost("127.0.0.1")
-                      .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()));
+                      .controlPlane(
+                          "https://localhost:" + cp.port(), cp.createReplicationServerToken()));
           MgnClient mgn = client(cp)) {
         mgn.initializeService(b -> {});
         ControlPlaneLink link =
@@ -383,7 +385,10 @@ class LaunchEndToEndTest {
         .httpClient(
             ApacheHttpClient.builder()
                 .tlsTrustManagersProvider(
-                    () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                    () ->
+                        new TrustManager[] {
+                          new PinnedCaTrustManager(cp.caFingerprint(), ServerRole.CONTROL_PLANE)
+                        })
                 .build())
         .build();
   }

@@ -8,6 +8,7 @@ import io.liftshift.agent.SyncListener;
 import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.replicator.ReplicatorOptions;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,7 +54,8 @@ class RegistrationEndToEndTest {
                 new ReplicatorOptions()
                     .advertisedHost("127.0.0.1")
                     .heartbeatIntervalMillis(60_000)
-                    .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()))) {
+                    .controlPlane(
+                        "https://localhost:" + cp.port(), cp.createReplicationServerToken()))) {
       var key = cp.accessKeys().create();
       try (MgnClient mgn =
           MgnClient.builder()
@@ -65,7 +67,11 @@ class RegistrationEndToEndTest {
               .httpClient(
                   ApacheHttpClient.builder()
                       .tlsTrustManagersProvider(
-                          () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                          () ->
+                              new TrustManager[] {
+                                new PinnedCaTrustManager(
+                                    cp.caFingerprint(), ServerRole.CONTROL_PLANE)
+                              })
                       .build())
               .build()) {
         mgn.initializeService(b -> {});
@@ -123,7 +129,8 @@ class RegistrationEndToEndTest {
         // Another server's agent credential is bound to that server: it cannot write this one.
         HttpResponse<String> other =
             HttpClient.newBuilder()
-                .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+                .sslContext(
+                    TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
                 .build()
                 .send(
                     HttpRequest.newBuilder(URI.create(endpoint + "/agent/v1/register"))

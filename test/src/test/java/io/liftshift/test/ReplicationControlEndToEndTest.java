@@ -13,6 +13,7 @@ import io.liftshift.agent.SyncReport;
 import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.replicator.ReplicatorOptions;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,7 +68,8 @@ class ReplicationControlEndToEndTest {
                     // This test watches states; snapshots (CREATING_SNAPSHOT) are tested elsewhere.
                     .pointInTimePolicy(null)
                     .advertisedHost("127.0.0.1")
-                    .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()))) {
+                    .controlPlane(
+                        "https://localhost:" + cp.port(), cp.createReplicationServerToken()))) {
       var key = cp.accessKeys().create();
       try (MgnClient mgn =
           MgnClient.builder()
@@ -79,7 +81,11 @@ class ReplicationControlEndToEndTest {
               .httpClient(
                   ApacheHttpClient.builder()
                       .tlsTrustManagersProvider(
-                          () -> new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint())})
+                          () ->
+                              new TrustManager[] {
+                                new PinnedCaTrustManager(
+                                    cp.caFingerprint(), ServerRole.CONTROL_PLANE)
+                              })
                       .build())
               .build()) {
         mgn.initializeService(b -> {});

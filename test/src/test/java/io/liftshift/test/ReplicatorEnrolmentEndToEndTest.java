@@ -43,7 +43,8 @@ class ReplicatorEnrolmentEndToEndTest {
                     .advertisedHost("127.0.0.1")
                     .heartbeatIntervalMillis(60_000)
                     .caFingerprint(cp.caFingerprint())
-                    .controlPlane("https://localhost:" + cp.port(), cp.createInstallToken()))) {
+                    .controlPlane(
+                        "https://localhost:" + cp.port(), cp.createReplicationServerToken()))) {
       assertThat(dir.resolve("rs/ca/ca.key")).doesNotExist();
       Path crt = dir.resolve("rs/replicator/tls/replicator.crt");
       List<X509Certificate> chain = chain(crt);
@@ -106,8 +107,31 @@ class ReplicatorEnrolmentEndToEndTest {
                       dir.resolve("bad-pin"),
                       new ReplicatorOptions()
                           .caFingerprint(CaFingerprint.parse("sha256:" + "00".repeat(32)))
-                          .controlPlane(endpoint, cp.createInstallToken())))
+                          .controlPlane(endpoint, cp.createReplicationServerToken())))
           .hasMessageContaining("check --ca-fingerprint");
+    }
+  }
+
+  @Test
+  void anAgentsInstallTokenFailsStartAtOnceNamingTheTokenToMake() throws Exception {
+    try (ControlPlane cp =
+        ControlPlane.start(
+            dir.resolve("cp"),
+            dir.resolve("ca"),
+            "127.0.0.1",
+            0,
+            "us-east-1",
+            List.of("localhost", "127.0.0.1"))) {
+      String agentsToken = cp.createInstallToken();
+      assertThatThrownBy(
+              () ->
+                  new ReplicationHarness(
+                      dir.resolve("agents-token"),
+                      new ReplicatorOptions()
+                          .caFingerprint(cp.caFingerprint())
+                          .controlPlane("https://localhost:" + cp.port(), agentsToken)))
+          .hasMessageContaining("this install token admits agents")
+          .hasMessageContaining("create-install-token --for replication-servers");
     }
   }
 

@@ -47,7 +47,8 @@ class TransportTest {
     ctx.init(
         null,
         new TrustManager[] {
-          new io.liftshift.trust.PinnedCaTrustManager(h.replicator.caFingerprint())
+          new io.liftshift.trust.PinnedCaTrustManager(
+              h.replicator.caFingerprint(), io.liftshift.trust.ServerRole.REPLICATOR)
         },
         null);
     try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {

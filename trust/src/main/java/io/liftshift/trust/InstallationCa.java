@@ -143,14 +143,14 @@ public final class InstallationCa {
   }
 
   /**
-   * Returns the server identity stored under {@code dir/<name>.key|crt} when it was issued by this
+   * Returns the server identity stored under {@code dir/<unit>.key|crt} when it was issued by this
    * CA, is valid for at least 30 more days and covers {@code subjectAltNames}; otherwise issues and
    * stores a new one.
    */
-  public ServerIdentity ensureServerIdentity(Path dir, String name, List<String> subjectAltNames)
-      throws IOException {
-    Path keyPath = dir.resolve(name + ".key");
-    Path certPath = dir.resolve(name + ".crt");
+  public ServerIdentity ensureServerIdentity(
+      Path dir, ServerRole role, List<String> subjectAltNames) throws IOException {
+    Path keyPath = dir.resolve(role.unit() + ".key");
+    Path certPath = dir.resolve(role.unit() + ".crt");
     if (Files.exists(keyPath) && Files.exists(certPath)) {
       List<X509Certificate> chain = Pem.readCertificates(certPath);
       X509Certificate leaf = chain.get(0);
@@ -158,7 +158,7 @@ public final class InstallationCa {
         return new ServerIdentity(Pem.readPrivateKey(keyPath), chain, keyPath, certPath);
       }
     }
-    return issueServer(dir, name, subjectAltNames);
+    return issueServer(dir, role, subjectAltNames);
   }
 
   /**
@@ -201,12 +201,12 @@ public final class InstallationCa {
   }
 
   /** Issues a TLS server certificate for the names (DNS names or IP literals) and stores it. */
-  public ServerIdentity issueServer(Path dir, String name, List<String> subjectAltNames)
+  public ServerIdentity issueServer(Path dir, ServerRole role, List<String> subjectAltNames)
       throws IOException {
     KeyPair pair = newKeyPair();
-    X509Certificate leaf = signServer(pair.getPublic(), name, subjectAltNames);
-    Path keyPath = dir.resolve(name + ".key");
-    Path certPath = dir.resolve(name + ".crt");
+    X509Certificate leaf = signServer(pair.getPublic(), role, subjectAltNames);
+    Path keyPath = dir.resolve(role.unit() + ".key");
+    Path certPath = dir.resolve(role.unit() + ".crt");
     Pem.writeAtomically(keyPath, Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()), true);
     Pem.writeAtomically(certPath, chainPem(leaf), false);
     return new ServerIdentity(pair.getPrivate(), List.of(leaf, certificate), keyPath, certPath);
@@ -216,8 +216,8 @@ public final class InstallationCa {
    * Signs a checked request from a server that keeps its own key (a replication server enrolling
    * with the control plane). Returns the PEM chain, the leaf then this CA.
    */
-  public String signRequest(ServerCertificateRequest request, String name) throws IOException {
-    return chainPem(signServer(request.publicKey(), name, request.subjectAltNames()));
+  public String signRequest(ServerCertificateRequest request, ServerRole role) throws IOException {
+    return chainPem(signServer(request.publicKey(), role, request.subjectAltNames()));
   }
 
   private String chainPem(X509Certificate leaf) throws IOException {
@@ -234,8 +234,8 @@ public final class InstallationCa {
    * by its addresses, for TLS servers only. Both a locally issued identity and a signed request get
    * exactly this certificate.
    */
-  public X509Certificate signServer(PublicKey subjectKey, String name, List<String> subjectAltNames)
-      throws IOException {
+  public X509Certificate signServer(
+      PublicKey subjectKey, ServerRole role, List<String> subjectAltNames) throws IOException {
     if (subjectAltNames.isEmpty()) {
       throw new IllegalArgumentException("a server certificate needs at least one name");
     }
@@ -248,7 +248,7 @@ public final class InstallationCa {
               serial(),
               Date.from(now.minus(Duration.ofHours(1))),
               Date.from(now.plus(SERVER_VALIDITY)),
-              new X500Name("CN=" + subjectAltNames.get(0) + ", O=liftshift, OU=" + name),
+              new X500Name("CN=" + subjectAltNames.get(0) + ", O=liftshift, OU=" + role.unit()),
               subjectKey);
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
@@ -263,7 +263,8 @@ public final class InstallationCa {
           Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
       return new JcaX509CertificateConverter().getCertificate(b.build(signer(key)));
     } catch (GeneralSecurityException | OperatorCreationException e) {
-      throw new IOException("cannot issue a certificate for " + name + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot issue a certificate for " + role.unit() + ": " + e.getMessage(), e);
     }
   }
 

@@ -32,13 +32,13 @@ import org.bouncycastle.jce.ECNamedCurveTable;
 public final class ServerEnrolment {
   private final Path keyPath;
   private final Path certPath;
-  private final String name;
+  private final ServerRole role;
   private final CaFingerprint pin;
 
-  public ServerEnrolment(Path dir, String name, CaFingerprint pin) {
-    this.keyPath = dir.resolve(name + ".key");
-    this.certPath = dir.resolve(name + ".crt");
-    this.name = name;
+  public ServerEnrolment(Path dir, ServerRole role, CaFingerprint pin) {
+    this.keyPath = dir.resolve(role.unit() + ".key");
+    this.certPath = dir.resolve(role.unit() + ".crt");
+    this.role = role;
     this.pin = pin;
   }
 
@@ -66,7 +66,7 @@ public final class ServerEnrolment {
 
   /** A PEM PKCS#10 request for this server's key, which is created (0600) on first use. */
   public String certificateRequest() throws IOException {
-    return ServerCertificateRequest.pem(keyPair(), name);
+    return ServerCertificateRequest.pem(keyPair(), role.unit());
   }
 
   /**
@@ -94,8 +94,10 @@ public final class ServerEnrolment {
     if (chain.isEmpty()) {
       throw new CertificateException("the control plane answered no certificate");
     }
-    // Pinned CA found in the chain, leaf signed by it, both valid now, leaf for TLS servers.
-    new PinnedCaTrustManager(pin).checkServerTrusted(chain.toArray(new X509Certificate[0]), "EC");
+    // Pinned CA found in the chain, leaf signed by it, both valid now, leaf for TLS servers and
+    // for this server's role (the one agents will check).
+    new PinnedCaTrustManager(pin, role)
+        .checkServerTrusted(chain.toArray(new X509Certificate[0]), "EC");
     X509Certificate leaf = chain.get(0);
     if (!MessageDigest.isEqual(leaf.getPublicKey().getEncoded(), mine.getEncoded())) {
       throw new CertificateException(

@@ -32,11 +32,14 @@ public final class TlsPolicy {
     return List.of(suite);
   }
 
-  /** A client context that trusts only the pinned installation CA. */
-  public static SSLContext pinnedClientContext(CaFingerprint pin) {
+  /**
+   * A client context that trusts only the pinned installation CA, and of its certificates only
+   * those issued for {@code server}'s role.
+   */
+  public static SSLContext pinnedClientContext(CaFingerprint pin, ServerRole server) {
     try {
       SSLContext ctx = SSLContext.getInstance(PROTOCOL);
-      ctx.init(null, new TrustManager[] {new PinnedCaTrustManager(pin)}, null);
+      ctx.init(null, new TrustManager[] {new PinnedCaTrustManager(pin, server)}, null);
       return ctx;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("this JDK has no TLS 1.3", e);
@@ -44,8 +47,9 @@ public final class TlsPolicy {
   }
 
   /**
-   * Opens a TLS 1.3 connection and completes the handshake, so that an untrusted server fails here
-   * with a clear message rather than on first write.
+   * Opens a TLS 1.3 connection to a replication server and completes the handshake, so that an
+   * untrusted server (or one whose certificate is not a replicator's) fails here with a clear
+   * message rather than on first write.
    */
   public static SSLSocket connect(
       String host, int port, CaFingerprint pin, String cipherSuite, int timeoutMillis)
@@ -58,7 +62,9 @@ public final class TlsPolicy {
       raw.connect(new InetSocketAddress(host, port), timeoutMillis);
       SSLSocket s =
           (SSLSocket)
-              pinnedClientContext(pin).getSocketFactory().createSocket(raw, host, port, true);
+              pinnedClientContext(pin, ServerRole.REPLICATOR)
+                  .getSocketFactory()
+                  .createSocket(raw, host, port, true);
       SSLParameters p = s.getSSLParameters();
       p.setProtocols(new String[] {PROTOCOL});
       p.setCipherSuites(cipherSuites(cipherSuite).toArray(new String[0]));

@@ -39,13 +39,42 @@ class InstallationCaTest {
   }
 
   @Test
+  void pinnedTrustRefusesAReplicatorWhereTheControlPlaneIsExpected() throws Exception {
+    InstallationCa ca = InstallationCa.loadOrCreate(dir.resolve("ca"));
+    ServerIdentity replicator =
+        ca.issueServer(dir.resolve("tls"), ServerRole.REPLICATOR, List.of("127.0.0.1"));
+    X509Certificate[] chain = replicator.chain().toArray(new X509Certificate[0]);
+    assertThatThrownBy(
+            () ->
+                new PinnedCaTrustManager(ca.fingerprint(), ServerRole.CONTROL_PLANE)
+                    .checkServerTrusted(chain, "EC"))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("OU=replicator, not OU=control-plane");
+  }
+
+  @Test
+  void pinnedTrustRefusesTheControlPlaneWhereAReplicatorIsExpected() throws Exception {
+    InstallationCa ca = InstallationCa.loadOrCreate(dir.resolve("ca"));
+    ServerIdentity controlPlane =
+        ca.issueServer(dir.resolve("tls"), ServerRole.CONTROL_PLANE, List.of("127.0.0.1"));
+    X509Certificate[] chain = controlPlane.chain().toArray(new X509Certificate[0]);
+    assertThatThrownBy(
+            () ->
+                new PinnedCaTrustManager(ca.fingerprint(), ServerRole.REPLICATOR)
+                    .checkServerTrusted(chain, "EC"))
+        .isInstanceOf(CertificateException.class)
+        .hasMessageContaining("OU=control-plane, not OU=replicator");
+  }
+
+  @Test
   void pinnedTrustAcceptsItsOwnServerAndRefusesAnotherCa() throws Exception {
     InstallationCa ours = InstallationCa.loadOrCreate(dir.resolve("ours"));
     InstallationCa theirs = InstallationCa.loadOrCreate(dir.resolve("theirs"));
-    ServerIdentity good = ours.issueServer(dir.resolve("tls"), "replicator", List.of("127.0.0.1"));
+    ServerIdentity good =
+        ours.issueServer(dir.resolve("tls"), ServerRole.REPLICATOR, List.of("127.0.0.1"));
     ServerIdentity evil =
-        theirs.issueServer(dir.resolve("evil"), "replicator", List.of("127.0.0.1"));
-    PinnedCaTrustManager tm = new PinnedCaTrustManager(ours.fingerprint());
+        theirs.issueServer(dir.resolve("evil"), ServerRole.REPLICATOR, List.of("127.0.0.1"));
+    PinnedCaTrustManager tm = new PinnedCaTrustManager(ours.fingerprint(), ServerRole.REPLICATOR);
     tm.checkServerTrusted(good.chain().toArray(new X509Certificate[0]), "EC");
     assertThatThrownBy(
             () -> tm.checkServerTrusted(evil.chain().toArray(new X509Certificate[0]), "EC"))
@@ -62,12 +91,13 @@ class InstallationCaTest {
   void serverIdentityIsReusedWhileValidAndReissuedForNewNames() throws Exception {
     InstallationCa ca = InstallationCa.loadOrCreate(dir.resolve("ca"));
     ServerIdentity a =
-        ca.ensureServerIdentity(dir.resolve("tls"), "replicator", List.of("localhost"));
+        ca.ensureServerIdentity(dir.resolve("tls"), ServerRole.REPLICATOR, List.of("localhost"));
     ServerIdentity b =
-        ca.ensureServerIdentity(dir.resolve("tls"), "replicator", List.of("localhost"));
+        ca.ensureServerIdentity(dir.resolve("tls"), ServerRole.REPLICATOR, List.of("localhost"));
     assertThat(b.chain().get(0)).isEqualTo(a.chain().get(0));
     ServerIdentity c =
-        ca.ensureServerIdentity(dir.resolve("tls"), "replicator", List.of("localhost", "10.0.0.5"));
+        ca.ensureServerIdentity(
+            dir.resolve("tls"), ServerRole.REPLICATOR, List.of("localhost", "10.0.0.5"));
     assertThat(c.chain().get(0)).isNotEqualTo(a.chain().get(0));
     assertThat(c.chain().get(0).getSubjectAlternativeNames()).hasSize(2);
   }

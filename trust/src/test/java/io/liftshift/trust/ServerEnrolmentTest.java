@@ -29,17 +29,17 @@ class ServerEnrolmentTest {
   }
 
   private String sign(String csr, List<String> sans) throws Exception {
-    return ca.signRequest(ServerCertificateRequest.parse(csr, sans), "replicator");
+    return ca.signRequest(ServerCertificateRequest.parse(csr, sans), ServerRole.REPLICATOR);
   }
 
   @Test
   void aSignedRequestYieldsAChainAgentsTrustAndIsKeptAcrossRestarts() throws Exception {
     ServerEnrolment enrolment =
-        new ServerEnrolment(dir.resolve("tls"), "replicator", ca.fingerprint());
+        new ServerEnrolment(dir.resolve("tls"), ServerRole.REPLICATOR, ca.fingerprint());
     assertThat(enrolment.stored(SANS)).isEmpty();
     ServerIdentity id = enrolment.accept(sign(enrolment.certificateRequest(), SANS), SANS);
 
-    new PinnedCaTrustManager(ca.fingerprint())
+    new PinnedCaTrustManager(ca.fingerprint(), ServerRole.REPLICATOR)
         .checkServerTrusted(id.chain().toArray(new X509Certificate[0]), "EC");
     assertThat(id.chain().get(0).getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.1");
     assertThat(Files.getPosixFilePermissions(id.keyPath()))
@@ -56,7 +56,7 @@ class ServerEnrolmentTest {
   void aChainFromAnotherCaIsRefusedAndNotStored() throws Exception {
     InstallationCa other = InstallationCa.loadOrCreate(dir.resolve("other"));
     ServerEnrolment enrolment =
-        new ServerEnrolment(dir.resolve("tls"), "replicator", other.fingerprint());
+        new ServerEnrolment(dir.resolve("tls"), ServerRole.REPLICATOR, other.fingerprint());
     String chain = sign(enrolment.certificateRequest(), SANS);
     assertThatThrownBy(() -> enrolment.accept(chain, SANS))
         .isInstanceOf(CertificateException.class)
@@ -66,8 +66,10 @@ class ServerEnrolmentTest {
 
   @Test
   void aChainForAnotherKeyOrFewerNamesIsRefused() throws Exception {
-    ServerEnrolment mine = new ServerEnrolment(dir.resolve("a"), "replicator", ca.fingerprint());
-    ServerEnrolment theirs = new ServerEnrolment(dir.resolve("b"), "replicator", ca.fingerprint());
+    ServerEnrolment mine =
+        new ServerEnrolment(dir.resolve("a"), ServerRole.REPLICATOR, ca.fingerprint());
+    ServerEnrolment theirs =
+        new ServerEnrolment(dir.resolve("b"), ServerRole.REPLICATOR, ca.fingerprint());
     String forTheirs = sign(theirs.certificateRequest(), SANS);
     assertThatThrownBy(() -> mine.accept(forTheirs, SANS)).hasMessageContaining("another key");
     String fewer = sign(mine.certificateRequest(), List.of("10.0.1.5"));
@@ -77,7 +79,7 @@ class ServerEnrolmentTest {
   @Test
   void aTamperedRequestFailsItsProofOfPossession() throws Exception {
     String csr =
-        new ServerEnrolment(dir.resolve("tls"), "replicator", ca.fingerprint())
+        new ServerEnrolment(dir.resolve("tls"), ServerRole.REPLICATOR, ca.fingerprint())
             .certificateRequest();
     String body = csr.replaceAll("-----[A-Z ]+-----", "");
     byte[] der = Base64.getMimeDecoder().decode(body);
@@ -96,7 +98,7 @@ class ServerEnrolmentTest {
   @Test
   void badRequestsAndNamesAreRefusedSayingWhatToFix() throws Exception {
     String csr =
-        new ServerEnrolment(dir.resolve("tls"), "replicator", ca.fingerprint())
+        new ServerEnrolment(dir.resolve("tls"), ServerRole.REPLICATOR, ca.fingerprint())
             .certificateRequest();
     assertThatThrownBy(() -> ServerCertificateRequest.parse("hello", SANS))
         .hasMessageContaining("not a PEM PKCS#10 request");

@@ -43,6 +43,12 @@ public final class Database implements AutoCloseable {
             token_sha256 TEXT PRIMARY KEY,
             created_at INTEGER NOT NULL,
             revoked INTEGER NOT NULL DEFAULT 0);
+          """,
+          // 3: each install token admits one role. Tokens issued before roles existed were handed
+          // to every source server, so they keep admitting agents only (docs/control-plane.md).
+          """
+          ALTER TABLE install_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'AGENT'
+            CHECK (role IN ('AGENT', 'REPLICATION_SERVER'));
           """);
 
   /** Work inside one transaction. */

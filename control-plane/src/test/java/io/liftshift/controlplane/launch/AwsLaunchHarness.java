@@ -14,6 +14,7 @@ import io.liftshift.cloud.aws.AwsSnapshots;
 import io.liftshift.cloud.aws.AwsStagingVolumes;
 import io.liftshift.cloud.aws.Ec2ContractFake;
 import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -84,7 +85,7 @@ final class AwsLaunchHarness implements AutoCloseable {
     fake.launchTemplate(TARGET_TEMPLATE, new Ec2ContractFake.LaunchTemplate(null, false));
     http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
             .build();
   }
 

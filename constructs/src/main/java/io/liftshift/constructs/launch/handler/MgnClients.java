@@ -2,6 +2,7 @@ package io.liftshift.constructs.launch.handler;
 
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
 import javax.net.ssl.TrustManager;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -58,7 +59,11 @@ public interface MgnClients {
                 AwsBasicCredentials.create(accessKeyId, secretAccessKey)))
         .httpClient(
             ApacheHttpClient.builder()
-                .tlsTrustManagersProvider(() -> new TrustManager[] {new PinnedCaTrustManager(pin)})
+                .tlsTrustManagersProvider(
+                    () ->
+                        new TrustManager[] {
+                          new PinnedCaTrustManager(pin, ServerRole.CONTROL_PLANE)
+                        })
                 .build())
         .build();
   }

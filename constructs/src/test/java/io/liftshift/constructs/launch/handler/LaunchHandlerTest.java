@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -91,7 +92,7 @@ class LaunchHandlerTest {
   private String readyServer() throws Exception {
     HttpClient http =
         HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint()))
+            .sslContext(TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE))
             .build();
     String token = cp.createInstallToken();
     String registration =
