@@ -12,7 +12,11 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 
-/** What replication and conversion servers share: their boot script and their EC2 grants. */
+/**
+ * How the replication servers boot and what they may do (their script, their reads of the control
+ * plane's token and CA fingerprint, their volume grants); the encrypted root volume is shared with
+ * the conversion servers.
+ */
 final class ServerBoot {
   private ServerBoot() {}
 
