@@ -45,10 +45,24 @@ public final class ControlPlane implements AutoCloseable {
     this.ca = ca;
   }
 
-  /** Opens the state in {@code dataDir} and serves on host:port (0 picks a free port). */
   /** An agent not heard from for this long is shown DISCONNECTED with AGENT_NOT_SEEN. */
   public static final long DEFAULT_AGENT_NOT_SEEN_MILLIS = 5 * 60_000L;
 
+  /**
+   * A control plane for this one machine: its state in {@code dir/cp}, its CA in {@code dir/ca},
+   * serving on 127.0.0.1 at a free port under the names localhost and 127.0.0.1.
+   */
+  public static ControlPlane startOnLoopback(Path dir) throws Exception {
+    return start(
+        dir.resolve("cp"),
+        dir.resolve("ca"),
+        "127.0.0.1",
+        0,
+        DEFAULT_REGION,
+        List.of("localhost", "127.0.0.1"));
+  }
+
+  /** Opens the state in {@code dataDir} and serves on host:port (0 picks a free port). */
   public static ControlPlane start(
       Path dataDir, Path caDir, String host, int port, String region, List<String> names)
       throws Exception {

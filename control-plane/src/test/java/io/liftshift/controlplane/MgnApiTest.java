@@ -37,14 +37,7 @@ class MgnApiTest {
 
   @BeforeEach
   void start() throws Exception {
-    cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"));
+    cp = ControlPlane.startOnLoopback(dir);
     key = cp.accessKeys().create();
   }
 
@@ -261,14 +254,7 @@ class MgnApiTest {
       id = mgn.createWave(b -> b.name("kept")).waveID();
     }
     cp.close();
-    cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"));
+    cp = ControlPlane.startOnLoopback(dir);
     try (MgnClient mgn = client()) {
       assertThat(mgn.listWaves(b -> {}).items()).extracting(w -> w.waveID()).containsExactly(id);
     }

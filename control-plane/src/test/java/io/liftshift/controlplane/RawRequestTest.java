@@ -35,14 +35,7 @@ class RawRequestTest {
 
   @BeforeEach
   void start() throws Exception {
-    cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"));
+    cp = ControlPlane.startOnLoopback(dir);
     key = cp.accessKeys().create();
     http =
         HttpClient.newBuilder()

@@ -30,14 +30,7 @@ class ReplicationFleetTest {
 
   @BeforeEach
   void start() throws Exception {
-    cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"));
+    cp = ControlPlane.startOnLoopback(dir);
     cp.call("InitializeService", "{}");
     installToken = cp.createInstallToken();
     replicationServerToken = cp.createReplicationServerToken();

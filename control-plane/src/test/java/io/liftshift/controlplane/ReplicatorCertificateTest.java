@@ -36,14 +36,7 @@ class ReplicatorCertificateTest {
 
   @BeforeEach
   void start() throws Exception {
-    cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"));
+    cp = ControlPlane.startOnLoopback(dir);
     installToken = cp.createReplicationServerToken();
     http =
         HttpClient.newBuilder()

@@ -68,14 +68,7 @@ class InstallTokenCliTest {
   }
 
   private ControlPlane controlPlane() throws Exception {
-    ControlPlane cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"));
+    ControlPlane cp = ControlPlane.startOnLoopback(dir);
     cp.call("InitializeService", "{}");
     return cp;
   }

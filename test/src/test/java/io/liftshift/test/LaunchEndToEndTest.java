@@ -119,14 +119,7 @@ class LaunchEndToEndTest {
             System.getProperty("java.class.path"),
             "io.liftshift.cli.Liftshift",
             "converter");
-    try (ControlPlane cp =
-            ControlPlane.start(
-                dir.resolve("cp"),
-                dir.resolve("ca"),
-                "127.0.0.1",
-                0,
-                "us-east-1",
-                List.of("localhost", "127.0.0.1"));
+    try (ControlPlane cp = ControlPlane.startOnLoopback(dir);
         AutoCloseable vms = () -> terminateAll(launchHome)) {
       cp.enableLaunches(
           new LocalLaunchCloud(

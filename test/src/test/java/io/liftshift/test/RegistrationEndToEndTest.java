@@ -15,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.List;
 import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,14 +38,7 @@ class RegistrationEndToEndTest {
 
   @Test
   void installedAgentReplicatesAndTheOperatorSeesItThroughTheMgnApi() throws Exception {
-    try (ControlPlane cp =
-            ControlPlane.start(
-                dir.resolve("cp"),
-                dir.resolve("ca"),
-                "127.0.0.1",
-                0,
-                "us-east-1",
-                List.of("localhost", "127.0.0.1"));
+    try (ControlPlane cp = ControlPlane.startOnLoopback(dir);
         // The replicator joins the fleet through the control plane, which places servers on it.
         ReplicationHarness h =
             new ReplicationHarness(

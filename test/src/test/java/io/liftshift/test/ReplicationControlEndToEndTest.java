@@ -53,14 +53,7 @@ class ReplicationControlEndToEndTest {
 
   @Test
   void throttlePauseAndResumeFollowTheMgnApiLive() throws Exception {
-    try (ControlPlane cp =
-            ControlPlane.start(
-                dir.resolve("cp"),
-                dir.resolve("ca"),
-                "127.0.0.1",
-                0,
-                "us-east-1",
-                List.of("localhost", "127.0.0.1"));
+    try (ControlPlane cp = ControlPlane.startOnLoopback(dir);
         ReplicationHarness h =
             new ReplicationHarness(
                 dir,

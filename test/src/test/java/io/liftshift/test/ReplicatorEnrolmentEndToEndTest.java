@@ -26,14 +26,7 @@ class ReplicatorEnrolmentEndToEndTest {
 
   @Test
   void aReplicatorWithoutTheCaKeyEnrolsRegistersAndReceivesAnAgentsDisk() throws Exception {
-    try (ControlPlane cp =
-            ControlPlane.start(
-                dir.resolve("cp"),
-                dir.resolve("ca"),
-                "127.0.0.1",
-                0,
-                "us-east-1",
-                List.of("localhost", "127.0.0.1"));
+    try (ControlPlane cp = ControlPlane.startOnLoopback(dir);
         // Its own directory: its --ca-dir (rs/ca) is empty, unlike the control plane's.
         ReplicationHarness h =
             new ReplicationHarness(
@@ -84,14 +77,7 @@ class ReplicatorEnrolmentEndToEndTest {
 
   @Test
   void aWrongInstallTokenOrPinFailsStartAtOnceSayingWhatToFix() throws Exception {
-    try (ControlPlane cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"))) {
+    try (ControlPlane cp = ControlPlane.startOnLoopback(dir)) {
       String endpoint = "https://localhost:" + cp.port();
       assertThatThrownBy(
               () ->
@@ -114,14 +100,7 @@ class ReplicatorEnrolmentEndToEndTest {
 
   @Test
   void anAgentsInstallTokenFailsStartAtOnceNamingTheTokenToMake() throws Exception {
-    try (ControlPlane cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"))) {
+    try (ControlPlane cp = ControlPlane.startOnLoopback(dir)) {
       String agentsToken = cp.createInstallToken();
       assertThatThrownBy(
               () ->

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.trust.TlsPolicy;
 import java.nio.file.Path;
-import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,14 +18,7 @@ class ServerRolesEndToEndTest {
 
   @Test
   void anAgentRefusesToSendItsDisksToTheControlPlanesCertificate() throws Exception {
-    try (ControlPlane cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"))) {
+    try (ControlPlane cp = ControlPlane.startOnLoopback(dir)) {
       assertThatThrownBy(
               () ->
                   TlsPolicy.connect(

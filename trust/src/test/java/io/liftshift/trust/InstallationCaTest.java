@@ -40,30 +40,28 @@ class InstallationCaTest {
 
   @Test
   void pinnedTrustRefusesAReplicatorWhereTheControlPlaneIsExpected() throws Exception {
-    InstallationCa ca = InstallationCa.loadOrCreate(dir.resolve("ca"));
-    ServerIdentity replicator =
-        ca.issueServer(dir.resolve("tls"), ServerRole.REPLICATOR, List.of("127.0.0.1"));
-    X509Certificate[] chain = replicator.chain().toArray(new X509Certificate[0]);
-    assertThatThrownBy(
-            () ->
-                new PinnedCaTrustManager(ca.fingerprint(), ServerRole.CONTROL_PLANE)
-                    .checkServerTrusted(chain, "EC"))
-        .isInstanceOf(CertificateException.class)
-        .hasMessageContaining("OU=replicator, not OU=control-plane");
+    assertRefused(
+        ServerRole.REPLICATOR, ServerRole.CONTROL_PLANE, "OU=replicator, not OU=control-plane");
   }
 
   @Test
   void pinnedTrustRefusesTheControlPlaneWhereAReplicatorIsExpected() throws Exception {
+    assertRefused(
+        ServerRole.CONTROL_PLANE, ServerRole.REPLICATOR, "OU=control-plane, not OU=replicator");
+  }
+
+  /** A certificate issued for one role, offered where a client expects the other. */
+  private void assertRefused(ServerRole issued, ServerRole expected, String message)
+      throws Exception {
     InstallationCa ca = InstallationCa.loadOrCreate(dir.resolve("ca"));
-    ServerIdentity controlPlane =
-        ca.issueServer(dir.resolve("tls"), ServerRole.CONTROL_PLANE, List.of("127.0.0.1"));
-    X509Certificate[] chain = controlPlane.chain().toArray(new X509Certificate[0]);
+    ServerIdentity server = ca.issueServer(dir.resolve("tls"), issued, List.of("127.0.0.1"));
+    X509Certificate[] chain = server.chain().toArray(new X509Certificate[0]);
     assertThatThrownBy(
             () ->
-                new PinnedCaTrustManager(ca.fingerprint(), ServerRole.REPLICATOR)
+                new PinnedCaTrustManager(ca.fingerprint(), expected)
                     .checkServerTrusted(chain, "EC"))
         .isInstanceOf(CertificateException.class)
-        .hasMessageContaining("OU=control-plane, not OU=replicator");
+        .hasMessageContaining(message);
   }
 
   @Test

@@ -72,14 +72,7 @@ final class AwsLaunchHarness implements AutoCloseable {
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "s")))
             .httpClient(ApacheHttpClient.create())
             .build();
-    cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"));
+    cp = ControlPlane.startOnLoopback(dir);
     cp.call("InitializeService", "{}");
     // The source servers' launch template, as MGN's launch settings make it: no image of its own.
     fake.launchTemplate(TARGET_TEMPLATE, new Ec2ContractFake.LaunchTemplate(null, false));

@@ -41,14 +41,7 @@ class LaunchHandlerTest {
 
   @BeforeEach
   void start() throws Exception {
-    cp =
-        ControlPlane.start(
-            dir.resolve("cp"),
-            dir.resolve("ca"),
-            "127.0.0.1",
-            0,
-            "us-east-1",
-            List.of("localhost", "127.0.0.1"));
+    cp = ControlPlane.startOnLoopback(dir);
     var key = cp.accessKeys().create();
     keyId = key.accessKeyId();
     secret = key.secretAccessKey();
