@@ -19,10 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 
@@ -37,14 +33,7 @@ class AwsAdapterContractTest {
   @BeforeEach
   void start() throws Exception {
     fake = new Ec2ContractFake();
-    ec2 =
-        Ec2Client.builder()
-            .endpointOverride(fake.endpoint())
-            .region(Region.US_EAST_1)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
-            .httpClient(ApacheHttpClient.create())
-            .build();
+    ec2 = fake.client();
     InstanceMetadata imds = new InstanceMetadata(fake.endpoint());
     String instance = imds.instanceId();
     // An attached EBS volume appears as a block device; here, as a sparse file per volume id.

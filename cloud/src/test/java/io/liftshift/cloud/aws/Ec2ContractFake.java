@@ -66,6 +66,19 @@ public final class Ec2ContractFake implements AutoCloseable {
     server.start();
   }
 
+  /** The real SDK's EC2 client, pointed at this fake with test credentials. */
+  public software.amazon.awssdk.services.ec2.Ec2Client client() {
+    return software.amazon.awssdk.services.ec2.Ec2Client.builder()
+        .endpointOverride(endpoint())
+        .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+        .credentialsProvider(
+            software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                    "AKIDTEST", "secret")))
+        .httpClient(software.amazon.awssdk.http.apache.ApacheHttpClient.create())
+        .build();
+  }
+
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }

@@ -29,10 +29,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
@@ -64,14 +60,7 @@ final class AwsLaunchHarness implements AutoCloseable {
   AwsLaunchHarness(Path dir) throws Exception {
     this.dir = dir;
     fake = new Ec2ContractFake();
-    ec2 =
-        Ec2Client.builder()
-            .endpointOverride(fake.endpoint())
-            .region(Region.US_EAST_1)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "s")))
-            .httpClient(ApacheHttpClient.create())
-            .build();
+    ec2 = fake.client();
     cp = ControlPlane.startOnLoopback(dir);
     cp.call("InitializeService", "{}");
     // The source servers' launch template, as MGN's launch settings make it: no image of its own.
