@@ -21,6 +21,7 @@ import picocli.CommandLine.Parameters;
       AdminCommand.CreateAccessKey.class,
       AdminCommand.RevokeAccessKey.class,
       AdminCommand.CreateInstallToken.class,
+      AdminCommand.RevokeInstallToken.class,
       AdminCommand.Fleet.class
     })
 final class AdminCommand {
@@ -122,6 +123,35 @@ final class AdminCommand {
           dataDir,
           (db, data) -> {
             System.out.println(ControlPlane.createInstallToken(db, role));
+            return 0;
+          });
+    }
+  }
+
+  @Command(
+      name = "revoke-install-token",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Revoke an install token (a leaked one): it admits no one from now on. Agents and",
+        "replication servers already registered keep their own credentials."
+      })
+  static final class RevokeInstallToken implements Callable<Integer> {
+    @Option(names = "--data-dir", description = "Control plane state directory.")
+    Path dataDir;
+
+    @Parameters(index = "0", paramLabel = "TOKEN", description = "The token (lsit-...).")
+    String token;
+
+    @Override
+    public Integer call() throws Exception {
+      return withDatabase(
+          dataDir,
+          (db, data) -> {
+            if (!ControlPlane.revokeInstallToken(db, token)) {
+              System.err.println("liftshift admin: that is no install token of this control plane");
+              return 1;
+            }
+            System.out.println("revoked");
             return 0;
           });
     }

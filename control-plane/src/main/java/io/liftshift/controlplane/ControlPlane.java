@@ -231,6 +231,11 @@ public final class ControlPlane implements AutoCloseable {
     return InstallTokens.create(db, role);
   }
 
+  /** Revokes an install token (a leaked one); false when it is none of this installation's. */
+  public static boolean revokeInstallToken(Database db, String token) throws java.sql.SQLException {
+    return InstallTokens.revoke(db, token);
+  }
+
   /**
    * The replication fleet's need as JSON: tracked servers and disks, live replicators, and the
    * desired count ({@code ceil(disks / 15)}) the fleet's Auto Scaling group follows.

@@ -39,6 +39,21 @@ final class InstallTokens {
   }
 
   /**
+   * Revokes {@code token}: from now on it admits no one. Registrations made with it stand (agents
+   * and replication servers hold their own credentials). False when it is no install token here.
+   */
+  static boolean revoke(Database db, String token) throws SQLException {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement("UPDATE install_tokens SET revoked=1 WHERE token_sha256=?")) {
+            p.setString(1, AgentApi.sha256(token.strip()));
+            return p.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
    * Admits {@code token} only if it is a live install token made for {@code needed}; otherwise a
    * 401 that says what the token admits and which command makes the one needed.
    */

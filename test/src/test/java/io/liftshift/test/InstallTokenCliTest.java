@@ -21,12 +21,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code liftshift admin create-install-token --for}: which machines the token admits. */
+/**
+ * {@code liftshift admin create-install-token --for}: which machines the token admits; {@code
+ * revoke-install-token}: none.
+ */
 class InstallTokenCliTest {
   @TempDir Path dir;
 
-  /** Runs {@code admin create-install-token ARGS} on the test's control plane state. */
   private String createInstallToken(String... args) {
+    return admin("create-install-token", args);
+  }
+
+  /** Runs {@code admin SUBCOMMAND ARGS} on the test's control plane state. */
+  private String admin(String subcommand, String... args) {
     PrintStream saved = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int code;
@@ -34,7 +41,7 @@ class InstallTokenCliTest {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       List<String> all =
           new java.util.ArrayList<>(
-              List.of("admin", "create-install-token", "--data-dir", dir.resolve("cp").toString()));
+              List.of("admin", subcommand, "--data-dir", dir.resolve("cp").toString()));
       all.addAll(List.of(args));
       code = new CommandLine(new Liftshift()).execute(all.toArray(new String[0]));
     } finally {
@@ -86,6 +93,15 @@ class InstallTokenCliTest {
     String token = createInstallToken("--for", "replication-servers");
     try (ControlPlane cp = controlPlane()) {
       assertThat(registrations(cp, token)).containsExactly(200, 401);
+    }
+  }
+
+  @Test
+  void aRevokedTokenAdmitsNoOne() throws Exception {
+    String token = createInstallToken();
+    assertThat(admin("revoke-install-token", token)).isEqualTo("revoked");
+    try (ControlPlane cp = controlPlane()) {
+      assertThat(registrations(cp, token)).containsExactly(401, 401);
     }
   }
 
