@@ -275,11 +275,16 @@ class ReplicationServerFleetTest {
   }
 
   private static ReplicationServerFleetProps.Builder valid(Stack stack) {
-    StagingArea staging =
+    return valid(
+        stack,
         new StagingArea(
             stack,
             "Staging",
-            StagingAreaProps.builder().sourceCidrs(List.of(Fixture.SOURCE_A)).build());
+            StagingAreaProps.builder().sourceCidrs(List.of(Fixture.SOURCE_A)).build()));
+  }
+
+  /** A valid fleet's props in {@code staging}, with its bucket, image and control plane. */
+  private static ReplicationServerFleetProps.Builder valid(Stack stack, StagingArea staging) {
     SoftwareBucket bucket = new SoftwareBucket(stack, "Software", null);
     var image = DaemonImage.fromAmiId("ami-0123456789abcdef0");
     ControlPlane cp =
@@ -309,26 +314,7 @@ class ReplicationServerFleetTest {
                 .sourceCidrs(List.of(Fixture.SOURCE_A))
                 .dataPlaneRouting(DataPlaneRouting.PUBLIC_IP)
                 .build());
-    SoftwareBucket bucket = new SoftwareBucket(stack, "Software", null);
-    var image = DaemonImage.fromAmiId("ami-0123456789abcdef0");
-    ControlPlane cp =
-        new ControlPlane(
-            stack,
-            "ControlPlane",
-            ControlPlaneProps.builder()
-                .staging(staging)
-                .softwareBucket(bucket)
-                .machineImage(image)
-                .build());
-    new ReplicationServerFleet(
-        stack,
-        "Fleet",
-        ReplicationServerFleetProps.builder()
-            .staging(staging)
-            .controlPlane(cp)
-            .softwareBucket(bucket)
-            .machineImage(image)
-            .build());
+    new ReplicationServerFleet(stack, "Fleet", valid(stack, staging).build());
     Template t = Template.fromStack(stack);
     t.hasResourceProperties(
         "AWS::EC2::LaunchTemplate",
