@@ -39,7 +39,19 @@ public final class Liftshift {
   }
 
   public static void main(String[] args) {
-    Logging.configure();
+    // --log=SPEC before the command overrides LIFTSHIFT_LOG (see Logging): it applies to every
+    // role.
+    try {
+      if (args.length > 0 && args[0].startsWith("--log=")) {
+        Logging.configure(args[0].substring("--log=".length()));
+        args = java.util.Arrays.copyOfRange(args, 1, args.length);
+      } else {
+        Logging.configure();
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("liftshift: " + e.getMessage());
+      System.exit(2);
+    }
     CommandLine cl = new CommandLine(new Liftshift());
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
