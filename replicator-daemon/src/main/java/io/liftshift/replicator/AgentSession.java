@@ -50,6 +50,10 @@ final class AgentSession {
   private final ReplicatorStats stats;
   private final AgentAdmission admission;
   private final PointInTimeCoordinator pointInTime;
+  private final PreAuthLimits preAuth;
+  private final String sourceAddress;
+  /** True while this connection counts against the pre-authentication limits. */
+  private boolean countedUnauthenticated;
   private final FrameDecoder decoder = new FrameDecoder();
   private final String remote;
   private final Map<Integer, OpenDisk> disks = new ConcurrentHashMap<>();
@@ -61,7 +65,7 @@ final class AgentSession {
   private long features;
   private boolean paused;
   private long lastFrameNanos = System.nanoTime();
-  private long watchdogTimer;
+  private long watchdogTimer = -1;
 
   /** Set when the session is failed: queued work from it is dropped, nothing more is written. */
   private volatile boolean failed;
@@ -73,7 +77,11 @@ final class AgentSession {
       ReplicatorOptions options,
       ReplicatorStats stats,
       AgentAdmission admission,
-      PointInTimeCoordinator pointInTime) {
+      PointInTimeCoordinator pointInTime,
+      PreAuthLimits preAuth) {
+    this.preAuth = preAuth;
+    this.sourceAddress =
+        socket.remoteAddress() == null ? "?" : String.valueOf(socket.remoteAddress().hostAddress());
     this.admission = admission;
     this.pointInTime = pointInTime;
     this.socket = socket;
@@ -85,13 +93,42 @@ final class AgentSession {
   }
 
   void start() {
-    socket.handler(this::onData);
+    String refusal = preAuth.tryEnter(sourceAddress);
     socket.closeHandler(v -> onClosed());
-    socket.exceptionHandler(e -> LOG.fine(remote + ": " + e));
+    if (refusal != null) {
+      // Cheap: no decoder work, no ERROR frame to encrypt, no timer.
+      state = State.CLOSED;
+      preAuth.logRefusal(Level.WARNING, sourceAddress, refusal);
+      socket.close();
+      return;
+    }
+    countedUnauthenticated = true;
+    socket.handler(this::onData);
+    socket.exceptionHandler(
+        e ->
+            LOG.log(
+                state == State.READY ? Level.WARNING : Level.FINE,
+                remote + " (" + sourceServerId + "): I/O error: " + e));
     watchdogTimer = context.owner().setPeriodic(250, id -> watchdog());
   }
 
+  private long lastWatchdogNanos = System.nanoTime();
+
   private void watchdog() {
+    long now = System.nanoTime();
+    long lateMillis = (now - lastWatchdogNanos) / 1_000_000 - 250;
+    lastWatchdogNanos = now;
+    if (lateMillis > 2000) {
+      // This side stalled (event loop or GC), not the agent: its silence is not counted.
+      LOG.warning(
+          remote
+              + " ("
+              + sourceServerId
+              + "): this replicator's event loop stalled for "
+              + lateMillis
+              + " ms; the agent's idle time restarts");
+      lastFrameNanos = now;
+    }
     long idleMillis = (System.nanoTime() - lastFrameNanos) / 1_000_000;
     if (state == State.AWAIT_HELLO && idleMillis > options.handshakeTimeoutMillis()) {
       fail(
@@ -100,7 +137,13 @@ final class AgentSession {
     } else if (state == State.READY
         && !paused
         && idleMillis > options.idleTimeoutSeconds() * 1000L) {
-      fail(ErrorCode.TIMEOUT, "nothing received for " + options.idleTimeoutSeconds() + " s");
+      // The replicator was reading (not paused by its own backlog): the agent or the network
+      // between stopped sending.
+      fail(
+          ErrorCode.TIMEOUT,
+          "nothing received from the agent for "
+              + options.idleTimeoutSeconds()
+              + " s while this replicator was ready to read: the agent or the network stalled");
     }
   }
 
@@ -188,6 +231,7 @@ final class AgentSession {
       return;
     }
     if (admission.refresh().isEmpty()) {
+      preAuth.authFailed(sourceAddress, "token refused for " + hello.sourceServerId());
       throw new ProtocolException(ErrorCode.AUTH_FAILED, "the agent token is not accepted");
     }
     // A server placed here moments ago: its credential may be newer than our last heartbeat.
@@ -216,6 +260,8 @@ final class AgentSession {
                           fail(e.code(), e.detail());
                         }
                       } else {
+                        preAuth.authFailed(
+                            sourceAddress, "token refused for " + hello.sourceServerId());
                         fail(
                             ErrorCode.AUTH_FAILED,
                             "the agent token is not accepted for source server "
@@ -247,6 +293,7 @@ final class AgentSession {
       features &= ~Features.POINT_IN_TIME;
     }
     state = State.READY;
+    leavePreAuth();
     stats.sessionsAccepted.incrementAndGet();
     LOG.info(
         remote
@@ -594,7 +641,12 @@ final class AgentSession {
     }
     failed = true;
     stats.sessionsRejected.incrementAndGet();
-    LOG.warning(remote + " (" + sourceServerId + "): " + code + ": " + message);
+    if (state == State.READY) {
+      LOG.warning(remote + " (" + sourceServerId + "): " + code + ": " + message);
+    } else {
+      // Before HELLO is accepted a flood could write a line per connection: throttled.
+      preAuth.logRefusal(Level.WARNING, sourceAddress, code + ": " + message);
+    }
     state = State.CLOSED;
     socket
         .write(Buffer.buffer(new Message.Error(code, message).toFrame()))
@@ -620,9 +672,19 @@ final class AgentSession {
         .onComplete(ar -> socket.close());
   }
 
+  private void leavePreAuth() {
+    if (countedUnauthenticated) {
+      countedUnauthenticated = false;
+      preAuth.leave(sourceAddress);
+    }
+  }
+
   private void onClosed() {
     state = State.CLOSED;
-    context.owner().cancelTimer(watchdogTimer);
+    leavePreAuth();
+    if (watchdogTimer >= 0) {
+      context.owner().cancelTimer(watchdogTimer);
+    }
     for (OpenDisk d : disks.values()) {
       registry.detach(this, d.writer());
     }

@@ -154,6 +154,7 @@ public final class Replicator implements AutoCloseable {
     List<String> deployments = new ArrayList<>();
     try {
       List<ReplicatorVerticle> verticles = new java.util.concurrent.CopyOnWriteArrayList<>();
+      PreAuthLimits preAuth = new PreAuthLimits(options);
       // One deployment of several instances: Vert.x shares the listening socket among them,
       // port 0 included, and spreads connections over their event loops.
       deployments.add(
@@ -161,7 +162,7 @@ public final class Replicator implements AutoCloseable {
                   () -> {
                     ReplicatorVerticle v =
                         new ReplicatorVerticle(
-                            options, identity, registry, stats, admission, pointInTime);
+                            options, identity, registry, stats, admission, pointInTime, preAuth);
                     verticles.add(v);
                     return v;
                   },

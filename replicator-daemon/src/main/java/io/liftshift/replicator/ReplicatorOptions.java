@@ -45,6 +45,71 @@ public final class ReplicatorOptions {
   public static final int DEFAULT_WRITER_THREADS =
       Math.max(2, Runtime.getRuntime().availableProcessors());
 
+  /**
+   * Connections past TLS that have not sent an accepted HELLO, all sources together; more are
+   * closed at once. Each costs a few kilobytes, so a flood cannot reach the memory of the sessions.
+   */
+  public static final int DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS = 256;
+
+  /** The same, per source address: one host cannot use the whole allowance. */
+  public static final int DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS_PER_SOURCE = 32;
+
+  /** Authentication failures from one address within a minute before it is refused a while. */
+  public static final int DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF = 5;
+
+  /** How long an address that kept failing authentication is refused. */
+  public static final int DEFAULT_AUTH_FAILURE_BACKOFF_SECONDS = 30;
+
+  private int maxUnauthenticatedConnections = DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS;
+  private int maxUnauthenticatedConnectionsPerSource =
+      DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS_PER_SOURCE;
+  private int authFailuresBeforeBackoff = DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF;
+  private int authFailureBackoffSeconds = DEFAULT_AUTH_FAILURE_BACKOFF_SECONDS;
+
+  public int maxUnauthenticatedConnections() {
+    return maxUnauthenticatedConnections;
+  }
+
+  public ReplicatorOptions maxUnauthenticatedConnections(int n) {
+    this.maxUnauthenticatedConnections = positive("maxUnauthenticatedConnections", n);
+    return this;
+  }
+
+  public int maxUnauthenticatedConnectionsPerSource() {
+    return maxUnauthenticatedConnectionsPerSource;
+  }
+
+  public ReplicatorOptions maxUnauthenticatedConnectionsPerSource(int n) {
+    this.maxUnauthenticatedConnectionsPerSource =
+        positive("maxUnauthenticatedConnectionsPerSource", n);
+    return this;
+  }
+
+  public int authFailuresBeforeBackoff() {
+    return authFailuresBeforeBackoff;
+  }
+
+  public ReplicatorOptions authFailuresBeforeBackoff(int n) {
+    this.authFailuresBeforeBackoff = positive("authFailuresBeforeBackoff", n);
+    return this;
+  }
+
+  public int authFailureBackoffSeconds() {
+    return authFailureBackoffSeconds;
+  }
+
+  public ReplicatorOptions authFailureBackoffSeconds(int seconds) {
+    this.authFailureBackoffSeconds = positive("authFailureBackoffSeconds", seconds);
+    return this;
+  }
+
+  private static int positive(String name, int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException(name + " must be at least 1, was " + n);
+    }
+    return n;
+  }
+
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
   private Path dataDir;

@@ -23,6 +23,7 @@ public final class ReplicatorVerticle extends VerticleBase {
   private final ReplicatorStats stats;
   private final AgentAdmission admission;
   private final PointInTimeCoordinator pointInTime;
+  private final PreAuthLimits preAuth;
   private final Set<AgentSession> sessions = ConcurrentHashMap.newKeySet();
   private NetServer server;
   private long syncTimer = -1;
@@ -33,7 +34,9 @@ public final class ReplicatorVerticle extends VerticleBase {
       StagingRegistry registry,
       ReplicatorStats stats,
       AgentAdmission admission,
-      PointInTimeCoordinator pointInTime) {
+      PointInTimeCoordinator pointInTime,
+      PreAuthLimits preAuth) {
+    this.preAuth = preAuth;
     this.admission = admission;
     this.pointInTime = pointInTime;
     this.options = options;
@@ -49,8 +52,14 @@ public final class ReplicatorVerticle extends VerticleBase {
             .setHost(options.host())
             .setPort(options.port())
             .setTcpNoDelay(true)
-            .setReceiveBufferSize(4 << 20)
+            // No fixed receive buffer: in Vert.x 5 it also fixes every read's buffer at its size,
+            // held by each connection with an incomplete TLS record (64 half-handshakes x 4 MiB
+            // filled the direct memory of -Xmx256m). Netty's adaptive reads stay small until
+            // data flows; the kernel autotunes the socket buffer for throughput.
             .setSsl(true)
+            // TLS and HELLO share one deadline: the session's watchdog counts from TLS's end.
+            .setSslHandshakeTimeout(options.handshakeTimeoutMillis())
+            .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
             .setKeyCertOptions(
                 new PemKeyCertOptions()
                     .setKeyPath(identity.keyPath().toString())
@@ -65,10 +74,18 @@ public final class ReplicatorVerticle extends VerticleBase {
       o.addEnabledCipherSuite(suite);
     }
     server = vertx.createNetServer(o);
+    server.exceptionHandler(
+        e ->
+            // TLS handshakes that fail or time out: the peer never reached the protocol.
+            preAuth.logRefusal(
+                java.util.logging.Level.WARNING,
+                "a client",
+                "TLS handshake failed or timed out (" + e.getClass().getSimpleName() + ")"));
     server.connectHandler(
         socket -> {
           AgentSession s =
-              new AgentSession(socket, context, registry, options, stats, admission, pointInTime);
+              new AgentSession(
+                  socket, context, registry, options, stats, admission, pointInTime, preAuth);
           sessions.add(s);
           s.onSessionClosed(() -> sessions.remove(s));
           s.start();

@@ -33,7 +33,7 @@ class ReplicatorVerticleTest {
             o,
             stats);
     return new ReplicatorVerticle(
-        o, id, registry, stats, new AgentAdmission(o.agentTokens()), null);
+        o, id, registry, stats, new AgentAdmission(o.agentTokens()), null, new PreAuthLimits(o));
   }
 
   private ReplicatorOptions options(int port) {
