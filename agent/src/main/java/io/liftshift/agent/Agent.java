@@ -126,10 +126,12 @@ public final class Agent {
     while (true) {
       ReplicationLink link = null;
       long sessionStart = System.nanoTime();
+      // Every attempt after the first counts, failed ones too: a lost connection that took three
+      // tries to restore is three reconnects, not the one that worked.
+      reconnects++;
       try {
         link = ReplicationLink.open(options);
         sessionStart = System.nanoTime();
-        reconnects++;
         sync.run(link, disks);
         if (syncNanos < 0) {
           syncNanos = System.nanoTime() - start;

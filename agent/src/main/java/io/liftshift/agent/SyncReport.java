@@ -9,7 +9,7 @@ import java.util.List;
  * @param syncNanos from start until every disk was durable (reconnects included)
  * @param verifyNanos the Merkle verification pass, or 0 when skipped
  * @param wireBytes frame bytes written to the TLS sockets, all sessions
- * @param reconnects how many times the link was re-established
+ * @param reconnects how many times the agent tried to re-establish the link (failed tries included)
  * @param verified true when every disk's digest matched
  */
 public record SyncReport(

@@ -82,7 +82,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     HttpServerOptions o =
-        new HttpServerOptions()
+        HttpEdgeLimits.apply(new HttpServerOptions())
             .setHost(host)
             .setPort(port)
             .setSsl(true)
@@ -92,7 +92,9 @@ public final class ControlPlaneVerticle extends VerticleBase {
                     .setCertPath(identity.certPath().toString()))
             .setEnabledSecureTransportProtocols(Set.of(TlsPolicy.PROTOCOL));
     server = vertx.createHttpServer(o);
-    server.requestHandler(this::handle);
+    HttpEdgeLimits limits = new HttpEdgeLimits(vertx);
+    server.connectionHandler(limits::onConnection);
+    server.requestHandler(limits.guard(this::handle));
     return server.listen();
   }
 

@@ -52,8 +52,10 @@ final class AgentSession {
   private final PointInTimeCoordinator pointInTime;
   private final PreAuthLimits preAuth;
   private final String sourceAddress;
+
   /** True while this connection counts against the pre-authentication limits. */
   private boolean countedUnauthenticated;
+
   private final FrameDecoder decoder = new FrameDecoder();
   private final String remote;
   private final Map<Integer, OpenDisk> disks = new ConcurrentHashMap<>();

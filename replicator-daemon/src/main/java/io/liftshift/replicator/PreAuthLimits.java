@@ -10,10 +10,10 @@ import java.util.logging.Logger;
 
 /**
  * What an unauthenticated connection may cost on the replication port. Connections that have not
- * sent an accepted HELLO are capped in total and per source address, and a source whose
- * credentials keep failing is refused for a while; refusals cost a close and a counter, and are
- * logged at most once per {@link #LOG_INTERVAL_NANOS} per reason with how many happened since.
- * Shared by every event loop of one replicator; authenticated sessions are never counted here.
+ * sent an accepted HELLO are capped in total and per source address, and a source whose credentials
+ * keep failing is refused for a while; refusals cost a close and a counter, and are logged at most
+ * once per {@link #LOG_INTERVAL_NANOS} per reason with how many happened since. Shared by every
+ * event loop of one replicator; authenticated sessions are never counted here.
  */
 final class PreAuthLimits {
   private static final Logger LOG = Logger.getLogger(PreAuthLimits.class.getName());

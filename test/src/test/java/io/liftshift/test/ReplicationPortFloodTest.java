@@ -103,8 +103,7 @@ class ReplicationPortFloodTest {
               return s;
             });
     assertThat(log.lines)
-        .anySatisfy(
-            l -> assertThat(l).contains("127.0.0.1 refused").contains("waiting for HELLO"));
+        .anySatisfy(l -> assertThat(l).contains("127.0.0.1 refused").contains("waiting for HELLO"));
   }
 
   @Test
