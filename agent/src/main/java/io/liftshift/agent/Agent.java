@@ -1,7 +1,9 @@
 package io.liftshift.agent;
 
+import io.liftshift.agent.allocation.DiskLayout;
 import io.liftshift.protocol.Message;
 import io.liftshift.protocol.ProtocolException;
+import io.liftshift.protocol.StreamedLeaves;
 import io.liftshift.protocol.VolumeDigest;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -90,7 +92,17 @@ public final class Agent {
       }
       List<DiskProgress> progress = new ArrayList<>();
       for (SourceDisk d : disks) {
-        progress.add(new DiskProgress(d));
+        DiskProgress p = new DiskProgress(d);
+        if (options.verify() && !options.continuous()) {
+          p.leaves = new StreamedLeaves(d.sizeBytes, options.verifyLeafBytes());
+        }
+        if (options.syncScope() == SyncScope.USED) {
+          DiskLayout layout = DiskLayout.read(d.channel, d.sizeBytes);
+          p.used = layout.used();
+          p.syncScope = layout.description();
+          LOG.info(d + ": initial sync reads " + layout.description());
+        }
+        progress.add(p);
       }
       if (options.stateDir() != null) {
         // Tracking starts before the initial sync reads anything.
@@ -176,7 +188,10 @@ public final class Agent {
                   d.zeroBytes.get(),
                   d.compressedPayloadBytes.get(),
                   d.resentBytes.get(),
-                  roots.isEmpty() ? "" : roots.get(i)));
+                  roots.isEmpty() ? "" : roots.get(i),
+                  d.syncScope,
+                  d.unusedBytesSkipped.get(),
+                  d.leaves == null ? 0 : d.leaves.leavesReadBack() * d.leaves.leafBytes()));
         }
         return new SyncReport(
             reports, syncNanos, verifyNanos, wireBytes, reconnects, options.verify());
@@ -236,8 +251,28 @@ public final class Agent {
   private String verify(ReplicationLink link, DiskProgress d, ExecutorService pool)
       throws IOException, VerificationFailedException {
     int leaf = options.verifyLeafBytes();
+    // Leaves hashed while sending are kept; only those never seen (below a resume point, or
+    // straddling read chunks) are read from the source now, zeroed where nothing uses them.
     Future<VolumeDigest> local =
-        pool.submit(() -> VolumeDigest.compute(d.disk.channel, d.disk.sizeBytes, leaf, 2));
+        pool.submit(
+            () ->
+                d.leaves == null
+                    ? VolumeDigest.compute(d.disk.channel, d.disk.sizeBytes, leaf, 2)
+                    : d.leaves.complete(
+                        (i, buf) -> {
+                          d.leaves.readLeaf(d.disk.channel, i, buf);
+                          if (d.used != null) {
+                            long at = i * leaf;
+                            d.used.forEachUnused(
+                                at,
+                                buf.limit(),
+                                (o, l) -> {
+                                  for (long k = o; k < o + l; k++) {
+                                    buf.put((int) (k - at), (byte) 0);
+                                  }
+                                });
+                          }
+                        }));
     // The replicator hashes while we do; allow a slow disk (10 MB/s) plus a minute.
     long timeout = 60_000 + d.disk.sizeBytes / 10_000;
     Message.VerifyResult theirs = link.verify(d.disk.diskId, leaf, timeout);

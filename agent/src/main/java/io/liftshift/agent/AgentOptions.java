@@ -189,6 +189,7 @@ public final class AgentOptions {
   private int maxBackoffMillis = DEFAULT_MAX_BACKOFF_MILLIS;
   private int reconnectTimeoutSeconds = DEFAULT_RECONNECT_TIMEOUT_SECONDS;
   private boolean verify = true;
+  private SyncScope syncScope = SyncScope.DEFAULT;
   private int verifyLeafBytes = VolumeDigest.DEFAULT_LEAF_BYTES;
 
   public String replicatorHost() {
@@ -352,6 +353,19 @@ public final class AgentOptions {
 
   public AgentOptions reconnectTimeoutSeconds(int seconds) {
     this.reconnectTimeoutSeconds = seconds;
+    return this;
+  }
+
+  /**
+   * What the initial sync reads: {@link SyncScope#USED} (default) reads only the blocks that a
+   * recognised file system or volume manager uses; {@link SyncScope#ALL} every byte.
+   */
+  public SyncScope syncScope() {
+    return syncScope;
+  }
+
+  public AgentOptions syncScope(SyncScope scope) {
+    this.syncScope = java.util.Objects.requireNonNull(scope, "syncScope");
     return this;
   }
 

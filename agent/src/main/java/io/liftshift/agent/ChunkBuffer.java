@@ -31,6 +31,12 @@ final class ChunkBuffer {
   long payloadBytes;
   boolean endOfDisk;
 
+  /** No file system uses any of it: nothing was read, it goes as zeros. */
+  boolean unread;
+
+  /** Generations of the proof's leaves wholly inside this chunk, taken before the read. */
+  int[] leafGenerations;
+
   ChunkBuffer(int chunkBytes, int blockBytes, BlockingQueue<ChunkBuffer> home) {
     this.home = home;
     raw = new byte[chunkBytes];
@@ -62,6 +68,35 @@ final class ChunkBuffer {
     return offset + rawLength;
   }
 
+  /** Zeroes {@code [pos, pos+len)} of the chunk as read. */
+  void zero(int pos, int len) {
+    for (int done = 0; done < len; ) {
+      int n = Math.min(len - done, ZEROS.capacity());
+      direct.put(pos + done, ZEROS, 0, n);
+      done += n;
+    }
+  }
+
+  /** Hashes the proof's leaves that lie wholly inside this chunk, from the bytes being sent. */
+  void hashLeaves(java.security.MessageDigest sha) {
+    io.liftshift.protocol.StreamedLeaves leaves = disk.leaves;
+    if (leaves == null || leafGenerations == null) {
+      return;
+    }
+    long lb = leaves.leafBytes();
+    long first = (offset + lb - 1) / lb;
+    for (int k = 0; k < leafGenerations.length; k++) {
+      long leaf = first + k;
+      int len = leaves.leafLength(leaf);
+      if (unread) {
+        leaves.recordZero(leaf, leafGenerations[k]);
+      } else {
+        int at = (int) (leaf * lb - offset);
+        leaves.record(leaf, leafGenerations[k], leaves.hash(sha, direct.slice(at, len)));
+      }
+    }
+  }
+
   /** Encodes {@code raw} into frames: zero runs become BLOCK_ZERO, the rest BLOCK_DATA. */
   void encode(BlockCodec codec, int blockBytes, long features, CompressionGovernor governor) {
     boolean lz4 = io.liftshift.protocol.Features.has(features, io.liftshift.protocol.Features.LZ4);
@@ -72,6 +107,13 @@ final class ChunkBuffer {
     long zeroStart = -1;
     dataBytes = 0;
     payloadBytes = 0;
+    if (unread) {
+      if (zeroFrames) {
+        framesLength = BlockCodec.writeZeroFrame(diskId, offset, rawLength, frames, 0);
+        return;
+      }
+      zero(0, rawLength);
+    }
     for (int i = 0; i < rawLength; i += blockBytes) {
       int len = Math.min(blockBytes, rawLength - i);
       if (zeroFrames && direct.slice(i, len).mismatch(ZEROS.slice(0, len)) < 0) {

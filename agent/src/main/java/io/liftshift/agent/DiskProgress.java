@@ -13,6 +13,22 @@ final class DiskProgress {
   volatile long maxSentEnd;
 
   volatile String stagingVolumeId = "";
+
+  /** Leaf hashes of the proof, taken from the bytes as they are read and sent (null: no proof). */
+  io.liftshift.protocol.StreamedLeaves leaves;
+
+  /**
+   * What the initial sync reads: the ranges a recognised file system or volume manager uses, the
+   * rest going as zeros; null means every byte.
+   */
+  io.liftshift.agent.allocation.UsedRanges used;
+
+  /** How the initial sync chose what to read, for the report ("whole disk", "ext4 ...", ...). */
+  volatile String syncScope = "whole disk";
+
+  /** Bytes the initial sync skipped reading because no file system uses them. */
+  final AtomicLong unusedBytesSkipped = new AtomicLong();
+
   final AtomicLong bytesRead = new AtomicLong();
   final AtomicLong dataBytesSent = new AtomicLong();
   final AtomicLong zeroBytes = new AtomicLong();

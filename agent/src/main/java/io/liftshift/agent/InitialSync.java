@@ -3,7 +3,6 @@ package io.liftshift.agent;
 import io.liftshift.protocol.BlockCodec;
 import io.liftshift.protocol.Message;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -100,6 +99,16 @@ final class InitialSync {
     }
   }
 
+  /**
+   * Reads in flight per disk. Each read task also encodes and hashes its chunk, so while one thread
+   * waits for the disk the others keep both cores busy with LZ4 and SHA-256.
+   */
+  static final int READS_IN_FLIGHT = 4;
+
+  /**
+   * Hands out the chunks of a disk in offset order: each is read (O_DIRECT on a block device),
+   * encoded and hashed by a read task, and its future queued for the sender in that order.
+   */
   private void readDisk(
       DiskProgress d,
       long from,
@@ -109,7 +118,18 @@ final class InitialSync {
       CompressionGovernor governor,
       java.util.concurrent.atomic.AtomicBoolean stop) {
     long size = d.disk.sizeBytes;
+    ExecutorService reads =
+        java.util.concurrent.Executors.newFixedThreadPool(
+            READS_IN_FLIGHT,
+            r -> {
+              Thread t = new Thread(r, "disk-read-" + d.disk.diskId);
+              t.setDaemon(true);
+              return t;
+            });
+    io.liftshift.agent.tracking.DiskReader reader = null;
     try {
+      reader = io.liftshift.agent.tracking.DiskReader.open(d.disk.path);
+      io.liftshift.agent.tracking.DiskReader source = reader;
       for (long off = from; off < size; ) {
         ChunkBuffer b = pool.poll(100, TimeUnit.MILLISECONDS);
         if (stop.get()) {
@@ -123,26 +143,18 @@ final class InitialSync {
           // What is read now supersedes earlier marks; a write after this point marks again.
           d.changes.clearBeforeRead(off, len);
         }
-        ByteBuffer bb = b.direct.clear().limit(len);
-        while (bb.hasRemaining()) {
-          int n = d.disk.channel.read(bb, off + bb.position());
-          if (n < 0) {
-            throw new IOException(d.disk + " ended at " + (off + bb.position()) + " of " + size);
-          }
-        }
-        if (d.changes != null) {
-          int tb = d.changes.blockBytes();
-          d.changes.fingerprints().record(off / tb, b.direct, len, tb);
-        }
         b.disk = d;
         b.offset = off;
         b.rawLength = len;
         b.endOfDisk = false;
-        d.bytesRead.addAndGet(len);
+        b.unread = d.used != null && !d.used.anyUsed(off, len);
+        b.leafGenerations = leafGenerations(d.leaves, off, len);
         sendQueue.put(
-            encoders.submit(
+            reads.submit(
                 () -> {
+                  readChunk(source, b);
                   b.encode(CODECS.get(), options.blockBytes(), features, governor);
+                  b.hashLeaves(SHA.get());
                   return b;
                 }));
         off += len;
@@ -152,7 +164,73 @@ final class InitialSync {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
       sendQueue.add(CompletableFuture.failedFuture(e));
+    } finally {
+      reads.shutdown();
+      try {
+        // The reader closes when this returns: let reads in flight finish first.
+        reads.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (reader != null) {
+        try {
+          reader.close();
+        } catch (IOException e) {
+          // Read-only: nothing is lost by a failed close.
+        }
+      }
     }
+  }
+
+  private static final ThreadLocal<java.security.MessageDigest> SHA =
+      ThreadLocal.withInitial(io.liftshift.protocol.StreamedLeaves::sha256);
+
+  /** Generations of the leaves wholly inside a chunk, taken before it is read. */
+  private static int[] leafGenerations(
+      io.liftshift.protocol.StreamedLeaves leaves, long off, int len) {
+    if (leaves == null) {
+      return null;
+    }
+    long lb = leaves.leafBytes();
+    long first = (off + lb - 1) / lb;
+    long end = off + len;
+    int n = 0;
+    while (first + n < leaves.leafCount()
+        && (first + n) * lb + leaves.leafLength(first + n) <= end) {
+      n++;
+    }
+    int[] g = new int[n];
+    for (int i = 0; i < n; i++) {
+      g[i] = leaves.generation(first + i);
+    }
+    return g;
+  }
+
+  private void readChunk(io.liftshift.agent.tracking.DiskReader reader, ChunkBuffer b)
+      throws IOException {
+    DiskProgress d = b.disk;
+    if (b.unread) {
+      d.unusedBytesSkipped.addAndGet(b.rawLength);
+      return;
+    }
+    reader.read(b.direct, b.offset, b.rawLength);
+    if (d.changes != null) {
+      int tb = d.changes.blockBytes();
+      d.changes.fingerprints().record(b.offset / tb, b.direct, b.rawLength, tb);
+    }
+    if (d.used != null) {
+      // Blocks no file system uses go as zeros: the replica is the source with them zeroed.
+      long[] skipped = {0};
+      d.used.forEachUnused(
+          b.offset,
+          b.rawLength,
+          (o, l) -> {
+            b.zero((int) (o - b.offset), (int) l);
+            skipped[0] += l;
+          });
+      d.unusedBytesSkipped.addAndGet(skipped[0]);
+    }
+    d.bytesRead.addAndGet(b.rawLength);
   }
 
   private void send(

@@ -78,6 +78,25 @@ final class AgentCommand implements Callable<Integer> {
   boolean noVerify;
 
   @Option(
+      names = "--sync-scope",
+      description =
+          "What the initial sync reads: USED (default) reads only blocks that a recognised file"
+              + " system (ext4, XFS, in LVM, MBR or GPT) uses and sends the rest as zeros; ALL"
+              + " copies every byte.",
+      converter = SyncScopeConverter.class,
+      defaultValue = "used")
+  io.liftshift.agent.SyncScope syncScope;
+
+  /** Accepts used/all in any case. */
+  static final class SyncScopeConverter
+      implements picocli.CommandLine.ITypeConverter<io.liftshift.agent.SyncScope> {
+    @Override
+    public io.liftshift.agent.SyncScope convert(String v) {
+      return io.liftshift.agent.SyncScope.valueOf(v.trim().toUpperCase(Locale.ROOT));
+    }
+  }
+
+  @Option(
       names = "--reconnect-timeout-seconds",
       defaultValue = "" + AgentOptions.DEFAULT_RECONNECT_TIMEOUT_SECONDS,
       description =
@@ -171,6 +190,7 @@ final class AgentCommand implements Callable<Integer> {
         .inFlightWindowBytes((long) windowMib << 20)
         .blockBytes(blockKib << 10)
         .verify(!noVerify)
+        .syncScope(syncScope)
         .reconnectTimeoutSeconds(reconnectTimeoutSeconds)
         .cipherSuite(cipherSuite);
     disks.forEach(o::addDisk);
@@ -269,6 +289,14 @@ final class AgentCommand implements Callable<Integer> {
           Sizes.bytes(d.dataBytesSent()),
           Sizes.bytes(d.payloadBytes()),
           Sizes.bytes(d.zeroBytes()));
+      System.out.printf(
+          Locale.ROOT,
+          "    initial sync read %s; %s not read (unused)%s%n",
+          d.syncScope(),
+          Sizes.bytes(d.unusedBytesSkipped()),
+          d.proofBytesReadBack() > 0
+              ? "; proof read " + Sizes.bytes(d.proofBytesReadBack()) + " of the source again"
+              : "; proof built while sending");
     }
     if (r.verified()) {
       System.out.printf(

@@ -223,8 +223,10 @@ final class QuickstartCommand implements Callable<Integer> {
               .findFirst()
               .orElseThrow(
                   () -> new IOException("staging volume " + disk.stagingVolumeId() + " not found"));
-      // A second, independent check: whole-file SHA-256 of both sides.
-      String a = sha256(source);
+      // A second, independent check: whole-file SHA-256 of both sides. A file-system-aware sync
+      // zeroes the blocks no file system uses, so the source is hashed with those zeroed too.
+      System.out.println("  initial sync read: " + disk.syncScope());
+      String a = sha256UsedBlocks(source);
       String b = sha256(volume.devicePath());
       System.out.println("  sha256 source  " + a);
       System.out.println("  sha256 staging " + b);
@@ -341,6 +343,40 @@ final class QuickstartCommand implements Callable<Integer> {
       } catch (Exception e) {
         // reported above if it mattered
       }
+    }
+  }
+
+  /** SHA-256 of a disk image with the blocks no recognised file system uses read as zeros. */
+  static String sha256UsedBlocks(Path file) throws IOException {
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+      long size = ch.size();
+      io.liftshift.agent.allocation.UsedRanges used =
+          io.liftshift.agent.allocation.DiskLayout.read(ch, size).used();
+      if (used == null) {
+        return sha256(file);
+      }
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+      for (long off = 0; off < size; off += buf.capacity()) {
+        int len = (int) Math.min(buf.capacity(), size - off);
+        buf.clear().limit(len);
+        while (buf.hasRemaining()) {
+          if (ch.read(buf, off + buf.position()) < 0) {
+            throw new IOException(file + " ended early");
+          }
+        }
+        long at = off;
+        used.forEachUnused(
+            off,
+            len,
+            (o, l) ->
+                java.util.Arrays.fill(buf.array(), (int) (o - at), (int) (o - at + l), (byte) 0));
+        md.update(buf.array(), 0, len);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

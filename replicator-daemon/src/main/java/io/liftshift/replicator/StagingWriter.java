@@ -94,6 +94,19 @@ final class StagingWriter {
    */
   private long knownZeroFrom;
 
+  /**
+   * The proof's leaves, hashed by reading back what has become durable, while the sync goes on: at
+   * VERIFY_REQUEST only leaves written since (or never read back) are read. Reading the volume
+   * back, rather than hashing the bytes handed to the write, is what catches a corrupted write.
+   */
+  private final io.liftshift.protocol.StreamedLeaves leaves;
+
+  private final java.util.concurrent.atomic.AtomicBoolean readingBack =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Leaves below this index have been read back once (and maybe invalidated since). */
+  private volatile long readBackLeaf;
+
   private long unsyncedBytes;
   private long lastSyncNanos = System.nanoTime();
   private volatile boolean dirty;
@@ -124,6 +137,9 @@ final class StagingWriter {
     this.contiguousEnd = durableOffset;
     this.persistedHighWater = highWater;
     this.knownZeroFrom = highWater;
+    this.leaves =
+        new io.liftshift.protocol.StreamedLeaves(
+            volume.sizeBytes(), VolumeDigest.DEFAULT_LEAF_BYTES);
   }
 
   static StagingWriter open(
@@ -297,6 +313,7 @@ final class StagingWriter {
       pos += channel.write(b, pos);
     }
     knownZeroFrom = Math.max(knownZeroFrom, end);
+    leaves.invalidate(block.offset(), end);
     stats.bytesWritten.addAndGet(block.length());
     markChanged(block.offset(), end);
     advance(block.offset(), end, block.length());
@@ -315,6 +332,7 @@ final class StagingWriter {
       pos += n;
       written += n;
     }
+    leaves.invalidate(offset, end);
     stats.bytesWritten.addAndGet(written);
     markChanged(offset, end);
     advance(offset, end, written);
@@ -408,6 +426,7 @@ final class StagingWriter {
     }
     if (advanced) {
       listener.durable(target);
+      readBack();
     }
   }
 
@@ -466,7 +485,52 @@ final class StagingWriter {
 
   VolumeDigest digest(int leafBytes) throws IOException {
     sync();
-    return VolumeDigest.compute(channel, sizeBytes(), leafBytes, 2);
+    if (leafBytes != leaves.leafBytes()) {
+      return VolumeDigest.compute(channel, sizeBytes(), leafBytes, 2);
+    }
+    return leaves.complete(channel);
+  }
+
+  /** Leaves read back to hash them at VERIFY_REQUEST (not while streaming), over this writer. */
+  long proofLeavesReadLate() {
+    return leaves.leavesReadBack();
+  }
+
+  /** Hashes the durable leaves not read back yet, on a flusher thread, one pass at a time. */
+  private void readBack() {
+    if (!readingBack.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      flusher.execute(
+          () -> {
+            try {
+              readBackDurable();
+            } finally {
+              readingBack.set(false);
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      readingBack.set(false);
+    }
+  }
+
+  private void readBackDurable() {
+    java.security.MessageDigest sha = io.liftshift.protocol.StreamedLeaves.sha256();
+    ByteBuffer buf = ByteBuffer.allocateDirect(leaves.leafBytes());
+    long durable = durableOffset;
+    long end = durable >= sizeBytes() ? leaves.leafCount() : durable / leaves.leafBytes();
+    try {
+      for (long i = readBackLeaf; i < end && !closing && broken == null; i++) {
+        int gen = leaves.generation(i);
+        leaves.readLeaf(channel, i, buf);
+        leaves.record(i, gen, leaves.hash(sha, buf));
+        readBackLeaf = i + 1;
+      }
+    } catch (IOException e) {
+      // A closed channel or a read error: VERIFY_REQUEST reads what is missing and reports it.
+      LOG.log(Level.FINE, volume.name() + ": read-back for the proof stopped", e);
+    }
   }
 
   private void writeCheckpoint() throws IOException {
