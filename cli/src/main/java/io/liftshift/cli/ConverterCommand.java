@@ -56,6 +56,16 @@ final class ConverterCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Print the plan; change nothing.")
   boolean dryRun;
 
+  @Option(
+      names = "--windows-drivers",
+      description =
+          "AWS's Windows driver packages (AWSNVMe/, ENA/, EC2Launch/, SHA256SUMS) for a Windows"
+              + " guest (default: /opt/liftshift/windows-drivers; see docs/windows.md).")
+  Path windowsDrivers = Path.of("/opt/liftshift/windows-drivers");
+
+  @Option(names = "--enable-rdp", description = "Open Remote Desktop on a converted Windows guest.")
+  boolean enableRdp;
+
   @Option(names = "--report", description = "Also write the plan and report (JSON) here.")
   Path reportFile;
 
@@ -79,7 +89,9 @@ final class ConverterCommand implements Callable<Integer> {
               volumes.stream().map(Path::toString).toList(),
               names,
               List.of());
-      outcome = new Conversion(job, Files.createDirectories(workDir)).run(dryRun);
+      outcome =
+          new Conversion(job, Files.createDirectories(workDir), windowsDrivers, enableRdp)
+              .run(dryRun);
     } else {
       if (controlPlane == null || jobToken == null || caFingerprint == null) {
         System.err.println(

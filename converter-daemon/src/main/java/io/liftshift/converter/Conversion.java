@@ -31,10 +31,20 @@ public final class Conversion {
 
   private final ConversionJob job;
   private final Path workDir;
+  private final WindowsConversion.Options windows;
 
   public Conversion(ConversionJob job, Path workDir) {
+    this(job, workDir, WindowsConversion.Options.DEFAULT.driversDir(), false);
+  }
+
+  /**
+   * @param windowsDrivers AWS's Windows driver packages on this server (used for a Windows guest)
+   * @param enableRdp open Remote Desktop on a converted Windows guest
+   */
+  public Conversion(ConversionJob job, Path workDir, Path windowsDrivers, boolean enableRdp) {
     this.job = job;
     this.workDir = workDir;
+    this.windows = new WindowsConversion.Options(windowsDrivers, enableRdp);
   }
 
   public Outcome run(boolean dryRun) {
@@ -42,6 +52,11 @@ public final class Conversion {
     List<Path> volumes = job.volumes().stream().map(Path::of).toList();
     try (GuestDisks disks = GuestDisks.open(volumes, dryRun)) {
       List<BlockDevice> devices = disks.devices();
+      WindowsConversion win = new WindowsConversion(job, workDir, windows);
+      Optional<BlockDevice> system = win.systemVolume(disks, devices);
+      if (system.isPresent()) {
+        return win.run(disks, devices, system.get(), dryRun, start);
+      }
       BlockDevice root = findRoot(disks, devices);
       Path mnt = Files.createDirectories(workDir.resolve("root-" + job.jobId()));
       disks.mount(root, mnt);
@@ -74,10 +89,7 @@ public final class Conversion {
     }
   }
 
-  /**
-   * The filesystem holding /etc/os-release and /etc/fstab. Windows is recognised and refused with
-   * its own reason.
-   */
+  /** The filesystem holding /etc/os-release and /etc/fstab (Windows was looked for first). */
   private BlockDevice findRoot(GuestDisks disks, List<BlockDevice> devices)
       throws IOException, UnsupportedGuestException {
     List<String> seen = new ArrayList<>();
@@ -85,12 +97,6 @@ public final class Conversion {
     for (BlockDevice b : devices) {
       if (!b.fsType().isEmpty()) {
         seen.add(b.path() + " " + b.fsType());
-      }
-      if (b.fsType().equals("ntfs")) {
-        throw new UnsupportedGuestException(
-            "Windows guest (NTFS on "
-                + b.path()
-                + "): conversion of Windows guests comes with a later version");
       }
       if (!b.isLinuxFilesystem()) {
         continue;

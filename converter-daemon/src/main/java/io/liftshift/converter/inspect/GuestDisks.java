@@ -240,6 +240,27 @@ public final class GuestDisks implements AutoCloseable {
     mounts.push(at);
   }
 
+  /**
+   * Mounts the filesystem with this driver and these options (ntfs-3g for NTFS, read-only or not
+   * whatever this opening is), to be undone like the others.
+   */
+  public void mount(BlockDevice fs, Path at, String type, String options) throws IOException {
+    Files.createDirectories(at);
+    try {
+      Commands.run(60, "mount", "-t", type, "-o", options, fs.path(), at.toString());
+    } catch (IOException e) {
+      throw new IOException(
+          "the "
+              + fs.fsType()
+              + " filesystem on "
+              + fs.path()
+              + " cannot be mounted: "
+              + e.getMessage(),
+          e);
+    }
+    mounts.push(at);
+  }
+
   /** Binds a directory of this machine into the guest (for chroot: /dev, /proc, /sys, /run). */
   public void bind(String type, String source, Path at) throws IOException {
     Files.createDirectories(at);

@@ -45,6 +45,12 @@ public record ConversionPlan(GuestFacts guest, List<ConversionStep> steps) {
         b.append("symlink ").append(l.path()).append(" -> ").append(l.target());
       } else if (s instanceof ConversionStep.RunInChroot c) {
         b.append("chroot  ").append(String.join(" ", c.command()));
+      } else if (s instanceof ConversionStep.SetRegistryValues r) {
+        b.append("registry ").append(r.hive()).append('\\').append(r.key()).append(' ');
+        r.values()
+            .forEach((n, v) -> b.append(n.isEmpty() ? "@" : n).append('=').append(v).append("; "));
+      } else if (s instanceof ConversionStep.CopyFile c) {
+        b.append("copy    ").append(c.source()).append(" -> ").append(c.path());
       } else if (s instanceof ConversionStep.Skip k) {
         b.append("skip    ").append(k.what());
       }

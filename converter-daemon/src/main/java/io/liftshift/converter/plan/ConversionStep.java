@@ -2,7 +2,10 @@ package io.liftshift.converter.plan;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One change of a conversion plan. Paths are inside the guest's root filesystem (absolute, as the
@@ -15,7 +18,9 @@ import java.util.List;
   @JsonSubTypes.Type(value = ConversionStep.RemoveFile.class, name = "remove"),
   @JsonSubTypes.Type(value = ConversionStep.Symlink.class, name = "symlink"),
   @JsonSubTypes.Type(value = ConversionStep.RunInChroot.class, name = "chroot"),
-  @JsonSubTypes.Type(value = ConversionStep.Skip.class, name = "skip")
+  @JsonSubTypes.Type(value = ConversionStep.Skip.class, name = "skip"),
+  @JsonSubTypes.Type(value = ConversionStep.SetRegistryValues.class, name = "registry"),
+  @JsonSubTypes.Type(value = ConversionStep.CopyFile.class, name = "copy")
 })
 public sealed interface ConversionStep {
   /** What the step belongs to: fstab, bootloader, initramfs, network, ... */
@@ -47,4 +52,32 @@ public sealed interface ConversionStep {
 
   /** Something looked at and deliberately left alone. */
   record Skip(String area, String what, String why) implements ConversionStep {}
+
+  /**
+   * Creates a Windows registry key (and its parents) in an offline hive and sets these values; the
+   * key's other values stay. {@code before} holds what the values were (absent ones left out).
+   *
+   * @param hive SYSTEM or SOFTWARE (under Windows\System32\config)
+   * @param key the key's path inside the hive, backslash-separated, without the hive's name
+   */
+  record SetRegistryValues(
+      String area,
+      String hive,
+      String key,
+      Map<String, RegistryValue> values,
+      Map<String, RegistryValue> before,
+      String why)
+      implements ConversionStep {
+    public SetRegistryValues {
+      values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+      before = Collections.unmodifiableMap(new LinkedHashMap<>(before));
+    }
+  }
+
+  /**
+   * Copies a file from this conversion server into the guest; applying checks the source still has
+   * the planned SHA-256 and re-reads the copy.
+   */
+  record CopyFile(String area, String path, String source, String sha256, String why)
+      implements ConversionStep {}
 }
