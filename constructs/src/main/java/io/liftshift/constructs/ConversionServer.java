@@ -2,6 +2,7 @@ package io.liftshift.constructs;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import software.amazon.awscdk.Tags;
 import software.amazon.awscdk.services.ec2.CfnLaunchTemplate;
 import software.amazon.awscdk.services.ec2.InstanceType;
@@ -70,16 +71,19 @@ public final class ConversionServer extends Construct {
     cfn.addPropertyOverride(
         "LaunchTemplateData.NetworkInterfaces",
         List.of(
-            Map.of(
-                "DeviceIndex",
-                0,
-                "SubnetId",
-                staging.getFirstStagingSubnet().getSubnetId(),
-                "Groups",
-                List.of(staging.getConversionServerSecurityGroup().getSecurityGroupId()),
-                // PUBLIC_IP staging subnets have no NAT: the address is how it reaches AWS APIs.
-                "AssociatePublicIpAddress",
-                staging.isPublicDataPlane())));
+            // Sorted: Map.of's order changes from one JVM to the next, and so would the template.
+            new TreeMap<>(
+                Map.of(
+                    "DeviceIndex",
+                    0,
+                    "SubnetId",
+                    staging.getFirstStagingSubnet().getSubnetId(),
+                    "Groups",
+                    List.of(staging.getConversionServerSecurityGroup().getSecurityGroupId()),
+                    // PUBLIC_IP staging subnets have no NAT: the address is how it reaches AWS
+                    // APIs.
+                    "AssociatePublicIpAddress",
+                    staging.isPublicDataPlane()))));
     imageId = props.getMachineImage().getImage(this).getImageId();
     Tags.of(this).add(StagingArea.INSTALLATION_TAG, installation);
   }

@@ -2,6 +2,7 @@ package io.liftshift.constructs;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.iam.PolicyStatement;
@@ -67,11 +68,13 @@ final class LaunchPermissions {
             .conditions(
                 Map.of(
                     "StringEquals",
-                    Map.of(
-                        "ec2:CreateAction",
-                        List.of("CreateVolume", "CreateSnapshot", "RegisterImage", "RunInstances"),
-                        "aws:RequestTag/" + tag,
-                        installation)))
+                    new TreeMap<>(
+                        Map.of(
+                            "ec2:CreateAction",
+                            List.of(
+                                "CreateVolume", "CreateSnapshot", "RegisterImage", "RunInstances"),
+                            "aws:RequestTag/" + tag,
+                            installation))))
             .build());
     // The sources of creating calls (a snapshot for a volume, a volume for a snapshot, snapshots
     // for an image, a target's image) and everything later used or deleted.
@@ -99,11 +102,12 @@ final class LaunchPermissions {
             .actions(List.of("ec2:CreateTags", "ec2:DeleteTags"))
             .resources(List.of(unowned("snapshot/*")))
             .conditions(
-                Map.of(
-                    "StringEquals",
-                    Map.of("aws:ResourceTag/" + tag, installation),
-                    "ForAllValues:StringLike",
-                    Map.of("aws:TagKeys", HOLD_TAGS)))
+                new TreeMap<>(
+                    Map.of(
+                        "StringEquals",
+                        Map.of("aws:ResourceTag/" + tag, installation),
+                        "ForAllValues:StringLike",
+                        Map.of("aws:TagKeys", HOLD_TAGS))))
             .build());
     role.addToPolicy(
         PolicyStatement.Builder.create()
@@ -111,11 +115,12 @@ final class LaunchPermissions {
             .actions(List.of("ec2:CreateTags"))
             .resources(List.of(own("instance/*")))
             .conditions(
-                Map.of(
-                    "StringEquals",
-                    Map.of("aws:ResourceTag/" + tag, installation),
-                    "ForAllValues:StringEquals",
-                    Map.of("aws:TagKeys", PROMOTION_TAGS)))
+                new TreeMap<>(
+                    Map.of(
+                        "StringEquals",
+                        Map.of("aws:ResourceTag/" + tag, installation),
+                        "ForAllValues:StringEquals",
+                        Map.of("aws:TagKeys", PROMOTION_TAGS))))
             .build());
     // The converter image need not carry the tag (it may be a given AMI): it is named instead.
     role.addToPolicy(

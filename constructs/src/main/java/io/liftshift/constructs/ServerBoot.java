@@ -3,6 +3,7 @@ package io.liftshift.constructs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.services.ec2.BlockDevice;
 import software.amazon.awscdk.services.ec2.BlockDeviceVolume;
@@ -158,11 +159,12 @@ final class ServerBoot {
             .conditions(
                 Map.of(
                     "StringEquals",
-                    Map.of(
-                        "ec2:CreateAction",
-                        List.of("CreateVolume", "CreateSnapshot", "CreateSnapshots"),
-                        "aws:RequestTag/" + tag,
-                        installation)))
+                    new TreeMap<>(
+                        Map.of(
+                            "ec2:CreateAction",
+                            List.of("CreateVolume", "CreateSnapshot", "CreateSnapshots"),
+                            "aws:RequestTag/" + tag,
+                            installation))))
             .build());
     role.addToPolicy(
         PolicyStatement.Builder.create()

@@ -3,6 +3,7 @@ package io.liftshift.constructs;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import software.amazon.awscdk.Tags;
 import software.amazon.awscdk.services.ec2.BlockDevice;
 import software.amazon.awscdk.services.ec2.BlockDeviceVolume;
@@ -121,13 +122,15 @@ public final class SourceServerLaunchSettings extends Construct {
     cfn.addPropertyOverride(
         "LaunchTemplateData.NetworkInterfaces",
         List.of(
-            Map.of(
-                "DeviceIndex",
-                0,
-                "SubnetId",
-                subnet.getSubnetId(),
-                "Groups",
-                groups.stream().map(ISecurityGroup::getSecurityGroupId).toList())));
+            // Sorted: Map.of's order changes from one JVM to the next, and so would the template.
+            new TreeMap<>(
+                Map.of(
+                    "DeviceIndex",
+                    0,
+                    "SubnetId",
+                    subnet.getSubnetId(),
+                    "Groups",
+                    groups.stream().map(ISecurityGroup::getSecurityGroupId).toList()))));
     tags.forEach((k, v) -> Tags.of(t).add(k, v));
     return t;
   }
