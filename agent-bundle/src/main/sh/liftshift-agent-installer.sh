@@ -16,7 +16,7 @@ unit_dir="$root/etc/systemd/system"
 unit=liftshift-agent.service
 
 endpoint="" token="" fingerprint="" devices="" tags="" prompt=1 action=install
-tmp="" new_release="" created_opt=0 created_state=0 done_ok=0
+tmp="" new_release="" created_opt=0 created_opt_parent=0 created_state=0 done_ok=0
 
 say() { printf '%s\n' "$*"; }
 step() { printf '[%s] %s\n' "$1" "$2"; }
@@ -40,6 +40,7 @@ cleanup() {
   if [ "$done_ok" -ne 1 ]; then
     [ -n "$new_release" ] && rm -rf "$new_release"
     [ "$created_opt" -eq 1 ] && rm -rf "$opt"
+    [ "$created_opt_parent" -eq 1 ] && rmdir "${opt%/*}" 2>/dev/null
     [ "$created_state" -eq 1 ] && rm -rf "$state"
   fi
   exit $rc
@@ -230,6 +231,7 @@ else
 
   step 4/7 "Installing the liftshift agent $version into $opt"
   [ -d "$opt" ] || created_opt=1
+  [ -d "${opt%/*}" ] || created_opt_parent=1
   mkdir -p "$opt/releases" || die "cannot create $opt"
   new_release="$opt/releases/.$version.$$"
   mkdir -p "$new_release" &&
