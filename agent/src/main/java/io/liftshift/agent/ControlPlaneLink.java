@@ -62,8 +62,20 @@ public final class ControlPlaneLink {
   public static ControlPlaneLink install(
       String endpoint, String installToken, CaFingerprint ca, List<Path> disks, Path stateDir)
       throws IOException {
+    return install(endpoint, installToken, ca, disks, java.util.Map.of(), stateDir);
+  }
+
+  /** As {@link #install}, with the source server's tags (MGN's installer's {@code --tags}). */
+  public static ControlPlaneLink install(
+      String endpoint,
+      String installToken,
+      CaFingerprint ca,
+      List<Path> disks,
+      java.util.Map<String, String> tags,
+      Path stateDir)
+      throws IOException {
     HttpClient http = client(ca);
-    String body = registration(disks);
+    String body = registration(disks, tags);
     HttpResponse<String> r = post(http, endpoint, "/agent/v1/register", installToken, body);
     if (r.statusCode() != 200) {
       throw new IOException("registration refused (" + r.statusCode() + "): " + r.body());
@@ -274,7 +286,24 @@ public final class ControlPlaneLink {
 
   /** The machine's facts as MGN's SourceProperties expect them. */
   static String registration(List<Path> disks) throws IOException {
+    return registration(disks, java.util.Map.of());
+  }
+
+  static String registration(List<Path> disks, java.util.Map<String, String> tags)
+      throws IOException {
     StringBuilder b = new StringBuilder("{");
+    if (!tags.isEmpty()) {
+      b.append("\"tags\":{");
+      boolean firstTag = true;
+      for (var e : tags.entrySet()) {
+        b.append(firstTag ? "" : ",")
+            .append(quote(e.getKey()))
+            .append(':')
+            .append(quote(e.getValue()));
+        firstTag = false;
+      }
+      b.append("},");
+    }
     b.append("\"machineId\":").append(quote(machineId()));
     String host = InetAddress.getLocalHost().getHostName();
     String fqdn = InetAddress.getLocalHost().getCanonicalHostName();

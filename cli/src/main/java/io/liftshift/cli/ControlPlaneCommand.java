@@ -56,6 +56,13 @@ final class ControlPlaneCommand implements Callable<Integer> {
               + " /dev/kvm is writable; LIFTSHIFT_QEMU_ACCEL overrides).")
   String qemuAccel;
 
+  @Option(
+      names = "--agent-bundle-dir",
+      description =
+          "Where the agent installer and bundles are (default: LIFTSHIFT_AGENT_BUNDLE_DIR, else"
+              + " agent-bundle/ beside the jar or the build's agent-bundle/target/dist).")
+  Path agentBundleDir;
+
   @Option(names = "--no-launches", description = "Leave StartTest/StartCutover jobs PENDING.")
   boolean noLaunches;
 
@@ -172,6 +179,11 @@ final class ControlPlaneCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--listen must be HOST:PORT, got " + listen);
     }
     Path data = dataDir != null ? dataDir : Home.dir().resolve("control-plane");
+    if (agentBundleDir != null) {
+      System.setProperty(
+          io.liftshift.controlplane.downloads.AgentDownloads.BUNDLE_DIR_PROPERTY,
+          agentBundleDir.toAbsolutePath().toString());
+    }
     ControlPlane cp =
         ControlPlane.start(
             data,

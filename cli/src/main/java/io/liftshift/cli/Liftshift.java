@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       QuickstartCommand.class,
-      AgentCommand.class,
+      io.liftshift.agent.command.AgentCommand.class,
       ReplicatorCommand.class,
       ControlPlaneCommand.class,
       AdminCommand.class,

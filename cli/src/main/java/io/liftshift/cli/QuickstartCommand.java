@@ -199,7 +199,7 @@ final class QuickstartCommand implements Callable<Integer> {
               .stateDir(work.resolve("agent"))
               .reconnectTimeoutSeconds(60);
       SampleDisk.deleteTree(work.resolve("agent/changes"));
-      ProgressPrinter progress = new ProgressPrinter(System.out);
+      var progress = new io.liftshift.agent.command.ProgressPrinter(System.out);
       SyncReport report;
       HeartbeatReporter heartbeats = new HeartbeatReporter(registration, progress, 1000);
       try {
@@ -213,7 +213,7 @@ final class QuickstartCommand implements Callable<Integer> {
         heartbeats.close();
       }
       progress.finishLine();
-      AgentCommand.print(report);
+      io.liftshift.agent.command.AgentCommand.print(report);
 
       System.out.println("[4/8] result");
       DiskReport disk = report.disks().get(0);

@@ -148,6 +148,11 @@ final class AgentApi {
       }
       dri.putArray("replicatedDisks");
     }
+    // The installer's --tags: added to the server's tags (a re-run may add more, never removes).
+    r.path("tags")
+        .fields()
+        .forEachRemaining(
+            t -> server.withObjectProperty("tags").put(t.getKey(), t.getValue().asText()));
     ObjectNode props = JSON.createObjectNode();
     props.put("lastUpdatedDateTime", now);
     props.set("identificationHints", r.path("identificationHints").deepCopy());

@@ -55,6 +55,9 @@ public final class ControlPlaneVerticle extends VerticleBase {
   private final SigV4Verifier verifier;
   private HttpServer server;
 
+  /** The installer, agent bundle and CA: public downloads (docs/agent-install.md). */
+  private final io.liftshift.controlplane.downloads.AgentDownloads downloads;
+
   ControlPlaneVerticle(
       String host,
       int port,
@@ -77,6 +80,9 @@ public final class ControlPlaneVerticle extends VerticleBase {
     this.model = model;
     this.validator = new ShapeValidator(model);
     this.verifier = new SigV4Verifier(region, "mgn");
+    this.downloads =
+        io.liftshift.controlplane.downloads.AgentDownloads.locate(
+            identity.chain().get(identity.chain().size() - 1));
   }
 
   @Override
@@ -190,6 +196,10 @@ public final class ControlPlaneVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest req) {
+    if (downloads.serves(req)) {
+      downloads.serve(vertx, req);
+      return;
+    }
     String length = req.getHeader("content-length");
     if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
       reply(

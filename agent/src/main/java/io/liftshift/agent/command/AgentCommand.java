@@ -1,4 +1,4 @@
-package io.liftshift.cli;
+package io.liftshift.agent.command;
 
 import io.liftshift.agent.Agent;
 import io.liftshift.agent.AgentOptions;
@@ -22,12 +22,13 @@ import picocli.CommandLine.Option;
 @Command(
     name = "agent",
     mixinStandardHelpOptions = true,
-    subcommands = {AgentInstallCommand.class},
+    versionProvider = AgentVersion.class,
+    subcommands = {AgentInstallCommand.class, AgentUninstallCommand.class},
     description = {
       "Replicate disks of this machine (block devices or image files) to a replication server:",
       "initial sync over TLS 1.3, then a Merkle verification of every staging volume."
     })
-final class AgentCommand implements Callable<Integer> {
+public final class AgentCommand implements Callable<Integer> {
   @Option(
       names = "--replicator",
       description =
@@ -149,6 +150,14 @@ final class AgentCommand implements Callable<Integer> {
       description = "TLS 1.3 suite (default: ${DEFAULT-VALUE}).")
   String cipherSuite;
 
+  @Option(
+      names = "--upgrade-check-seconds",
+      defaultValue = "300",
+      description =
+          "An installed agent asks the control plane this often which agent version it serves, and"
+              + " upgrades itself to it; 0 = never (default: ${DEFAULT-VALUE}).")
+  long upgradeCheckSeconds;
+
   @Override
   public Integer call() throws Exception {
     String t = token;
@@ -159,11 +168,28 @@ final class AgentCommand implements Callable<Integer> {
       t = System.getenv("LIFTSHIFT_AGENT_TOKEN");
     }
     java.util.Optional<ControlPlaneLink> registered =
-        ControlPlaneLink.load(stateDir != null ? stateDir : Home.dir().resolve("agent"));
+        ControlPlaneLink.load(stateDir != null ? stateDir : AgentHome.stateDir());
+    UpgradeWatcher upgrades =
+        registered.isPresent() && Installation.home().isPresent() && upgradeCheckSeconds > 0
+            ? new UpgradeWatcher(registered.get().identity(), upgradeCheckSeconds * 1000).start()
+            : null;
+    try {
+      return replicate(t, registered);
+    } finally {
+      if (upgrades != null) {
+        upgrades.close();
+      }
+    }
+  }
+
+  private Integer replicate(String t, java.util.Optional<ControlPlaneLink> registered)
+      throws Exception {
     String server =
         sourceServerId != null
             ? sourceServerId
-            : registered.map(l -> l.identity().sourceServerId()).orElse(Home.localSourceServerId());
+            : registered
+                .map(l -> l.identity().sourceServerId())
+                .orElse(AgentHome.localSourceServerId());
     AgentOptions o = new AgentOptions();
     if (replicator != null) {
       o.replicator(replicator);
@@ -196,7 +222,7 @@ final class AgentCommand implements Callable<Integer> {
     disks.forEach(o::addDisk);
     if (continuous) {
       o.continuous(true)
-          .stateDir(stateDir != null ? stateDir : Home.dir().resolve("agent"))
+          .stateDir(stateDir != null ? stateDir : AgentHome.stateDir())
           .tracker(tracker)
           .scanReadBudgetMBps(scanBudgetMbps)
           .scanPassIntervalMillis(scanIntervalSeconds * 1000)
@@ -234,11 +260,12 @@ final class AgentCommand implements Callable<Integer> {
       progress.finishLine();
       print(r);
       if (control.desired() == ReplicationControl.Desired.DISCONNECTED) {
-        // Finalized, disconnected or archived: the agent uninstalls itself (its identity and
-        // change state go; the source disks are never touched).
-        Path state = stateDir != null ? stateDir : Home.dir().resolve("agent");
-        uninstall(state);
-        System.out.println("disconnected from the service: agent state in " + state + " removed");
+        // Finalized, disconnected or archived: the agent uninstalls itself the way 'agent
+        // uninstall' does (service, files, identity and change state go; the source disks are
+        // never touched).
+        Path state = stateDir != null ? stateDir : AgentHome.stateDir();
+        System.out.println("disconnected from the service: uninstalling the agent");
+        System.out.println("removed " + Installation.uninstall(state));
         return 0;
       }
       if (heartbeats != null) {
@@ -259,18 +286,7 @@ final class AgentCommand implements Callable<Integer> {
     }
   }
 
-  static void uninstall(Path state) throws java.io.IOException {
-    if (!java.nio.file.Files.isDirectory(state)) {
-      return;
-    }
-    try (var walk = java.nio.file.Files.walk(state)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        java.nio.file.Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  static void print(SyncReport r) {
+  public static void print(SyncReport r) {
     System.out.printf(
         Locale.ROOT,
         "initial sync: %s in %.2f s (%.0f MB/s), %s on the wire, %d reconnect(s), %s resent%n",

@@ -1,4 +1,4 @@
-package io.liftshift.cli;
+package io.liftshift.agent.command;
 
 import io.liftshift.agent.ReplicationStatus;
 import io.liftshift.agent.SyncListener;
@@ -7,12 +7,12 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /** Prints sync progress: one line redrawn in place on a terminal, plain lines when piped. */
-final class ProgressPrinter implements SyncListener {
+public final class ProgressPrinter implements SyncListener {
   private final PrintStream out;
   private final boolean terminal = System.console() != null;
   private long lastPlainNanos;
 
-  ProgressPrinter(PrintStream out) {
+  public ProgressPrinter(PrintStream out) {
     this.out = out;
   }
 
@@ -76,7 +76,7 @@ final class ProgressPrinter implements SyncListener {
     lastStatus = key;
   }
 
-  void finishLine() {
+  public void finishLine() {
     if (terminal) {
       out.println();
     }

@@ -1,4 +1,4 @@
-package io.liftshift.cli;
+package io.liftshift.agent.command;
 
 import io.liftshift.agent.ControlPlaneLink;
 import io.liftshift.trust.CaFingerprint;
@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
       "RAM, OS and network interfaces, and keeps its identity so that a restart (or a new network",
       "card) re-registers the same server. Needs no reboot, kernel module or compiler."
     })
-final class AgentInstallCommand implements Callable<Integer> {
+public final class AgentInstallCommand implements Callable<Integer> {
   @Option(
       names = "--endpoint",
       required = true,
@@ -41,6 +41,12 @@ final class AgentInstallCommand implements Callable<Integer> {
   List<Path> disks = new ArrayList<>();
 
   @Option(
+      names = "--tag",
+      description =
+          "A tag KEY=VALUE for the source server (repeatable), as MGN's installer's --tags.")
+  java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
+
+  @Option(
       names = "--state-dir",
       description = "Where the identity is kept (default: $LIFTSHIFT_HOME/agent).")
   Path stateDir;
@@ -53,7 +59,8 @@ final class AgentInstallCommand implements Callable<Integer> {
             installToken,
             CaFingerprint.parse(caFingerprint),
             disks,
-            stateDir != null ? stateDir : Home.dir().resolve("agent"));
+            tags,
+            stateDir != null ? stateDir : AgentHome.stateDir());
     System.out.println("registered as source server " + link.identity().sourceServerId());
     return 0;
   }
