@@ -193,12 +193,19 @@ class LiveServerMigrationTest {
                 .split("\\s+");
         long committed = Long.parseLong(ledger[0]);
         long required = Long.parseLong(ledger[1]);
+        // The check goes with the action (the launched copy runs what the document says); its
+        // verdict also goes to the serial console, where this test reads it.
         Path action =
             Files.writeString(
                 cp.postLaunchScriptsDir().resolve("ledger-consistent.sh"),
-                Files.readString(checkScript)
-                    .replace("DB=\"$1\"", "DB=\"" + LEDGER + "\"")
-                    .replace("MIN_SEQ=\"$2\"", "MIN_SEQ=\"" + required + "\""));
+                "#!/bin/sh\ncat >/run/ledger-check <<'CHECK'\n"
+                    + Files.readString(checkScript)
+                    + "CHECK\nsh /run/ledger-check "
+                    + LEDGER
+                    + " "
+                    + required
+                    + " >/run/ledger-check.out 2>&1\nrc=$?\ncat /run/ledger-check.out\n"
+                    + "cat /run/ledger-check.out >/dev/console\nexit $rc\n");
         Files.setPosixFilePermissions(action, PosixFilePermissions.fromString("rwxr-xr-x"));
         mgn.putSourceServerAction(
             b ->
