@@ -246,16 +246,21 @@ final class QuickstartCommand implements Callable<Integer> {
           "  control plane: DescribeSourceServers shows "
               + sourceServerId
               + (m.find() ? " with " + m.group(1) + " bytes replicated" : ""));
-      int snapshotResult =
-          continuousAndSnapshot(work, source, r, ao, volume.devicePath(), bootable);
-      if (snapshotResult != 0) {
-        return snapshotResult;
+      // Replication goes on through the launches, as MGN's does: each launch then gets a fresh,
+      // crash-consistent snapshot (the agent's consistency point) of the latest replicated state.
+      try (ContinuousAgent replicating =
+          ContinuousAgent.start(ao, new HeartbeatReporter(registration, SyncListener.NONE, 1000))) {
+        int snapshotResult =
+            continuousAndSnapshot(work, source, r, ao, replicating, volume.devicePath(), bootable);
+        if (snapshotResult != 0) {
+          return snapshotResult;
+        }
+        if (!bootable) {
+          System.out.println("[6/8] launches skipped: " + whyNoLaunch + " (never faked)");
+          return 0;
+        }
+        return launches(work, source, cp, sourceServerId, r);
       }
-      if (!bootable) {
-        System.out.println("[6/8] launches skipped: " + whyNoLaunch + " (never faked)");
-        return 0;
-      }
-      return launches(work, source, cp, sourceServerId, r);
     }
   }
 
@@ -264,84 +269,116 @@ final class QuickstartCommand implements Callable<Integer> {
    * the replicator's next point-in-time snapshot, exported, equals the changed source.
    */
   private static Integer continuousAndSnapshot(
-      Path work, Path source, Replicator r, AgentOptions ao, Path staged, boolean bootable)
+      Path work,
+      Path source,
+      Replicator r,
+      AgentOptions ao,
+      ContinuousAgent agent,
+      Path staged,
+      boolean bootable)
       throws Exception {
     System.out.println("[5/8] continuous replication and a point-in-time snapshot");
-    ao.continuous(true).verify(false).scanPassIntervalMillis(500).scanReadBudgetMBps(0);
-    Agent agent = new Agent(ao, SyncListener.NONE);
-    java.util.concurrent.CompletableFuture<SyncReport> run =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return agent.run();
-              } catch (Exception e) {
-                throw new java.util.concurrent.CompletionException(e);
-              }
-            });
-    try {
-      // A change on the source disk: 64 KiB at its end (on the bootable sample, in the unused
-      // gap between GRUB's core image and the first partition, so that it still boots).
-      byte[] change = new byte[64 << 10];
-      new SecureRandom().nextBytes(change);
-      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(source.toFile(), "rw")) {
-        f.seek(bootable ? 768L << 10 : f.length() - change.length);
-        f.write(change);
+    java.util.concurrent.CompletableFuture<SyncReport> run = agent.run;
+    // A change on the source disk: 64 KiB at its end (on the bootable sample, in the unused
+    // gap between GRUB's core image and the first partition, so that it still boots).
+    byte[] change = new byte[64 << 10];
+    new SecureRandom().nextBytes(change);
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(source.toFile(), "rw")) {
+      f.seek(bootable ? 768L << 10 : f.length() - change.length);
+      f.write(change);
+    }
+    String want = sha256(source);
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!sha256(staged).equals(want)) {
+      if (run.isDone() || System.currentTimeMillis() > deadline) {
+        System.out.println("  the change did not reach the staging volume");
+        return 3;
       }
-      String want = sha256(source);
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (!sha256(staged).equals(want)) {
-        if (run.isDone() || System.currentTimeMillis() > deadline) {
-          System.out.println("  the change did not reach the staging volume");
-          return 3;
+      Thread.sleep(200);
+    }
+    // Any snapshot from now on holds the change: it is on the staging volume already.
+    java.time.Instant inStepAt = java.time.Instant.now();
+    System.out.println(
+        "  a 64 KiB change on the source reached the staging volume ("
+            + agent.tracking().kind()
+            + " tracker)");
+    var snapshots = r.snapshots().orElseThrow();
+    io.liftshift.cloud.PointInTimeSnapshot snap = null;
+    while (snap == null) {
+      for (var s : snapshots.list(ao.sourceServerId())) {
+        if (s.takenAt().isAfter(inStepAt)) {
+          snap = s;
         }
-        Thread.sleep(200);
       }
-      // Any snapshot from now on holds the change: it is on the staging volume already.
-      java.time.Instant inStepAt = java.time.Instant.now();
-      System.out.println(
-          "  a 64 KiB change on the source reached the staging volume ("
-              + agent.tracking().kind()
-              + " tracker)");
-      var snapshots = r.snapshots().orElseThrow();
-      io.liftshift.cloud.PointInTimeSnapshot snap = null;
-      while (snap == null) {
-        for (var s : snapshots.list(ao.sourceServerId())) {
-          if (s.takenAt().isAfter(inStepAt)) {
-            snap = s;
-          }
-        }
-        if (System.currentTimeMillis() > deadline) {
-          System.out.println("  no point-in-time snapshot was taken");
-          return 3;
-        }
-        Thread.sleep(200);
+      if (System.currentTimeMillis() > deadline) {
+        System.out.println("  no point-in-time snapshot was taken");
+        return 3;
       }
-      Path exported = work.resolve("snapshot-export.img");
-      Files.deleteIfExists(exported);
-      snapshots.restore(snap.volumes().get(0), exported);
-      boolean same = sha256(exported).equals(want);
-      System.out.println(
-          "  point-in-time snapshot "
-              + snap.snapshotSetId()
-              + (snap.volumes().get(0).parentSnapshotId().isEmpty()
-                  ? " (full: " + Sizes.bytes(snap.storedBytes()) + " stored)"
-                  : " (" + Sizes.bytes(snap.changedBytes()) + " changed since the previous one)")
-              + " exported to "
-              + exported
-              + ": "
-              + (same ? "identical to the changed source" : "DIFFERENT"));
-      System.out.println(
-          "  list them with: liftshift snapshots list --data-dir "
-              + work.resolve("replicator")
-              + " "
-              + ao.sourceServerId());
-      return same ? 0 : 3;
-    } finally {
+      Thread.sleep(200);
+    }
+    Path exported = work.resolve("snapshot-export.img");
+    Files.deleteIfExists(exported);
+    snapshots.restore(snap.volumes().get(0), exported);
+    boolean same = sha256(exported).equals(want);
+    System.out.println(
+        "  point-in-time snapshot "
+            + snap.snapshotSetId()
+            + (snap.volumes().get(0).parentSnapshotId().isEmpty()
+                ? " (full: " + Sizes.bytes(snap.storedBytes()) + " stored)"
+                : " (" + Sizes.bytes(snap.changedBytes()) + " changed since the previous one)")
+            + " exported to "
+            + exported
+            + ": "
+            + (same ? "identical to the changed source" : "DIFFERENT"));
+    System.out.println(
+        "  list them with: liftshift snapshots list --data-dir "
+            + work.resolve("replicator")
+            + " "
+            + ao.sourceServerId());
+    return same ? 0 : 3;
+  }
+
+  /**
+   * The agent in continuous replication from step 5 on, reporting to the control plane (its lag,
+   * and the control plane's answer stops it once the cutover is finalized).
+   */
+  private static final class ContinuousAgent implements AutoCloseable {
+    final Agent agent;
+    final HeartbeatReporter heartbeats;
+    final java.util.concurrent.CompletableFuture<SyncReport> run;
+
+    private ContinuousAgent(Agent agent, HeartbeatReporter heartbeats) {
+      this.agent = agent;
+      this.heartbeats = heartbeats;
+      this.run =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return agent.run();
+                } catch (Exception e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+              });
+    }
+
+    static ContinuousAgent start(AgentOptions ao, HeartbeatReporter heartbeats) {
+      ao.continuous(true).verify(false).scanPassIntervalMillis(500).scanReadBudgetMBps(0);
+      return new ContinuousAgent(new Agent(ao, heartbeats), heartbeats);
+    }
+
+    io.liftshift.agent.ChangeTracking tracking() {
+      return agent.tracking();
+    }
+
+    @Override
+    public void close() {
       agent.stop();
       try {
         run.get(60, java.util.concurrent.TimeUnit.SECONDS);
       } catch (Exception e) {
         // reported above if it mattered
+      } finally {
+        heartbeats.close();
       }
     }
   }

@@ -533,8 +533,20 @@ final class LaunchRunner implements AutoCloseable {
     while (System.currentTimeMillis() < deadline) {
       List<PointInTimeSnapshot> now = cloud.snapshots(ref).list(serverId);
       if (!now.isEmpty() && now.get(now.size() - 1).takenAt().isAfter(asked)) {
-        log(jobId, "SNAPSHOT_END", Map.of("sourceServerID", serverId));
-        return now.get(now.size() - 1);
+        PointInTimeSnapshot fresh = now.get(now.size() - 1);
+        log(
+            jobId,
+            "SNAPSHOT_END",
+            Map.of(
+                "sourceServerID",
+                serverId,
+                "rawError",
+                "fresh crash-consistent snapshot "
+                    + fresh.snapshotSetId()
+                    + ", taken "
+                    + java.time.Duration.between(asked, fresh.takenAt()).toMillis()
+                    + " ms after the launch asked for it"));
+        return fresh;
       }
       Thread.sleep(500);
     }
@@ -553,7 +565,13 @@ final class LaunchRunner implements AutoCloseable {
             "sourceServerID",
             serverId,
             "rawError",
-            "no fresh snapshot in time; using " + latest.snapshotSetId()));
+            "no fresh snapshot in "
+                + settings.freshSnapshotTimeoutMillis() / 1000
+                + " s (a fresh one needs the agent replicating: its consistency point makes it"
+                + " crash-consistent); using "
+                + latest.snapshotSetId()
+                + " of "
+                + latest.takenAt()));
     return latest;
   }
 
