@@ -57,8 +57,7 @@ export default function App() {
         <TopNavigation
           identity={{ href: '#/servers', title: 'liftshift: Application Migration' }}
           utilities={[
-            { type: 'button', text: session.accessKeyId, iconName: 'user-profile', ariaLabel: `Signed in with ${session.accessKeyId}` },
-            { type: 'button', text: 'Sign out', onClick: () => api.signOut() },
+            { type: 'button', text: 'Sign out', title: `Signed in with ${session.accessKeyId}`, onClick: () => api.signOut() },
           ]}
         />
       </div>

@@ -54,6 +54,8 @@ public final class ControlPlaneVerticle extends VerticleBase {
   private final ShapeValidator validator;
   private final SigV4Verifier verifier;
   private HttpServer server;
+  private final io.liftshift.controlplane.console.ConsoleAssets console =
+      new io.liftshift.controlplane.console.ConsoleAssets();
 
   ControlPlaneVerticle(
       String host,
@@ -188,6 +190,10 @@ public final class ControlPlaneVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest req) {
+    if (io.liftshift.controlplane.console.ConsoleAssets.handles(req.path())) {
+      console.serve(vertx, req);
+      return;
+    }
     String length = req.getHeader("content-length");
     if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
       reply(
