@@ -63,6 +63,15 @@ export default function App() {
       </div>
       <AppLayout
         headerSelector="#top-nav"
+        ariaLabels={{
+          navigation: 'Side navigation',
+          navigationClose: 'Close side navigation',
+          navigationToggle: 'Open side navigation',
+          notifications: 'Notifications',
+          tools: 'Help panel',
+          toolsClose: 'Close help panel',
+          toolsToggle: 'Open help panel',
+        }}
         navigation={<SideNavigation header={{ text: 'Migration', href: '#/servers' }} activeHref={'#/' + page} items={NAV} />}
         notifications={<Flashbar items={flash} />}
         toolsHide

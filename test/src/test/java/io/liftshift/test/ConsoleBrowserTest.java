@@ -202,16 +202,27 @@ class ConsoleBrowserTest {
           .until(
               d ->
                   d.findElement(By.id("replication-state")).getText().equals("Healthy")
-                      && d.getPageSource().contains("Ready for testing"));
+                      && d.findElement(By.id("next-step"))
+                          .getText()
+                          .equals("Launch a test instance"));
       assertThat(first).isLessThan(100);
-      assertThat(driver.findElement(By.id("next-step")).getText())
-          .isEqualTo("Launch a test instance");
 
       // A launch setting edited in the page is the API's setting.
       driver.findElement(By.xpath("//button[normalize-space()='Launch settings']")).click();
       wait.until(d -> !d.findElements(By.cssSelector("[data-setting=copyPrivateIp]")).isEmpty());
       driver.findElement(By.xpath("//button[normalize-space()='Edit']")).click();
-      driver.findElement(By.xpath("//label[normalize-space()='Copy private IP']//input")).click();
+      // The toggle's checkbox: the nearest one around the text "Copy private IP" in the form.
+      wait.until(
+          d ->
+              (Boolean)
+                  js.executeScript(
+                      "for (const l of document.querySelectorAll('form *')) {"
+                          + " if (l.childElementCount || l.textContent.trim() !== 'Copy private IP')"
+                          + " continue;"
+                          + " for (let p = l; p; p = p.parentElement) {"
+                          + "  const box = p.querySelector('input[type=checkbox]');"
+                          + "  if (box) { box.click(); return true; } } }"
+                          + "return false;"));
       driver.findElement(By.xpath("//button[normalize-space()='Save']")).click();
       wait.until(
           d -> d.findElement(By.cssSelector("[data-setting=copyPrivateIp]")).getText().equals("Yes"));
@@ -283,7 +294,8 @@ class ConsoleBrowserTest {
             "const done = arguments[arguments.length - 1];"
                 + "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations"
                 + ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                + ".map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ')')));");
+                + ".map(v => v.id + ': ' + v.help + ': '"
+                + " + v.nodes.map(n => n.html.slice(0, 160)).join(' | '))));");
     assertThat((List<String>) result).as("axe-core on the " + what).isEmpty();
   }
 
