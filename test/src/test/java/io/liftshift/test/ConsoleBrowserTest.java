@@ -256,7 +256,9 @@ class ConsoleBrowserTest {
       assertThat(String.valueOf(forged)).startsWith("403").contains("signature");
 
       // Sign out: the key is gone; the page asks again.
-      driver.findElement(By.xpath("//*[normalize-space()='Sign out']")).click();
+      js.executeScript(
+          "arguments[0].click()",
+          driver.findElement(By.xpath("//button[normalize-space()='Sign out']")));
       wait.until(d -> !d.findElements(By.id("sign-in")).isEmpty());
 
       // A cross-site form post has no credential to ride on: refused, nothing started.
