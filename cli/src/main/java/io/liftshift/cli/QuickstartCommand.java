@@ -143,6 +143,26 @@ final class QuickstartCommand implements Callable<Integer> {
     cp.call("InitializeService", "{}");
     System.out.println(
         "  control plane (MGN API) on https://127.0.0.1:" + cp.port() + ", account initialized");
+    // The web console, open while the quickstart runs (and afterwards with `liftshift
+    // control-plane --data-dir` on the same state): signed in with this key.
+    var consoleKey = cp.accessKeys().create();
+    System.out.println(
+        "  web console: https://127.0.0.1:"
+            + cp.port()
+            + "/console/ (the installation CA "
+            + work.resolve("ca").resolve("ca.crt")
+            + " signs its certificate)");
+    System.out.println(
+        "    sign in with access key "
+            + consoleKey.accessKeyId()
+            + " and secret "
+            + consoleKey.secretAccessKey());
+    System.out.println(
+        "    afterwards: liftshift control-plane --data-dir "
+            + work.resolve("control-plane")
+            + " --ca-dir "
+            + work.resolve("ca")
+            + " --listen 127.0.0.1:443");
     ControlPlaneLink registration =
         ControlPlaneLink.install(
             "https://localhost:" + cp.port(),

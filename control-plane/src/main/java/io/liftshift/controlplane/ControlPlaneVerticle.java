@@ -54,6 +54,8 @@ public final class ControlPlaneVerticle extends VerticleBase {
   private final ShapeValidator validator;
   private final SigV4Verifier verifier;
   private HttpServer server;
+  private final io.liftshift.controlplane.console.ConsoleAssets console =
+      new io.liftshift.controlplane.console.ConsoleAssets();
 
   /** The installer, agent bundle and CA: public downloads (docs/agent-install.md). */
   private final io.liftshift.controlplane.downloads.AgentDownloads downloads;
@@ -198,6 +200,10 @@ public final class ControlPlaneVerticle extends VerticleBase {
   private void handle(HttpServerRequest req) {
     if (downloads.serves(req)) {
       downloads.serve(vertx, req);
+      return;
+    }
+    if (io.liftshift.controlplane.console.ConsoleAssets.handles(req.path())) {
+      console.serve(vertx, req);
       return;
     }
     String length = req.getHeader("content-length");

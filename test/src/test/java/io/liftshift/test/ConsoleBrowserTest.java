@@ -1,0 +1,360 @@
+package io.liftshift.test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.liftshift.agent.Agent;
+import io.liftshift.agent.AgentOptions;
+import io.liftshift.agent.ControlPlaneLink;
+import io.liftshift.agent.HeartbeatReporter;
+import io.liftshift.agent.ReplicationControl;
+import io.liftshift.agent.SyncListener;
+import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.controlplane.console.ConsoleAssets;
+import io.liftshift.replicator.ReplicatorOptions;
+import io.liftshift.trust.PinnedCaTrustManager;
+import io.liftshift.trust.ServerRole;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console in a real browser (Debian's chromium through chromium-driver): an operator signs
+ * in with an access key, watches a real agent's initial sync move on the source-servers page and
+ * the server's page, edits a launch setting, starts a test launch and sees its job's log, and signs
+ * out; a wrong or revoked key gets the API's message; a hostname with markup stays text; a
+ * cross-site form post and a tampered signature are refused; axe-core finds no serious or critical
+ * violation. Screenshots go to target/console-browser/ (failure.png on a failure).
+ */
+class ConsoleBrowserTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Path SHOTS = Path.of("target", "console-browser");
+  private static final Path AXE = Path.of("..", "console", "node_modules", "axe-core", "axe.min.js");
+  private static final String MARKUP_HOSTNAME = "<img src=x onerror=\"window.__xss=1\">web-02";
+
+  @TempDir Path dir;
+
+  @Test
+  void operatorSignsInWatchesReplicationEditsALaunchSettingStartsATestAndSignsOut()
+      throws Exception {
+    assumeTrue(
+        Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
+        "needs Debian's chromium and chromium-driver (scripts/setup)");
+    Files.createDirectories(SHOTS);
+    try (ControlPlane cp = ControlPlane.startOnLoopback(dir);
+        ReplicationHarness h =
+            new ReplicationHarness(
+                dir,
+                new ReplicatorOptions()
+                    .pointInTimePolicy(null)
+                    .advertisedHost("127.0.0.1")
+                    .controlPlane(
+                        "https://localhost:" + cp.port(), cp.createReplicationServerToken()))) {
+      String base = "https://127.0.0.1:" + cp.port();
+      var key = cp.accessKeys().create();
+      cp.call("InitializeService", "{}");
+      HttpClient http = client(cp);
+
+      // A second source server whose hostname is markup: the console must show it as text.
+      register(http, base, cp.createInstallToken(), MARKUP_HOSTNAME);
+
+      // A real agent, throttled so that its initial sync of 40 MiB takes about 14 s.
+      Path disk = ReplicationHarness.randomImage(dir.resolve("disk.img"), 40L << 20, 31);
+      ControlPlaneLink link =
+          ControlPlaneLink.install(
+              base, cp.createInstallToken(), cp.caFingerprint(), List.of(disk), dir.resolve("a"));
+      String id = link.identity().sourceServerId();
+      cp.call(
+          "UpdateReplicationConfiguration",
+          "{\"sourceServerID\":\"" + id + "\",\"bandwidthThrottling\":24}");
+      ControlPlaneLink.Instructions where = link.awaitReplicationServer(10_000, 200);
+      ReplicationControl control = new ReplicationControl();
+      control.apply(where);
+      try (HeartbeatReporter reporter =
+          new HeartbeatReporter(link, new SyncListener() {}, 500, control)) {
+        Agent agent =
+            new Agent(
+                new AgentOptions()
+                    .replicator(where.replicationServerHost(), where.replicationServerPort())
+                    .token(link.identity().agentToken())
+                    .caFingerprint(link.identity().ca())
+                    .sourceServerId(id)
+                    .addDisk(disk)
+                    .stateDir(dir.resolve("a"))
+                    .continuous(true)
+                    .tracker(AgentOptions.TrackerMode.SCANNING)
+                    .scanPassIntervalMillis(200)
+                    .scanReadBudgetMBps(0)
+                    .verify(false),
+                reporter,
+                control);
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    agent.run();
+                  } catch (Exception e) {
+                    // The test's assertions on the page say what went wrong.
+                  }
+                });
+        t.setDaemon(true);
+        t.start();
+        try {
+          browse(cp, http, base, key, id);
+        } finally {
+          agent.stop();
+          t.join(30_000);
+        }
+      }
+    }
+  }
+
+  private void browse(ControlPlane cp, HttpClient http, String base, Object keyObj, String id)
+      throws Exception {
+    var key = (io.liftshift.controlplane.auth.AccessKeys.NewKey) keyObj;
+    // Clickjacking and script injection: the page's own headers.
+    HttpResponse<String> page =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/console/")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("content-security-policy"))
+        .contains(ConsoleAssets.CONTENT_SECURITY_POLICY);
+    assertThat(page.headers().firstValue("x-frame-options")).contains("DENY");
+    assertThat(page.body()).doesNotContain("<script>").doesNotContain("style=");
+
+    long started = System.nanoTime();
+    WebDriver driver = chromium();
+    try {
+      System.out.printf(
+          "console browser: chromium started in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+      WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+      JavascriptExecutor js = (JavascriptExecutor) driver;
+
+      // No key, no data: the sign-in form, and nothing of the servers.
+      driver.get(base + "/console/#/servers");
+      wait.until(d -> !d.findElements(By.id("sign-in")).isEmpty());
+      assertThat(driver.getPageSource()).doesNotContain(id);
+      Object timing =
+          js.executeScript(
+              "const n = performance.getEntriesByType('navigation')[0];"
+                  + "const r = performance.getEntriesByType('resource');"
+                  + "return [Math.round(n.loadEventEnd), n.transferSize"
+                  + " + r.reduce((a, e) => a + e.transferSize, 0),"
+                  + " n.decodedBodySize + r.reduce((a, e) => a + e.decodedBodySize, 0)];");
+      System.out.println("console browser: first load [load ms, bytes transferred, bytes] " + timing);
+      axe(js, "sign-in page");
+
+      // A wrong secret and a revoked key: the API's own messages.
+      signIn(driver, key.accessKeyId(), "wrong" + key.secretAccessKey().substring(5));
+      wait.until(d -> d.getPageSource().contains("InvalidSignatureException"));
+      var revoked = cp.accessKeys().create();
+      cp.accessKeys().revoke(revoked.accessKeyId());
+      driver.navigate().refresh();
+      signIn(driver, revoked.accessKeyId(), revoked.secretAccessKey());
+      wait.until(d -> d.getPageSource().contains("UnrecognizedClientException"));
+
+      driver.navigate().refresh();
+      signIn(driver, key.accessKeyId(), key.secretAccessKey());
+      wait.until(d -> !d.findElements(By.linkText(MARKUP_HOSTNAME)).isEmpty());
+      assertThat(js.executeScript("return window.__xss === undefined")).isEqualTo(true);
+      assertThat(driver.findElements(By.cssSelector("img[src='x']"))).isEmpty();
+
+      // The initial sync moves on the list, then on the server's page.
+      WebElement progress =
+          wait.until(
+              d -> d.findElements(By.cssSelector("progress")).stream().findFirst().orElse(null));
+      double first = Double.parseDouble(progress.getAttribute("value"));
+      shot(driver, "source-servers");
+      axe(js, "source servers page");
+      String hostname =
+          (String)
+              js.executeScript(
+                  "return [...document.querySelectorAll('a[href^=\"#/servers/\"]')]"
+                      + ".find(a => a.getAttribute('href').endsWith(arguments[0])).textContent",
+                  id);
+      driver.findElement(By.linkText(hostname)).click();
+      wait.until(d -> !d.findElements(By.id("server-hostname")).isEmpty());
+      new WebDriverWait(driver, Duration.ofSeconds(90))
+          .until(
+              d ->
+                  d.findElement(By.id("replication-state")).getText().equals("Healthy")
+                      && d.findElement(By.id("next-step"))
+                          .getText()
+                          .equals("Launch a test instance"));
+      assertThat(first).isLessThan(100);
+
+      // A launch setting edited in the page is the API's setting.
+      driver.findElement(By.xpath("//button[normalize-space()='Launch settings']")).click();
+      wait.until(d -> !d.findElements(By.cssSelector("[data-setting=copyPrivateIp]")).isEmpty());
+      driver.findElement(By.xpath("//button[normalize-space()='Edit']")).click();
+      // The toggle's checkbox: the nearest one around the text "Copy private IP" in the form.
+      wait.until(
+          d ->
+              (Boolean)
+                  js.executeScript(
+                      "for (const l of document.querySelectorAll('form *')) {"
+                          + " if (l.childElementCount || l.textContent.trim() !== 'Copy private IP')"
+                          + " continue;"
+                          + " for (let p = l; p; p = p.parentElement) {"
+                          + "  const box = p.querySelector('input[type=checkbox]');"
+                          + "  if (box) { box.click(); return true; } } }"
+                          + "return false;"));
+      driver.findElement(By.xpath("//button[normalize-space()='Save']")).click();
+      wait.until(
+          d -> d.findElement(By.cssSelector("[data-setting=copyPrivateIp]")).getText().equals("Yes"));
+      assertThat(cp.call("GetLaunchConfiguration", "{\"sourceServerID\":\"" + id + "\"}"))
+          .contains("\"copyPrivateIp\":true");
+
+      // Start a test launch from the "Test and cutover" menu, confirmed, and watch its log.
+      driver.findElement(By.xpath("//button[normalize-space()='Test and cutover']")).click();
+      driver.findElement(By.xpath("//*[normalize-space()='Launch test instances']")).click();
+      WebElement confirm = wait.until(d -> d.findElement(By.xpath("//button[normalize-space()='Start test']")));
+      assertThat(driver.getPageSource()).contains("launches a test instance");
+      confirm.click();
+      wait.until(d -> d.getPageSource().contains("JOB_START"));
+      assertThat(cp.call("DescribeJobs", "{}")).contains("\"initiatedBy\":\"START_TEST\"");
+      shot(driver, "server-launch");
+      driver.manage().window().setSize(new Dimension(480, 900));
+      shot(driver, "server-narrow");
+      driver.manage().window().setSize(new Dimension(1280, 900));
+
+      // A forged signature from the page's own origin is refused by the API.
+      Object forged =
+          ((JavascriptExecutor) driver)
+              .executeAsyncScript(
+                  "const done = arguments[arguments.length - 1];"
+                      + "const d = new Date().toISOString().replace(/[-:]/g,'').replace(/\\.\\d{3}/,'');"
+                      + "fetch('/DescribeSourceServers', {method: 'POST', body: '{}', headers: {"
+                      + " 'x-amz-date': d, authorization: 'AWS4-HMAC-SHA256 Credential="
+                      + key.accessKeyId()
+                      + "/' + d.slice(0,8) + '/us-east-1/mgn/aws4_request, SignedHeaders=host;x-amz-date,"
+                      + " Signature=' + '0'.repeat(64)}}).then(r => r.text().then(t => done(r.status + ' ' + t)));");
+      assertThat(String.valueOf(forged)).startsWith("403").contains("signature");
+
+      // Sign out: the key is gone; the page asks again.
+      js.executeScript(
+          "arguments[0].click()",
+          driver.findElement(By.xpath("//button[normalize-space()='Sign out']")));
+      wait.until(d -> !d.findElements(By.id("sign-in")).isEmpty());
+
+      // A cross-site form post has no credential to ride on: refused, nothing started.
+      String jobsBefore = cp.call("DescribeJobs", "{}");
+      driver.get(
+          "data:text/html,<form method=post enctype=text/plain action='"
+              + base
+              + "/StartTest'><input name='{\"sourceServerIDs\":[\""
+              + id
+              + "\"],\"x\":\"' value='\"}'></form><script>document.forms[0].submit()</script>");
+      wait.until(d -> d.getPageSource().contains("MissingAuthenticationToken"));
+      assertThat(cp.call("DescribeJobs", "{}")).isEqualTo(jobsBefore);
+    } catch (Throwable e) {
+      shot(driver, "failure");
+      throw e;
+    } finally {
+      driver.quit();
+    }
+  }
+
+  private static void signIn(WebDriver driver, String id, String secret) {
+    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+    WebElement idField = wait.until(d -> d.findElement(By.cssSelector("input[name=accessKeyId]")));
+    idField.sendKeys(id);
+    driver.findElement(By.cssSelector("input[name=secretAccessKey]")).sendKeys(secret);
+    driver.findElement(By.id("sign-in-button")).click();
+  }
+
+  /** axe-core in the page: no serious or critical violation. */
+  @SuppressWarnings("unchecked")
+  private static void axe(JavascriptExecutor js, String what) throws Exception {
+    js.executeScript(Files.readString(AXE));
+    Object result =
+        js.executeAsyncScript(
+            "const done = arguments[arguments.length - 1];"
+                + "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations"
+                + ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                + ".map(v => v.id + ': ' + v.help + ': '"
+                + " + v.nodes.map(n => n.html.slice(0, 160)).join(' | '))));");
+    assertThat((List<String>) result).as("axe-core on the " + what).isEmpty();
+  }
+
+  private static void shot(WebDriver driver, String name) throws Exception {
+    Files.write(
+        SHOTS.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+  }
+
+  private WebDriver chromium() {
+    ChromeOptions o = new ChromeOptions();
+    o.setBinary(CHROMIUM.toFile());
+    o.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        // The installation's CA is not in the browser's store; the API's TLS is tested elsewhere.
+        "--ignore-certificate-errors",
+        "--window-size=1280,900",
+        "--user-data-dir=" + dir.resolve("chromium"));
+    ChromeDriverService service =
+        new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build();
+    return new ChromeDriver(service, o);
+  }
+
+  private static HttpClient client(ControlPlane cp) throws Exception {
+    SSLContext tls = SSLContext.getInstance("TLSv1.3");
+    tls.init(
+        null,
+        new TrustManager[] {new PinnedCaTrustManager(cp.caFingerprint(), ServerRole.CONTROL_PLANE)},
+        null);
+    return HttpClient.newBuilder().sslContext(tls).build();
+  }
+
+  /** Registers a source server through the agent API, as an agent would. */
+  private static void register(HttpClient http, String base, String token, String hostname)
+      throws Exception {
+    String body =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .writeValueAsString(
+                Map.of(
+                    "machineId", "console-test-markup",
+                    "identificationHints", Map.of("hostname", hostname, "fqdn", "web-02.example"),
+                    "disks", List.of(Map.of("deviceName", "/dev/vda", "bytes", 1L << 30)),
+                    "os", Map.of("fullString", "Debian GNU/Linux 12 (bookworm)")));
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/agent/v1/register"))
+                .header("authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+}
