@@ -24,7 +24,7 @@ import java.util.Optional;
  * SigV4 is not valid here.
  */
 final class AgentApi {
-  static final String SOURCE_SERVER = "source-server";
+  static final String SOURCE_SERVER = SourceServerService.SOURCE_SERVER;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -65,39 +65,31 @@ final class AgentApi {
       throw ApiException.validation("cannotParse", "the request body must be a JSON object");
     }
     ObjectNode request = (ObjectNode) body;
-    try {
-      return db.transaction(
-          c -> {
-            try {
-              return switch (path) {
-                case "/agent/v1/register" -> register(c, bearer, request);
-                case "/agent/v1/heartbeat" -> heartbeat(c, bearer, request);
-                case "/replicator/v1/register" -> {
-                  InstallTokens.check(c, bearer, InstallTokenRole.REPLICATION_SERVER);
-                  yield fleet.register(c, request);
-                }
-                case "/replicator/v1/certificate" -> {
-                  InstallTokens.check(c, bearer, InstallTokenRole.REPLICATION_SERVER);
-                  yield certificates.issue(request);
-                }
-                case "/replicator/v1/heartbeat" -> fleet.heartbeat(c, bearer, request);
-                case "/converter/v1/job" -> LaunchRunner.converterJob(c, bearer);
-                case "/converter/v1/report" -> LaunchRunner.converterReport(c, bearer, request);
-                default -> throw new ApiException("UnknownOperationException", 404, "no " + path);
-              };
-            } catch (ApiException e) {
-              throw new Operations.WrappedApiException(e);
-            }
-          });
-    } catch (Operations.WrappedApiException w) {
-      throw w.api;
-    }
+    return ApiTransaction.run(
+        db,
+        c ->
+            switch (path) {
+              case "/agent/v1/register" -> register(c, bearer, request);
+              case "/agent/v1/heartbeat" -> heartbeat(c, bearer, request);
+              case "/replicator/v1/register" -> {
+                InstallTokens.check(c, bearer, InstallTokenRole.REPLICATION_SERVER);
+                yield fleet.register(c, request);
+              }
+              case "/replicator/v1/certificate" -> {
+                InstallTokens.check(c, bearer, InstallTokenRole.REPLICATION_SERVER);
+                yield certificates.issue(request);
+              }
+              case "/replicator/v1/heartbeat" -> fleet.heartbeat(c, bearer, request);
+              case "/converter/v1/job" -> LaunchRunner.converterJob(c, bearer);
+              case "/converter/v1/report" -> LaunchRunner.converterReport(c, bearer, request);
+              default -> throw new ApiException("UnknownOperationException", 404, "no " + path);
+            });
   }
 
   private JsonNode register(Connection c, String installToken, ObjectNode r)
       throws SQLException, ApiException {
     InstallTokens.check(c, installToken, InstallTokenRole.AGENT);
-    String account = Operations.setting(c, "accountId");
+    String account = Account.setting(c, "accountId");
     if (account == null) {
       throw ApiException.uninitialized();
     }
@@ -115,12 +107,12 @@ final class AgentApi {
       Connection c, String account, String machineId, String fqdn, ObjectNode r)
       throws SQLException {
     Optional<ObjectNode> existing = findByIdentity(c, machineId, fqdn);
-    String now = Operations.now();
+    String now = Ids.now();
     ObjectNode server;
     if (existing.isPresent()) {
       server = existing.get();
     } else {
-      String id = Operations.newId("s-");
+      String id = Ids.newId("s-");
       server = JSON.createObjectNode();
       server.put("sourceServerID", id);
       server.put("arn", "arn:aws:mgn:" + region + ":" + account + ":source-server/" + id);
@@ -185,8 +177,8 @@ final class AgentApi {
         List.of(
             "testLaunch",
             "cutoverLaunch",
-            Operations.CUTOVER_BLOCKED_BY,
-            Operations.TEST_SKIPPED)) {
+            JobService.CUTOVER_BLOCKED_BY,
+            JobService.TEST_SKIPPED)) {
       if (previous.has(kept)) {
         priv.set(kept, previous.get(kept));
       }
@@ -202,7 +194,7 @@ final class AgentApi {
       Resources.update(c, SOURCE_SERVER, id, server.toString());
     } else {
       Resources.insert(c, SOURCE_SERVER, id, server.toString());
-      Operations.copyTemplateActions(c, id);
+      PostLaunchActionService.copyTemplateActions(c, id);
     }
     ObjectNode out = JSON.createObjectNode();
     out.put("sourceServerID", id);
@@ -302,9 +294,9 @@ final class AgentApi {
     }
     // As in MGN: once every disk's initial sync is done, the server is ready for testing.
     ObjectNode life = (ObjectNode) server.path("lifeCycle");
-    if (life.path("state").asText().equals("NOT_READY") && Operations.launchable(server)) {
+    if (life.path("state").asText().equals("NOT_READY") && SourceServerService.launchable(server)) {
       life.put("state", "READY_FOR_TEST");
-      life.put("lastSeenByServiceDateTime", Operations.now());
+      life.put("lastSeenByServiceDateTime", Ids.now());
     }
     if (r.has("lagSeconds")) {
       dri.put("lagDuration", "PT" + r.path("lagSeconds").asLong() + "S");
@@ -337,10 +329,10 @@ final class AgentApi {
     details.put("tracker", r.path("tracker").asText(""));
     details.put("throughputBytesPerSecond", r.path("throughputBytesPerSecond").asLong(0));
     details.put("writeRateBytesPerSecond", r.path("writeRateBytesPerSecond").asLong(0));
-    details.put("reportedDateTime", Operations.now());
+    details.put("reportedDateTime", Ids.now());
     server.set("liftshift", details);
     ((ObjectNode) server.path("_private")).put("lastSeenEpochMillis", System.currentTimeMillis());
-    ((ObjectNode) server.path("lifeCycle")).put("lastSeenByServiceDateTime", Operations.now());
+    ((ObjectNode) server.path("lifeCycle")).put("lastSeenByServiceDateTime", Ids.now());
     Optional<ObjectNode> replicator = fleet.place(c, server);
     replicator.ifPresent(rs -> dri.put("replicatorId", rs.path("replicationServerID").asText()));
     Resources.update(c, SOURCE_SERVER, id, server.toString());
@@ -387,16 +379,13 @@ final class AgentApi {
   record Instructions(JsonNode answer, boolean changed) {}
 
   Instructions instructions(String agentToken, JsonNode r) throws SQLException, ApiException {
-    return db.transaction(
+    return ApiTransaction.run(
+        db,
         c -> {
-          try {
-            ObjectNode server = authenticated(c, agentToken, r.path("sourceServerID").asText());
-            ObjectNode out = instructions(c, server);
-            return new Instructions(
-                out, out.path("instructionsVersion").asLong() != r.path("knownVersion").asLong(-1));
-          } catch (ApiException e) {
-            throw new Operations.WrappedApiException(e);
-          }
+          ObjectNode server = authenticated(c, agentToken, r.path("sourceServerID").asText());
+          ObjectNode out = instructions(c, server);
+          return new Instructions(
+              out, out.path("instructionsVersion").asLong() != r.path("knownVersion").asLong(-1));
         });
   }
 

@@ -21,7 +21,8 @@ public final class ControlPlane implements AutoCloseable {
   private final Database db;
   private final AccessKeys keys;
   private final AgentApi agentApi;
-  private final Operations operations;
+  private final OperationRouter operations;
+  private final Services services;
   private final ReplicationFleet fleet;
   private final int port;
   private final CaFingerprint ca;
@@ -31,13 +32,17 @@ public final class ControlPlane implements AutoCloseable {
       Database db,
       AccessKeys keys,
       AgentApi agentApi,
-      Operations operations,
+      OperationRouter operations,
+      Services services,
+      LaunchQueue queue,
       ReplicationFleet fleet,
       int port,
       CaFingerprint ca) {
+    this.queue = queue;
     this.fleet = fleet;
     this.agentApi = agentApi;
     this.operations = operations;
+    this.services = services;
     this.vertx = vertx;
     this.db = db;
     this.keys = keys;
@@ -114,7 +119,9 @@ public final class ControlPlane implements AutoCloseable {
       AgentApi agentApi =
           new AgentApi(db, region, fleet, new ReplicatorCertificates(installationCa));
       Path scripts = Files.createDirectories(dataDir.resolve(POST_LAUNCH_SCRIPTS));
-      Operations operations = new Operations(db, region, agentNotSeenMillis, scripts);
+      Services services = Services.create(region, agentNotSeenMillis, scripts);
+      LaunchQueue queue = new LaunchQueue();
+      OperationRouter operations = new OperationRouter(db, services, queue);
       ControlPlaneVerticle v =
           new ControlPlaneVerticle(
               host,
@@ -134,6 +141,8 @@ public final class ControlPlane implements AutoCloseable {
           keys,
           agentApi,
           operations,
+          services,
+          queue,
           fleet,
           v.actualPort(),
           installationCa.fingerprint());
@@ -152,14 +161,13 @@ public final class ControlPlane implements AutoCloseable {
       io.liftshift.controlplane.launch.LaunchCloud cloud,
       long firstBootTimeoutMillis,
       long freshSnapshotTimeoutMillis) {
-    LaunchRunner runner =
+    queue.runThrough(
         new LaunchRunner(
             db,
-            operations,
+            services.configurations(),
+            services.actions().postLaunchScriptsDir(),
             cloud,
-            new LaunchRunner.Settings(firstBootTimeoutMillis, freshSnapshotTimeoutMillis));
-    launches = runner;
-    operations.launches(runner);
+            new LaunchRunner.Settings(firstBootTimeoutMillis, freshSnapshotTimeoutMillis)));
   }
 
   /** The defaults: first boot within 15 minutes, a fresh snapshot within 2. */
@@ -170,7 +178,8 @@ public final class ControlPlane implements AutoCloseable {
         LaunchRunner.DEFAULT_FRESH_SNAPSHOT_TIMEOUT_MILLIS);
   }
 
-  private volatile LaunchRunner launches;
+  /** Launch jobs, which stay PENDING until launches are enabled. */
+  private final LaunchQueue queue;
 
   /** Opens only the key store, for {@code liftshift admin} commands. */
   public static AccessKeys accessKeys(Database db, Path dataDir) throws java.io.IOException {
@@ -185,7 +194,7 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Where post-launch action scripts go, as file URIs name them. */
   public Path postLaunchScriptsDir() {
-    return operations.postLaunchScriptsDir();
+    return services.actions().postLaunchScriptsDir();
   }
 
   public int port() {
@@ -256,9 +265,7 @@ public final class ControlPlane implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    if (launches != null) {
-      launches.close();
-    }
+    queue.close();
     try {
       vertx.close().await(30, TimeUnit.SECONDS);
     } finally {

@@ -46,7 +46,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
   private final int port;
   private final ServerIdentity identity;
   private final AccessKeys keys;
-  private final Operations operations;
+  private final OperationRouter operations;
   private final AgentApi agentApi;
   private final ReplicationFleet fleet;
   private final io.liftshift.controlplane.store.Database db;
@@ -66,7 +66,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
       String region,
       ServerIdentity identity,
       AccessKeys keys,
-      Operations operations,
+      OperationRouter operations,
       AgentApi agentApi,
       ReplicationFleet fleet,
       io.liftshift.controlplane.store.Database db,
@@ -349,16 +349,16 @@ public final class ControlPlaneVerticle extends VerticleBase {
     if (input != null) {
       // liftshift's one extension of MGN's request shapes: the PIT policy, in DRS's shape.
       JsonNode pitPolicy =
-          Operations.PIT_POLICY_OPERATIONS.contains(op)
-              ? ((ObjectNode) request).remove(Operations.PIT_POLICY)
+          PitPolicies.PIT_POLICY_OPERATIONS.contains(op)
+              ? ((ObjectNode) request).remove(PitPolicies.PIT_POLICY)
               : null;
       validator.validate(input, request);
       if (pitPolicy != null) {
-        Operations.checkPitPolicy(pitPolicy);
-        ((ObjectNode) request).set(Operations.PIT_POLICY, pitPolicy);
+        PitPolicies.check(pitPolicy);
+        ((ObjectNode) request).set(PitPolicies.PIT_POLICY, pitPolicy);
       }
     }
-    Optional<String> refused = Operations.unsupported(op);
+    Optional<String> refused = OperationRouter.unsupported(op);
     if (refused.isPresent()) {
       throw ApiException.validation("other", op + ": " + refused.get());
     }

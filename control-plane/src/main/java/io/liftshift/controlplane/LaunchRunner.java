@@ -69,7 +69,8 @@ final class LaunchRunner implements AutoCloseable {
   }
 
   private final Database db;
-  private final Operations operations;
+  private final ServerConfigurations configurations;
+  private final java.nio.file.Path postLaunchScriptsDir;
   private final LaunchCloud cloud;
   private final Settings settings;
 
@@ -100,9 +101,15 @@ final class LaunchRunner implements AutoCloseable {
     };
   }
 
-  LaunchRunner(Database db, Operations operations, LaunchCloud cloud, Settings settings) {
+  LaunchRunner(
+      Database db,
+      ServerConfigurations configurations,
+      java.nio.file.Path postLaunchScriptsDir,
+      LaunchCloud cloud,
+      Settings settings) {
     this.db = db;
-    this.operations = operations;
+    this.configurations = configurations;
+    this.postLaunchScriptsDir = postLaunchScriptsDir;
     this.cloud = cloud;
     this.settings = settings;
   }
@@ -116,15 +123,15 @@ final class LaunchRunner implements AutoCloseable {
 
   private ObjectNode job(String jobId) throws SQLException {
     return db.transaction(
-        c -> AgentApi.parse(Resources.get(c, Operations.JOB, jobId).orElseThrow()));
+        c -> AgentApi.parse(Resources.get(c, JobService.JOB, jobId).orElseThrow()));
   }
 
   private void updateJob(String jobId, Consumer<ObjectNode> change) throws SQLException {
     db.transaction(
         c -> {
-          ObjectNode j = AgentApi.parse(Resources.get(c, Operations.JOB, jobId).orElseThrow());
+          ObjectNode j = AgentApi.parse(Resources.get(c, JobService.JOB, jobId).orElseThrow());
           change.accept(j);
-          Resources.update(c, Operations.JOB, jobId, j.toString());
+          Resources.update(c, JobService.JOB, jobId, j.toString());
           return null;
         });
   }
@@ -146,7 +153,7 @@ final class LaunchRunner implements AutoCloseable {
     try {
       db.transaction(
           c -> {
-            Operations.appendJobLog(c, jobId, event, data);
+            JobService.appendJobLog(c, jobId, event, data);
             return null;
           });
     } catch (SQLException e) {
@@ -203,7 +210,7 @@ final class LaunchRunner implements AutoCloseable {
         anyFailed |= !f.get();
       }
       log(jobId, "JOB_END", Map.of());
-      updateJob(jobId, j -> j.put("status", "COMPLETED").put("endDateTime", Operations.now()));
+      updateJob(jobId, j -> j.put("status", "COMPLETED").put("endDateTime", Ids.now()));
       LOG.info("job " + jobId + " completed" + (anyFailed ? " with failures" : ""));
     } catch (Exception e) {
       LOG.warning("job " + jobId + ": " + e);
@@ -221,7 +228,7 @@ final class LaunchRunner implements AutoCloseable {
       if (!test) {
         // Checked again here: a test's post-launch actions may have failed while this waited.
         ObjectNode current = server(serverId);
-        String refused = db.transaction(c -> Operations.cutoverRefusal(c, current));
+        String refused = db.transaction(c -> JobService.cutoverRefusal(c, current));
         if (refused != null) {
           throw new LaunchFailure("LAUNCH_FAILED", "the cutover is refused: " + refused);
         }
@@ -317,7 +324,7 @@ final class LaunchRunner implements AutoCloseable {
       List<PostLaunchActions.Action> actions =
           PostLaunchActions.resolve(
               db.transaction(c -> PostLaunchActions.declared(c, serverId, launchConfig, test)),
-              operations.postLaunchScriptsDir());
+              postLaunchScriptsDir);
       conversion.set("postLaunchActions", PostLaunchActions.forConversion(actions));
       String conversionId = jobId + "." + serverId;
       db.transaction(
@@ -511,7 +518,7 @@ final class LaunchRunner implements AutoCloseable {
     return db.transaction(
         c -> {
           try {
-            return operations.launchConfiguration(c, serverId);
+            return configurations.launchConfiguration(c, serverId);
           } catch (ApiException e) {
             throw new SQLException(e.getMessage(), e);
           }
@@ -677,11 +684,11 @@ final class LaunchRunner implements AutoCloseable {
       throws Exception {
     if (actions.isEmpty()) {
       if (test) {
-        updateServer(serverId, s -> priv(s).remove(Operations.CUTOVER_BLOCKED_BY));
+        updateServer(serverId, s -> priv(s).remove(JobService.CUTOVER_BLOCKED_BY));
       }
       return;
     }
-    String discovered = firstBoot.equals("SUCCEEDED") ? Operations.now() : null;
+    String discovered = firstBoot.equals("SUCCEEDED") ? Ids.now() : null;
     String prefix = jobId + ":" + serverId;
     Map<String, String[]> reported = Map.of();
     String finalWhy =
@@ -722,16 +729,16 @@ final class LaunchRunner implements AutoCloseable {
     String blocking = PostLaunchActions.blockingFailure(done);
     if (test && blocking != null) {
       String why = blocking + " (test instance " + instanceId + ", job " + jobId + ")";
-      updateServer(serverId, s -> priv(s).put(Operations.CUTOVER_BLOCKED_BY, why));
+      updateServer(serverId, s -> priv(s).put(JobService.CUTOVER_BLOCKED_BY, why));
       LOG.warning(serverId + ": cutover blocked: " + why);
     } else if (test) {
-      updateServer(serverId, s -> priv(s).remove(Operations.CUTOVER_BLOCKED_BY));
+      updateServer(serverId, s -> priv(s).remove(JobService.CUTOVER_BLOCKED_BY));
     }
   }
 
   /** A cutover of a server that was never tested says so, with the reason given for it. */
   private void logSkippedTest(String jobId, String serverId) throws SQLException {
-    JsonNode skipped = priv(server(serverId)).path(Operations.TEST_SKIPPED);
+    JsonNode skipped = priv(server(serverId)).path(JobService.TEST_SKIPPED);
     if (skipped.isObject()) {
       log(
           jobId,
@@ -802,7 +809,7 @@ final class LaunchRunner implements AutoCloseable {
     List<PostLaunchActions.Action> actions =
         PostLaunchActions.resolve(
             db.transaction(c -> PostLaunchActions.declared(c, serverId, launchConfig, false)),
-            operations.postLaunchScriptsDir());
+            postLaunchScriptsDir);
     if (!actions.isEmpty()) {
       ObjectNode status =
           PostLaunchActions.status(

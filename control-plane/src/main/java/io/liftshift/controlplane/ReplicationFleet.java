@@ -80,10 +80,10 @@ final class ReplicationFleet {
             : Resources.get(c, REPLICATION_SERVER, id).map(AgentApi::parse).orElse(null);
     boolean existing = stored != null;
     if (!existing) {
-      id = Operations.newId("rs-");
+      id = Ids.newId("rs-");
       stored = JSON.createObjectNode();
       stored.put("replicationServerID", id);
-      stored.put("registeredDateTime", Operations.now());
+      stored.put("registeredDateTime", Ids.now());
     }
     byte[] t = new byte[32];
     RANDOM.nextBytes(t);
@@ -154,7 +154,7 @@ final class ReplicationFleet {
         Resources.update(c, AgentApi.SOURCE_SERVER, row.id(), server.toString());
         String job = p.path("cleanupJobID").asText("");
         if (!job.isEmpty()) {
-          Operations.appendJobLog(
+          JobService.appendJobLog(
               c,
               job,
               "CLEANUP_END",
@@ -177,8 +177,8 @@ final class ReplicationFleet {
             .put("diskCount", diskCount(server))
             .put("snapshotRequestedEpochMillis", p.path("snapshotRequestedEpochMillis").asLong(0))
             .set(
-                Operations.PIT_POLICY,
-                Operations.pitPolicy(
+                PitPolicies.PIT_POLICY,
+                PitPolicies.of(
                     Resources.get(c, "replication-configuration", row.id())
                         .map(AgentApi::parse)
                         .orElse(JSON.createObjectNode())));

@@ -1,0 +1,43 @@
+package io.liftshift.controlplane;
+
+import io.liftshift.controlplane.api.ApiException;
+import io.liftshift.controlplane.store.Database;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/** Runs API work in one transaction: an API error rolls it back and reaches the caller as is. */
+final class ApiTransaction {
+  /** Work that may refuse with an API error. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection c) throws SQLException, ApiException;
+  }
+
+  private ApiTransaction() {}
+
+  static <T> T run(Database db, Work<T> work) throws SQLException, ApiException {
+    try {
+      return db.transaction(
+          c -> {
+            try {
+              return work.run(c);
+            } catch (ApiException e) {
+              throw new Wrapped(e);
+            }
+          });
+    } catch (Wrapped w) {
+      throw w.api;
+    }
+  }
+
+  /** Carries an API error out of a transaction, which it rolls back. */
+  private static final class Wrapped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient ApiException api;
+
+    Wrapped(ApiException api) {
+      super(api.getMessage(), null, false, false);
+      this.api = api;
+    }
+  }
+}
