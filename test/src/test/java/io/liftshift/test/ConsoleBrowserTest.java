@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.Test;
@@ -52,7 +51,8 @@ class ConsoleBrowserTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path DRIVER = Path.of("/usr/bin/chromedriver");
   private static final Path SHOTS = Path.of("target", "console-browser");
-  private static final Path AXE = Path.of("..", "console", "node_modules", "axe-core", "axe.min.js");
+  private static final Path AXE =
+      Path.of("..", "console", "node_modules", "axe-core", "axe.min.js");
   private static final String MARKUP_HOSTNAME = "<img src=x onerror=\"window.__xss=1\">web-02";
 
   @TempDir Path dir;
@@ -150,7 +150,8 @@ class ConsoleBrowserTest {
     WebDriver driver = chromium();
     try {
       System.out.printf(
-          "console browser: chromium started in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+          "console browser: chromium started in %d ms%n",
+          (System.nanoTime() - started) / 1_000_000);
       WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
       JavascriptExecutor js = (JavascriptExecutor) driver;
 
@@ -165,7 +166,8 @@ class ConsoleBrowserTest {
                   + "return [Math.round(n.loadEventEnd), n.transferSize"
                   + " + r.reduce((a, e) => a + e.transferSize, 0),"
                   + " n.decodedBodySize + r.reduce((a, e) => a + e.decodedBodySize, 0)];");
-      System.out.println("console browser: first load [load ms, bytes transferred, bytes] " + timing);
+      System.out.println(
+          "console browser: first load [load ms, bytes transferred, bytes] " + timing);
       axe(js, "sign-in page");
 
       // A wrong secret and a revoked key: the API's own messages.
@@ -225,14 +227,18 @@ class ConsoleBrowserTest {
                           + "return false;"));
       driver.findElement(By.xpath("//button[normalize-space()='Save']")).click();
       wait.until(
-          d -> d.findElement(By.cssSelector("[data-setting=copyPrivateIp]")).getText().equals("Yes"));
+          d ->
+              d.findElement(By.cssSelector("[data-setting=copyPrivateIp]"))
+                  .getText()
+                  .equals("Yes"));
       assertThat(cp.call("GetLaunchConfiguration", "{\"sourceServerID\":\"" + id + "\"}"))
           .contains("\"copyPrivateIp\":true");
 
       // Start a test launch from the "Test and cutover" menu, confirmed, and watch its log.
       driver.findElement(By.xpath("//button[normalize-space()='Test and cutover']")).click();
       driver.findElement(By.xpath("//*[normalize-space()='Launch test instances']")).click();
-      WebElement confirm = wait.until(d -> d.findElement(By.xpath("//button[normalize-space()='Start test']")));
+      WebElement confirm =
+          wait.until(d -> d.findElement(By.xpath("//button[normalize-space()='Start test']")));
       assertThat(driver.getPageSource()).contains("launches a test instance");
       confirm.click();
       wait.until(d -> d.getPageSource().contains("JOB_START"));
@@ -356,5 +362,4 @@ class ConsoleBrowserTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
-
 }
