@@ -357,8 +357,8 @@ public final class AgentOptions {
   }
 
   /**
-   * What the initial sync reads: {@link SyncScope#USED} (default) reads only the blocks that a
-   * recognised file system or volume manager uses; {@link SyncScope#ALL} every byte.
+   * What the initial sync reads: {@link SyncScope#ALL} (default) every byte; {@link SyncScope#USED}
+   * only the blocks that a recognised file system or volume manager uses.
    */
   public SyncScope syncScope() {
     return syncScope;

@@ -11,5 +11,11 @@ public enum SyncScope {
   /** Every byte: the replica equals the source byte for byte. */
   ALL;
 
-  public static final SyncScope DEFAULT = USED;
+  /**
+   * Whole disks by default: the allocation readers do not replay the ext4 journal or the XFS log,
+   * so on a mounted file system a block allocated just before the agent started, whose bitmap
+   * update is still only in the journal, would be sent as zeros. USED is for disks whose file
+   * systems are unmounted or cleanly quiesced, until the journal is read.
+   */
+  public static final SyncScope DEFAULT = ALL;
 }

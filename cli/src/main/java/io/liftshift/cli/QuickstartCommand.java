@@ -216,6 +216,9 @@ final class QuickstartCommand implements Callable<Integer> {
               .caFingerprint(registration.identity().ca())
               .sourceServerId(sourceServerId)
               .addDisk(source)
+              // The sample disk is not mounted, so its bitmaps are final: the file-system-aware
+              // sync is safe here (a mounted source keeps the whole-disk default).
+              .syncScope(io.liftshift.agent.SyncScope.USED)
               .stateDir(work.resolve("agent"))
               .reconnectTimeoutSeconds(60);
       SampleDisk.deleteTree(work.resolve("agent/changes"));
@@ -254,7 +257,9 @@ final class QuickstartCommand implements Callable<Integer> {
         System.out.println("  MISMATCH: the staging volume differs from the source");
         return 3;
       }
-      System.out.println("  VERIFIED: the staging volume is byte-identical to the source disk");
+      System.out.println(
+          "  VERIFIED: the staging volume is identical to the source disk"
+              + " (blocks no file system uses read as zeros)");
       System.out.println("  staging volume: " + volume.devicePath());
       String described =
           cp.call(
@@ -279,7 +284,7 @@ final class QuickstartCommand implements Callable<Integer> {
           System.out.println("[6/8] launches skipped: " + whyNoLaunch + " (never faked)");
           return 0;
         }
-        return launches(work, source, cp, sourceServerId, r);
+        return launches(work, source, cp, sourceServerId, r, replicating);
       }
     }
   }
@@ -390,8 +395,14 @@ final class QuickstartCommand implements Callable<Integer> {
       return agent.tracking();
     }
 
+    private boolean closed;
+
     @Override
-    public void close() {
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
       agent.stop();
       try {
         run.get(60, java.util.concurrent.TimeUnit.SECONDS);
@@ -457,7 +468,13 @@ final class QuickstartCommand implements Callable<Integer> {
    * and snapshots deleted). All through the MGN API of the control plane.
    */
   private static Integer launches(
-      Path work, Path source, ControlPlane cp, String id, Replicator replicator) throws Exception {
+      Path work,
+      Path source,
+      ControlPlane cp,
+      String id,
+      Replicator replicator,
+      ContinuousAgent replicating)
+      throws Exception {
     Path launchDir = work.resolve("launch");
     if (Files.isDirectory(launchDir.resolve("instances"))) {
       // The previous run's migrated server is still running: it goes before its files do.
@@ -497,6 +514,9 @@ final class QuickstartCommand implements Callable<Integer> {
     System.out.println("[8/8] finalize the cutover");
     var after = json.readTree(cp.call("FinalizeCutover", "{\"sourceServerID\":\"" + id + "\"}"));
     System.out.println("  " + id + " is " + after.path("lifeCycle").path("state").asText());
+    // Finalizing ends replication, so the agent stops here: left running, it kept its session
+    // (and the staging volume) past the 60 s this step waits.
+    replicating.close();
     long deadline = System.currentTimeMillis() + 60_000;
     while (!replicator.volumes().list().isEmpty() && System.currentTimeMillis() < deadline) {
       Thread.sleep(500);

@@ -101,6 +101,8 @@ final class StagingWriter {
    */
   private final io.liftshift.protocol.StreamedLeaves leaves;
 
+  private ByteBuffer readBackBuffer;
+
   private final java.util.concurrent.atomic.AtomicBoolean readingBack =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -517,7 +519,12 @@ final class StagingWriter {
 
   private void readBackDurable() {
     java.security.MessageDigest sha = io.liftshift.protocol.StreamedLeaves.sha256();
-    ByteBuffer buf = ByteBuffer.allocateDirect(leaves.leafBytes());
+    // One buffer per writer, reused: a new direct buffer per fsync batch piled up direct memory
+    // until a GC freed it (readingBack admits one read-back at a time).
+    if (readBackBuffer == null) {
+      readBackBuffer = ByteBuffer.allocateDirect(leaves.leafBytes());
+    }
+    ByteBuffer buf = readBackBuffer;
     long durable = durableOffset;
     long end = durable >= sizeBytes() ? leaves.leafCount() : durable / leaves.leafBytes();
     try {

@@ -102,7 +102,7 @@ class CliTest {
         .contains("verification: OK")
         .contains("agent installed and registered: source server s-")
         .contains("bytes replicated")
-        .contains("VERIFIED: the staging volume is byte-identical")
+        .contains("VERIFIED: the staging volume is identical to the source disk")
         .contains("staging volume: " + dir.resolve("replicator/volumes"));
   }
 }

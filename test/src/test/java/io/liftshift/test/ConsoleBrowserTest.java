@@ -262,9 +262,17 @@ class ConsoleBrowserTest {
       assertThat(String.valueOf(forged)).startsWith("403").contains("signature");
 
       // Sign out: the key is gone; the page asks again.
-      js.executeScript(
-          "arguments[0].click()",
-          driver.findElement(By.xpath("//button[normalize-space()='Sign out']")));
+      // Cloudscape renders the utility as a link or a button around a label span: click the
+      // control itself, whichever it is.
+      // The top navigation lays its utilities out again after the resize above: wait for it.
+      wait.until(
+          d ->
+              Boolean.TRUE.equals(
+                  ((JavascriptExecutor) d)
+                      .executeScript(
+                          "const c = [...document.querySelectorAll('button, a')]"
+                              + ".find(e => e.textContent.trim() === 'Sign out');"
+                              + "if (c) { c.click(); } return !!c;")));
       wait.until(d -> !d.findElements(By.id("sign-in")).isEmpty());
 
       // A cross-site form post has no credential to ride on: refused, nothing started.

@@ -205,9 +205,12 @@ class ReplicationPortFloodTest {
       assertThat(r.verified()).isTrue();
       assertThat(ReplicationHarness.sha256(h.stagingVolume("s-flood", img)))
           .isEqualTo(ReplicationHarness.sha256(img));
-      // 200 connections must not cost 4 MiB each (the old fixed read buffer): 64 MiB is ample
-      // for the agent's own session and the TLS state of the flood.
-      assertThat(peakDirect.get()).isLessThan(64L << 20);
+      // 200 connections must not cost 4 MiB each (the old fixed read buffer: 800 MiB). This JVM
+      // also holds the agent, whose O_DIRECT read-ahead buffers (4 chunks in flight, pooled up to
+      // its window) and the replicator's proof read-back come on top of the flood's TLS state:
+      // 25-37 MiB before the streamed proof landed, 64-76 MiB with it. 128 MiB still fails the
+      // old cost by a factor of six.
+      assertThat(peakDirect.get()).isLessThan(128L << 20);
       return log;
     } finally {
       for (Socket s : sockets) {

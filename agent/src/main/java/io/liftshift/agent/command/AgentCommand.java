@@ -81,11 +81,12 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(
       names = "--sync-scope",
       description =
-          "What the initial sync reads: USED (default) reads only blocks that a recognised file"
-              + " system (ext4, XFS, in LVM, MBR or GPT) uses and sends the rest as zeros; ALL"
-              + " copies every byte.",
+          "What the initial sync reads: ALL (default) copies every byte; USED reads only blocks"
+              + " that a recognised file system (ext4, XFS, in LVM, MBR or GPT) uses and sends the"
+              + " rest as zeros (only for unmounted or quiesced file systems: the journal is not"
+              + " read yet).",
       converter = SyncScopeConverter.class,
-      defaultValue = "used")
+      defaultValue = "all")
   io.liftshift.agent.SyncScope syncScope;
 
   /** Accepts used/all in any case. */
