@@ -123,7 +123,7 @@ public final class Agent {
   private SyncReport replicate(List<DiskProgress> disks, ExecutorService encoders)
       throws IOException, VerificationFailedException {
     long start = System.nanoTime();
-    InitialSync sync = new InitialSync(options, encoders, listener, start, throttle);
+    InitialSync sync = new InitialSync(options, listener, start, throttle);
     boolean verified = false;
     long syncNanos = -1;
     long verifyNanos = 0;

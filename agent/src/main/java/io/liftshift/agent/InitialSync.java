@@ -15,29 +15,22 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Copies every disk from its resume offset to its end over one link, as a three-stage pipeline: a
- * reader thread per disk, a shared pool of encoders, and this thread as the only sender. Reading
- * never waits for compression, and compression never waits for the socket, except when the
- * in-flight window or a disk's buffer pool is full.
+ * Copies every disk from its resume offset to its end over one link, as a pipeline: a reader thread
+ * per disk hands out chunks to {@link #READS_IN_FLIGHT} read tasks that read, encode and hash them,
+ * and this thread is the only sender. Reading never waits for the socket, except when the in-flight
+ * window or a disk's buffer pool is full.
  */
 final class InitialSync {
   private static final ThreadLocal<BlockCodec> CODECS = ThreadLocal.withInitial(BlockCodec::new);
 
   private final AgentOptions options;
-  private final ExecutorService encoders;
   private final SyncListener listener;
   private final long startNanos;
   private final Throttle throttle;
 
-  InitialSync(
-      AgentOptions options,
-      ExecutorService encoders,
-      SyncListener listener,
-      long startNanos,
-      Throttle throttle) {
+  InitialSync(AgentOptions options, SyncListener listener, long startNanos, Throttle throttle) {
     this.throttle = throttle;
     this.options = options;
-    this.encoders = encoders;
     this.listener = listener;
     this.startNanos = startNanos;
   }

@@ -195,7 +195,7 @@ final class InitialSyncBench implements Callable<Integer> {
                 cacheState(state, img);
                 return rawRead(img);
               });
-      line("(e) raw read, dd bs=1M equivalent", size, d, d);
+      line("(e) raw read, dd bs=1M equivalent", size, d);
       double[] whole = liftshiftRun(img, state, io.liftshift.agent.SyncScope.ALL);
       lineWithPhases("(a) liftshift whole disk (--sync-scope all)", size, whole);
       double[] used = liftshiftRun(img, state, io.liftshift.agent.SyncScope.USED);
@@ -207,14 +207,14 @@ final class InitialSyncBench implements Callable<Integer> {
                 cacheState(state, file);
                 return rsync(file);
               });
-      line("(c) rsync daemon -z lz4 --inplace; sync", size, c, d);
+      line("(c) rsync daemon -z lz4 --inplace; sync", size, c);
       double e =
           best(
               () -> {
                 cacheState(state, file);
                 return socatPipe(file);
               });
-      line("(d) lz4 -1 | socat TLS1.3 | lz4 -d; sync", size, e, d);
+      line("(d) lz4 -1 | socat TLS1.3 | lz4 -d; sync", size, e);
       System.out.printf(
           Locale.ROOT,
           "  ratios, proof included: a/c = %.2f, b/c = %.2f, a/d = %.2f, a/raw = %.2f;"
@@ -263,7 +263,7 @@ final class InitialSyncBench implements Callable<Integer> {
         t[2]);
   }
 
-  private static void line(String what, long size, double seconds, double rawSeconds) {
+  private static void line(String what, long size, double seconds) {
     System.out.printf(
         Locale.ROOT, "  %-42s %7.2f s  %7.0f MB/s%n", what, seconds, size / 1e6 / seconds);
   }
@@ -290,10 +290,6 @@ final class InitialSyncBench implements Callable<Integer> {
       }
     }
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  private SyncReport liftshift(List<Path> disks) throws Exception {
-    return liftshift(disks, io.liftshift.agent.SyncScope.DEFAULT);
   }
 
   private SyncReport liftshift(List<Path> disks, io.liftshift.agent.SyncScope scope)

@@ -43,10 +43,10 @@ public final class Liftshift {
     // role.
     try {
       if (args.length > 0 && args[0].startsWith("--log=")) {
-        Logging.configure(args[0].substring("--log=".length()));
+        io.liftshift.agent.command.Logging.configure(args[0].substring("--log=".length()));
         args = java.util.Arrays.copyOfRange(args, 1, args.length);
       } else {
-        Logging.configure();
+        io.liftshift.agent.command.Logging.configure();
       }
     } catch (IllegalArgumentException e) {
       System.err.println("liftshift: " + e.getMessage());

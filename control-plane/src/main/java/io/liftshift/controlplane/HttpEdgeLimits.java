@@ -1,15 +1,17 @@
 package io.liftshift.controlplane;
 
+import io.liftshift.trust.AuthFailureBackoff;
+import io.liftshift.trust.RateLimitedLog;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -52,13 +54,12 @@ public final class HttpEdgeLimits {
 
   private final Vertx vertx;
   private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
-  private final Map<String, Failures> failures = new ConcurrentHashMap<>();
-  private final Map<String, long[]> logged = new ConcurrentHashMap<>();
-
-  private static final class Failures {
-    final ArrayDeque<Long> times = new ArrayDeque<>();
-    long pausedUntilNanos;
-  }
+  private final AuthFailureBackoff failures =
+      new AuthFailureBackoff(
+          DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF,
+          WINDOW_NANOS,
+          TimeUnit.SECONDS.toNanos(DEFAULT_AUTH_FAILURE_BACKOFF_SECONDS));
+  private final RateLimitedLog refusals = new RateLimitedLog(LOG, LOG_INTERVAL_NANOS);
 
   public HttpEdgeLimits(Vertx vertx) {
     this.vertx = vertx;
@@ -97,22 +98,16 @@ public final class HttpEdgeLimits {
   public Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
     return req -> {
       String address = address(req.connection());
-      Failures f = failures.get(address);
-      if (f != null) {
-        long left;
-        synchronized (f) {
-          left = f.pausedUntilNanos - System.nanoTime();
-        }
-        if (left > 0) {
-          refused(address, "paused after repeated authentication failures");
-          req.response()
-              .setStatusCode(429)
-              .putHeader("retry-after", String.valueOf(TimeUnit.NANOSECONDS.toSeconds(left) + 1))
-              .putHeader("connection", "close")
-              .end()
-              .onComplete(ar -> req.connection().close());
-          return;
-        }
+      long left = failures.pausedNanos(address);
+      if (left > 0) {
+        refused(address, "paused after repeated authentication failures");
+        req.response()
+            .setStatusCode(429)
+            .putHeader("retry-after", String.valueOf(TimeUnit.NANOSECONDS.toSeconds(left) + 1))
+            .putHeader("connection", "close")
+            .end()
+            .onComplete(ar -> req.connection().close());
+        return;
       }
       long timer =
           vertx.setTimer(
@@ -154,52 +149,22 @@ public final class HttpEdgeLimits {
   }
 
   private void authFailed(String address, String path) {
-    Failures f = failures.computeIfAbsent(address, k -> new Failures());
-    long now = System.nanoTime();
-    synchronized (f) {
-      f.times.addLast(now);
-      while (!f.times.isEmpty() && now - f.times.peekFirst() > WINDOW_NANOS) {
-        f.times.removeFirst();
-      }
-      if (f.times.size() >= DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF && f.pausedUntilNanos - now <= 0) {
-        f.pausedUntilNanos = now + TimeUnit.SECONDS.toNanos(DEFAULT_AUTH_FAILURE_BACKOFF_SECONDS);
-        f.times.clear();
-        LOG.warning(
-            "source "
-                + address
-                + ": "
-                + DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF
-                + " authentication failures within 60 s (last on "
-                + path
-                + "); its requests are answered 429 for "
-                + DEFAULT_AUTH_FAILURE_BACKOFF_SECONDS
-                + " s. Check the credentials used from that address, or block it.");
-      }
-    }
-    if (failures.size() > 10_000) {
-      failures.entrySet().removeIf(e -> e.getValue().pausedUntilNanos - now < 0);
+    if (failures.failed(address)) {
+      LOG.warning(
+          "source "
+              + address
+              + ": "
+              + DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF
+              + " authentication failures within 60 s (last on "
+              + path
+              + "); its requests are answered 429 for "
+              + DEFAULT_AUTH_FAILURE_BACKOFF_SECONDS
+              + " s. Check the credentials used from that address, or block it.");
     }
   }
 
   private void refused(String address, String reason) {
-    long[] state = logged.computeIfAbsent(reason, k -> new long[] {Long.MIN_VALUE / 2, 0});
-    long now = System.nanoTime();
-    long suppressed;
-    synchronized (state) {
-      if (now - state[0] < LOG_INTERVAL_NANOS) {
-        state[1]++;
-        return;
-      }
-      suppressed = state[1];
-      state[0] = now;
-      state[1] = 0;
-    }
-    LOG.warning(
-        "443: "
-            + address
-            + " refused: "
-            + reason
-            + (suppressed > 0 ? " (" + suppressed + " more like it in the last 10 s)" : ""));
+    refusals.log(Level.WARNING, reason, "443: " + address + " refused: " + reason);
   }
 
   private static String address(HttpConnection c) {

@@ -11,7 +11,12 @@ public final class AgentMain {
   private AgentMain() {}
 
   public static void main(String[] args) {
-    JournalLogging.configure();
+    try {
+      Logging.configure();
+    } catch (IllegalArgumentException e) {
+      System.err.println("liftshift-agent: " + e.getMessage());
+      System.exit(2);
+    }
     CommandLine cl = new CommandLine(new AgentCommand());
     cl.setCommandName("liftshift-agent");
     cl.setExecutionExceptionHandler(

@@ -1,4 +1,4 @@
-package io.liftshift.cli;
+package io.liftshift.agent.command;
 
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -11,16 +11,19 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * One backend for every role: java.util.logging, one line per record on stderr (the journal under
- * systemd). Code of the project logs through JUL; SLF4J users (the AWS SDK, Netty) reach it through
- * slf4j-jdk14, and Vert.x through its JUL delegate, so no library prints its own fallback warning.
+ * One backend for every role, the slim agent included (which is why it lives here, not in the cli):
+ * java.util.logging, one line per record on stderr. Under systemd ({@code JOURNAL_STREAM} set) the
+ * journal stamps time and unit itself, so a line is {@code LEVEL source: message} and the default
+ * level is INFO; on a terminal it starts with the time of day and the default is WARNING. Code of
+ * the project logs through JUL; SLF4J users (the AWS SDK, Netty) reach it through slf4j-jdk14, and
+ * Vert.x through its JUL delegate, so no library prints its own fallback warning.
  *
  * <p>{@code LIFTSHIFT_LOG} (or {@code --log}) sets the levels: {@code WARNING} (the default, quiet
  * on a terminal), or a list such as {@code INFO,io.netty=WARNING,io.liftshift.replicator=FINE}.
  * SLF4J's and Log4j's names ({@code DEBUG}, {@code WARN}, {@code ERROR}, {@code TRACE}) are
  * accepted.
  */
-final class Logging {
+public final class Logging {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
   /** Names other logging systems use, mapped to JUL's. */
@@ -37,8 +40,10 @@ final class Logging {
 
   private Logging() {}
 
-  static void configure() {
-    configure(System.getenv().getOrDefault("LIFTSHIFT_LOG", "WARNING"));
+  private static final boolean JOURNAL = System.getenv("JOURNAL_STREAM") != null;
+
+  public static void configure() {
+    configure(System.getenv().getOrDefault("LIFTSHIFT_LOG", JOURNAL ? "INFO" : "WARNING"));
   }
 
   /**
@@ -46,7 +51,7 @@ final class Logging {
    *
    * @throws IllegalArgumentException naming the part that is not a level
    */
-  static void configure(String spec) {
+  public static void configure(String spec) {
     // Vert.x picks SLF4J when it finds a provider; naming JUL keeps one path whatever the
     // classpath.
     System.setProperty(
@@ -105,7 +110,9 @@ final class Logging {
     }
   }
 
-  /** {@code HH:mm:ss.SSS LEVEL Logger: message (exception)} on one line. */
+  /**
+   * {@code HH:mm:ss.SSS LEVEL Logger: message (exception)} on one line (no time in the journal).
+   */
   private static final class OneLine extends Formatter {
     @Override
     public String format(LogRecord r) {
@@ -115,8 +122,7 @@ final class Logging {
       if (r.getThrown() != null) {
         msg += " (" + r.getThrown() + ")";
       }
-      return TIME.format(LocalTime.now())
-          + " "
+      return (JOURNAL ? "" : TIME.format(LocalTime.now()) + " ")
           + r.getLevel()
           + " "
           + name
