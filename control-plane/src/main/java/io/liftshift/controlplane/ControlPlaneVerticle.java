@@ -208,9 +208,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
     }
     String length = req.getHeader("content-length");
     if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
-      reply(
-          req,
-          ApiException.validation("other", "request body exceeds " + MAX_BODY_BYTES + " bytes"));
+      refuseOversizeBody(req);
       return;
     }
     Buffer body = Buffer.buffer();
@@ -218,10 +216,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
         chunk -> {
           if (body.length() + chunk.length() > MAX_BODY_BYTES) {
             req.pause();
-            reply(
-                req,
-                ApiException.validation(
-                    "other", "request body exceeds " + MAX_BODY_BYTES + " bytes"));
+            refuseOversizeBody(req);
             return;
           }
           body.appendBuffer(chunk);
@@ -427,6 +422,25 @@ public final class ControlPlaneVerticle extends VerticleBase {
       throw new ApiException("UnknownOperationException", 404, "unknown " + req.path());
     }
     return new Answer(200, agentApi.handle(req.path(), bearer, request));
+  }
+
+  /**
+   * Answers before the body arrives and then closes, as nginx does with 413: keeping the connection
+   * would mean reading (or stalling on) the megabytes the client is still sending.
+   */
+  private static void refuseOversizeBody(HttpServerRequest req) {
+    if (req.response().ended()) {
+      return;
+    }
+    ApiException e =
+        ApiException.validation("other", "request body exceeds " + MAX_BODY_BYTES + " bytes");
+    req.response()
+        .setStatusCode(e.status())
+        .putHeader("content-type", "application/json")
+        .putHeader("x-amzn-ErrorType", e.type())
+        .putHeader("connection", "close")
+        .end(e.body().toString())
+        .onComplete(x -> req.connection().close());
   }
 
   private static void reply(HttpServerRequest req, ApiException e) {

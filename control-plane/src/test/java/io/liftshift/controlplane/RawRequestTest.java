@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -158,10 +160,24 @@ class RawRequestTest {
 
   @Test
   void anOversizeBodyIsRefusedWithoutReadingIt() throws Exception {
-    byte[] big = new byte[ControlPlaneVerticle.MAX_BODY_BYTES + 1];
-    HttpResponse<String> r = send("DescribeSourceServers", big, null);
-    assertThat(r.statusCode()).isEqualTo(400);
-    assertThat(json(r).path("message").asText()).contains("exceeds");
+    // A raw socket that declares the size and never sends the body: the answer must come from the
+    // header alone, and the server must close rather than wait for bytes that never come.
+    SSLContext tls = TlsPolicy.pinnedClientContext(cp.caFingerprint(), ServerRole.CONTROL_PLANE);
+    try (SSLSocket socket =
+        (SSLSocket) tls.getSocketFactory().createSocket("localhost", cp.port())) {
+      socket.setSoTimeout(10_000);
+      String head =
+          "POST /DescribeSourceServers HTTP/1.1\r\nHost: localhost\r\n"
+              + "Content-Type: application/json\r\nContent-Length: "
+              + (ControlPlaneVerticle.MAX_BODY_BYTES + 1)
+              + "\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(response).startsWith("HTTP/1.1 400");
+      assertThat(response.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+      assertThat(response).contains("ValidationException").contains("exceeds");
+    }
   }
 
   @Test
