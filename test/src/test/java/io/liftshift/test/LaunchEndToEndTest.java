@@ -3,11 +3,7 @@ package io.liftshift.test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.liftshift.agent.Agent;
-import io.liftshift.agent.AgentOptions;
 import io.liftshift.agent.ControlPlaneLink;
-import io.liftshift.agent.HeartbeatReporter;
-import io.liftshift.agent.ReplicationControl;
 import io.liftshift.agent.SyncListener;
 import io.liftshift.cloud.local.LocalInstances;
 import io.liftshift.controlplane.ControlPlane;
@@ -141,46 +137,15 @@ class LaunchEndToEndTest {
                           "https://localhost:" + cp.port(), cp.createReplicationServerToken()));
           MgnClient mgn = client(cp)) {
         mgn.initializeService(b -> {});
-        ControlPlaneLink link =
-            ControlPlaneLink.install(
-                "https://localhost:" + cp.port(),
-                cp.createInstallToken(),
-                cp.caFingerprint(),
-                List.of(disk),
-                dir.resolve("agent"));
+        ControlPlaneLink link = ReplicatingAgent.register(cp, disk, dir.resolve("agent"));
         String id = link.identity().sourceServerId();
-        ControlPlaneLink.Instructions where = link.awaitReplicationServer(20_000, 200);
-        ReplicationControl control = new ReplicationControl();
-        control.apply(where);
-        try (HeartbeatReporter reporter =
-            new HeartbeatReporter(link, new SyncListener() {}, 500, control)) {
-          Agent agent =
-              new Agent(
-                  new AgentOptions()
-                      .replicator(where.replicationServerHost(), where.replicationServerPort())
-                      .token(link.identity().agentToken())
-                      .caFingerprint(link.identity().ca())
-                      .sourceServerId(id)
-                      .addDisk(disk)
-                      .stateDir(dir.resolve("agent"))
-                      .continuous(true)
-                      .tracker(AgentOptions.TrackerMode.SCANNING)
-                      .scanPassIntervalMillis(1000)
-                      .verify(false),
-                  reporter,
-                  control);
-          Thread t =
-              new Thread(
-                  () -> {
-                    try {
-                      agent.run();
-                    } catch (Throwable e) {
-                      // The test ends by closing everything under the agent.
-                    }
-                  });
-          t.setDaemon(true);
-          t.start();
-
+        try (ReplicatingAgent agent =
+            ReplicatingAgent.start(
+                link,
+                disk,
+                dir.resolve("agent"),
+                new SyncListener() {},
+                o -> o.scanPassIntervalMillis(1000))) {
           awaitLifeCycle(mgn, id, "READY_FOR_TEST", 300_000);
 
           // A damaged root filesystem (its superblock zeroed on the source, replicated): the

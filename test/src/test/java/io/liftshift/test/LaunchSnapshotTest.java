@@ -2,11 +2,7 @@ package io.liftshift.test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.liftshift.agent.Agent;
-import io.liftshift.agent.AgentOptions;
 import io.liftshift.agent.ControlPlaneLink;
-import io.liftshift.agent.HeartbeatReporter;
-import io.liftshift.agent.ReplicationControl;
 import io.liftshift.agent.SyncListener;
 import io.liftshift.cloud.PointInTimeSnapshot;
 import io.liftshift.controlplane.ControlPlane;
@@ -62,45 +58,15 @@ class LaunchSnapshotTest {
                           "https://localhost:" + cp.port(), cp.createReplicationServerToken()));
           MgnClient mgn = LaunchEndToEndTest.client(cp)) {
         mgn.initializeService(b -> {});
-        ControlPlaneLink link =
-            ControlPlaneLink.install(
-                "https://localhost:" + cp.port(),
-                cp.createInstallToken(),
-                cp.caFingerprint(),
-                List.of(disk),
-                dir.resolve("agent"));
+        ControlPlaneLink link = ReplicatingAgent.register(cp, disk, dir.resolve("agent"));
         String id = link.identity().sourceServerId();
-        ControlPlaneLink.Instructions where = link.awaitReplicationServer(20_000, 200);
-        ReplicationControl control = new ReplicationControl();
-        control.apply(where);
-        HeartbeatReporter reporter =
-            new HeartbeatReporter(link, new SyncListener() {}, 500, control);
-        Agent agent =
-            new Agent(
-                new AgentOptions()
-                    .replicator(where.replicationServerHost(), where.replicationServerPort())
-                    .token(link.identity().agentToken())
-                    .caFingerprint(link.identity().ca())
-                    .sourceServerId(id)
-                    .addDisk(disk)
-                    .stateDir(dir.resolve("agent"))
-                    .continuous(true)
-                    .tracker(AgentOptions.TrackerMode.SCANNING)
-                    .scanPassIntervalMillis(200)
-                    .verify(false),
-                reporter,
-                control);
-        Thread t =
-            new Thread(
-                () -> {
-                  try {
-                    agent.run();
-                  } catch (Throwable e) {
-                    // stopped by the test
-                  }
-                });
-        t.setDaemon(true);
-        t.start();
+        ReplicatingAgent agent =
+            ReplicatingAgent.start(
+                link,
+                disk,
+                dir.resolve("agent"),
+                new SyncListener() {},
+                o -> o.scanPassIntervalMillis(200));
         try {
           LaunchEndToEndTest.awaitLifeCycle(mgn, id, "READY_FOR_TEST", 120_000);
           var snapshots = h.replicator.snapshots().orElseThrow();
@@ -137,9 +103,7 @@ class LaunchSnapshotTest {
           }
           assertThat(got).as("the launch's snapshot holds the last change").isEqualTo(change);
         } finally {
-          agent.stop();
-          t.join(30_000);
-          reporter.close();
+          agent.close();
         }
 
         // No agent replicating: no consistency point can come, and the log says why.

@@ -2,11 +2,7 @@ package io.liftshift.test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.liftshift.agent.Agent;
-import io.liftshift.agent.AgentOptions;
 import io.liftshift.agent.ControlPlaneLink;
-import io.liftshift.agent.HeartbeatReporter;
-import io.liftshift.agent.ReplicationControl;
 import io.liftshift.agent.ReplicationStatus;
 import io.liftshift.agent.SyncListener;
 import io.liftshift.agent.SyncReport;
@@ -16,8 +12,6 @@ import io.liftshift.trust.PinnedCaTrustManager;
 import io.liftshift.trust.ServerRole;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.TrustManager;
@@ -84,17 +78,9 @@ class ReplicationControlEndToEndTest {
         mgn.initializeService(b -> {});
         long size = 40L << 20;
         Path disk = ReplicationHarness.randomImage(dir.resolve("disk.img"), size, 21);
-        ControlPlaneLink link =
-            ControlPlaneLink.install(
-                "https://localhost:" + cp.port(),
-                cp.createInstallToken(),
-                cp.caFingerprint(),
-                List.of(disk),
-                dir.resolve("agent"));
+        ControlPlaneLink link = ReplicatingAgent.register(cp, disk, dir.resolve("agent"));
         String id = link.identity().sourceServerId();
         mgn.updateReplicationConfiguration(b -> b.sourceServerID(id).bandwidthThrottling(8L));
-        ControlPlaneLink.Instructions where = link.awaitReplicationServer(10_000, 200);
-        assertThat(where.bandwidthThrottlingMbps()).isEqualTo(8);
 
         AtomicReference<ReplicationStatus> status = new AtomicReference<>();
         SyncListener watch =
@@ -104,38 +90,14 @@ class ReplicationControlEndToEndTest {
                 status.set(s);
               }
             };
-        ReplicationControl control = new ReplicationControl();
-        control.apply(where);
-        CompletableFuture<SyncReport> run = new CompletableFuture<>();
-        Agent agent;
-        try (HeartbeatReporter reporter = new HeartbeatReporter(link, watch, 500, control)) {
-          agent =
-              new Agent(
-                  new AgentOptions()
-                      .replicator(where.replicationServerHost(), where.replicationServerPort())
-                      .token(link.identity().agentToken())
-                      .caFingerprint(link.identity().ca())
-                      .sourceServerId(id)
-                      .addDisk(disk)
-                      .stateDir(dir.resolve("agent"))
-                      .continuous(true)
-                      .tracker(AgentOptions.TrackerMode.SCANNING)
-                      .scanPassIntervalMillis(200)
-                      .scanReadBudgetMBps(0)
-                      .verify(false),
-                  reporter,
-                  control);
-          Thread t =
-              new Thread(
-                  () -> {
-                    try {
-                      run.complete(agent.run());
-                    } catch (Throwable e) {
-                      run.completeExceptionally(e);
-                    }
-                  });
-          t.setDaemon(true);
-          t.start();
+        try (ReplicatingAgent agent =
+            ReplicatingAgent.start(
+                link,
+                disk,
+                dir.resolve("agent"),
+                watch,
+                o -> o.scanPassIntervalMillis(200).scanReadBudgetMBps(0))) {
+          assertThat(agent.instructions().bandwidthThrottlingMbps()).isEqualTo(8);
 
           // 8 Mbps = 1.0 MB/s, held within 10 % over 10 s.
           Thread.sleep(1500);
@@ -259,8 +221,8 @@ class ReplicationControlEndToEndTest {
             assertThat(System.currentTimeMillis()).isLessThan(deadline);
             Thread.sleep(100);
           }
-          agent.stop();
-          SyncReport r = run.get(60, TimeUnit.SECONDS);
+          agent.close();
+          SyncReport r = agent.run().get(60, TimeUnit.SECONDS);
           assertThat(r.reconnects()).isZero();
         }
       }
