@@ -140,7 +140,7 @@ class LaunchEndToEndTest {
         ControlPlaneLink link = ReplicatingAgent.register(cp, disk, dir.resolve("agent"));
         String id = link.identity().sourceServerId();
         try (ReplicatingAgent agent =
-            ReplicatingAgent.start(
+            new ReplicatingAgent(
                 link,
                 disk,
                 dir.resolve("agent"),

@@ -61,7 +61,7 @@ class LaunchSnapshotTest {
         ControlPlaneLink link = ReplicatingAgent.register(cp, disk, dir.resolve("agent"));
         String id = link.identity().sourceServerId();
         ReplicatingAgent agent =
-            ReplicatingAgent.start(
+            new ReplicatingAgent(
                 link,
                 disk,
                 dir.resolve("agent"),

@@ -42,17 +42,7 @@ final class ReplicatingAgent implements AutoCloseable {
    * Waits for the control plane to name a replication server, then starts replicating. {@code
    * tuning} adjusts the options (scan interval, read budget) after the defaults are set.
    */
-  static ReplicatingAgent start(
-      ControlPlaneLink link,
-      Path disk,
-      Path stateDir,
-      SyncListener listener,
-      Consumer<AgentOptions> tuning)
-      throws Exception {
-    return new ReplicatingAgent(link, disk, stateDir, listener, tuning);
-  }
-
-  private ReplicatingAgent(
+  ReplicatingAgent(
       ControlPlaneLink link,
       Path disk,
       Path stateDir,

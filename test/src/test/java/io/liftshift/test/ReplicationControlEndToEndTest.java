@@ -91,7 +91,7 @@ class ReplicationControlEndToEndTest {
               }
             };
         try (ReplicatingAgent agent =
-            ReplicatingAgent.start(
+            new ReplicatingAgent(
                 link,
                 disk,
                 dir.resolve("agent"),
