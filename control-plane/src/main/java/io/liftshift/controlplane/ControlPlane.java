@@ -155,19 +155,25 @@ public final class ControlPlane implements AutoCloseable {
 
   /**
    * Runs StartTest and StartCutover jobs through {@code cloud} from now on (without it they stay
-   * PENDING).
+   * PENDING). Jobs a previous process left STARTED are ended first, what they had made released
+   * ({@code InterruptedLaunches}).
    */
   public void enableLaunches(
       io.liftshift.controlplane.launch.LaunchCloud cloud,
       long firstBootTimeoutMillis,
       long freshSnapshotTimeoutMillis) {
-    queue.runThrough(
+    LaunchRunner runner =
         new LaunchRunner(
             db,
             services.configurations(),
             services.actions().postLaunchScriptsDir(),
             cloud,
-            new LaunchRunner.Settings(firstBootTimeoutMillis, freshSnapshotTimeoutMillis)));
+            new LaunchRunner.Settings(firstBootTimeoutMillis, freshSnapshotTimeoutMillis));
+    if (!queue.runs()) {
+      // Only a job of an earlier process can be STARTED before this process first runs launches.
+      runner.endInterruptedJobs();
+    }
+    queue.runThrough(runner);
   }
 
   /** The defaults: first boot within 15 minutes, a fresh snapshot within 2. */

@@ -13,6 +13,11 @@ final class LaunchQueue implements OperationRouter.JobQueue, AutoCloseable {
     this.runner = runner;
   }
 
+  /** Whether jobs run through a runner already. */
+  boolean runs() {
+    return runner != null;
+  }
+
   @Override
   public void submit(String jobId) {
     LaunchRunner r = runner;

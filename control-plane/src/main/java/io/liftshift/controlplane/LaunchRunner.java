@@ -73,6 +73,7 @@ final class LaunchRunner implements AutoCloseable {
   private final java.nio.file.Path postLaunchScriptsDir;
   private final LaunchCloud cloud;
   private final Settings settings;
+  private final LaunchesInFlight inFlight;
 
   /**
    * How many source servers launch at once, across jobs: a wave's servers convert and boot side by
@@ -112,6 +113,15 @@ final class LaunchRunner implements AutoCloseable {
     this.postLaunchScriptsDir = postLaunchScriptsDir;
     this.cloud = cloud;
     this.settings = settings;
+    this.inFlight = new LaunchesInFlight(db);
+  }
+
+  /**
+   * Ends the jobs a previous control-plane process left STARTED and releases what their launches
+   * had made ({@link InterruptedLaunches}); run before any new job.
+   */
+  void endInterruptedJobs() {
+    new InterruptedLaunches(db, cloud).endAll();
   }
 
   /** Runs the job after the transaction that created it has committed. */
@@ -203,7 +213,8 @@ final class LaunchRunner implements AutoCloseable {
                     (previous == null ? CompletableFuture.completedFuture(true) : previous)
                         .handle((outcome, error) -> outcome)
                         .thenApplyAsync(
-                            x -> runServer(jobId, serverId, test, terminate, promote), servers)));
+                            x -> runServerInFlight(jobId, serverId, test, terminate, promote),
+                            servers)));
       }
       boolean anyFailed = false;
       for (CompletableFuture<Boolean> f : launches) {
@@ -221,6 +232,7 @@ final class LaunchRunner implements AutoCloseable {
   private boolean runServer(
       String jobId, String serverId, boolean test, boolean terminate, boolean promote) {
     try {
+      inFlight.begin(jobId, serverId);
       if (terminate) {
         terminateServer(jobId, serverId);
         return true;
@@ -255,6 +267,20 @@ final class LaunchRunner implements AutoCloseable {
       LOG.warning("job " + jobId + ": " + e.getMessage());
     }
     return false;
+  }
+
+  /** One server's part of a job, its in-flight record ended whichever way it went. */
+  private boolean runServerInFlight(
+      String jobId, String serverId, boolean test, boolean terminate, boolean promote) {
+    try {
+      return runServer(jobId, serverId, test, terminate, promote);
+    } finally {
+      try {
+        inFlight.end(jobId, serverId);
+      } catch (SQLException e) {
+        LOG.warning("job " + jobId + ": " + e.getMessage());
+      }
+    }
   }
 
   /** A step failed; {@code event} is MGN's log event for it. */
@@ -292,6 +318,13 @@ final class LaunchRunner implements AutoCloseable {
     Snapshots snapshots = cloud.snapshots(ref);
     snapshots.hold(snapshot.snapshotSetId(), jobId);
     boolean held = true;
+    inFlight.change(
+        jobId,
+        serverId,
+        r ->
+            r.put("replicationServerID", replicatorId)
+                .put("localSnapshotsDir", ref.localSnapshotsDir())
+                .put("snapshotSetId", snapshot.snapshotSetId()));
     List<StagingVolume> volumes = new ArrayList<>();
     String conversionServer = null;
     boolean conversionStopped = false;
@@ -299,7 +332,11 @@ final class LaunchRunner implements AutoCloseable {
       // 2. The launch's own volumes, in the source's disk order.
       List<String> deviceNames = new ArrayList<>();
       for (VolumeSnapshot vs : inDiskOrder(server, snapshot, deviceNames)) {
-        volumes.add(snapshots.createVolume(vs, jobId + "-" + serverId + "-" + volumes.size()));
+        StagingVolume made =
+            snapshots.createVolume(vs, jobId + "-" + serverId + "-" + volumes.size());
+        volumes.add(made);
+        inFlight.change(
+            jobId, serverId, r -> r.withArray("volumes").add(LaunchesInFlight.volume(made)));
       }
       participant(jobId, serverId, x -> x.put("launchStatus", "IN_PROGRESS"));
 
@@ -334,6 +371,8 @@ final class LaunchRunner implements AutoCloseable {
             return null;
           });
       conversionServer = cloud.startConversionServer(jobId, serverId, token, volumes);
+      String started = conversionServer;
+      inFlight.change(jobId, serverId, r -> r.put("conversionServerID", started));
       log(
           jobId,
           "CONVERSION_START",
@@ -341,6 +380,7 @@ final class LaunchRunner implements AutoCloseable {
       JsonNode report = awaitConversion(conversionId, conversionServer);
       cloud.stopConversionServer(conversionServer);
       conversionStopped = true;
+      inFlight.change(jobId, serverId, r -> r.remove("conversionServerID"));
       if (!report.path("status").asText().equals("SUCCEEDED")) {
         throw new LaunchFailure(
             "CONVERSION_FAIL",
@@ -374,10 +414,18 @@ final class LaunchRunner implements AutoCloseable {
       Images.BootMode bootMode = bootMode(launchConfig, server, report.path("guest"));
       Images.Image image = cloud.images().register(serverId + "-" + jobId, volumes, bootMode, tags);
       volumes.clear(); // the image owns them now
+      inFlight.change(
+          jobId,
+          serverId,
+          r -> {
+            r.remove("volumes");
+            r.put("imageId", image.imageId());
+          });
       // The image holds what the launch needs: retention may have the snapshot from here on,
       // however long the first boot and its actions take.
       snapshots.release(snapshot.snapshotSetId(), jobId);
       held = false;
+      inFlight.change(jobId, serverId, r -> r.remove("snapshotSetId"));
       String[] template = launchTemplate(server, launchConfig);
       String launchTemplate = template == null ? null : template[0];
       String instanceType = instanceType(server, launchConfig, launchTemplate);
@@ -420,6 +468,8 @@ final class LaunchRunner implements AutoCloseable {
                 .put("snapshotSetId", snapshot.snapshotSetId())
                 .put("snapshotTakenAt", snapshot.takenAt().toString());
           });
+      // The server's launch record owns the instance and its image now.
+      inFlight.change(jobId, serverId, r -> r.remove("imageId"));
       log(
           jobId,
           "LAUNCH_START",

@@ -164,6 +164,13 @@ public final class AwsLaunchCloud implements LaunchCloud {
         .orElse(false);
   }
 
+  @Override
+  public void stopConversionServer(String conversionServerId, List<StagingVolume> volumes)
+      throws IOException {
+    attached.putIfAbsent(conversionServerId, List.copyOf(volumes));
+    stopConversionServer(conversionServerId);
+  }
+
   /** Terminated, then its volumes are free again (available) for the image. */
   @Override
   public void stopConversionServer(String conversionServerId) throws IOException {

@@ -35,6 +35,15 @@ public interface LaunchCloud {
   /** Stops it for good (terminated right after the conversion, as MGN does). */
   void stopConversionServer(String conversionServerId) throws IOException;
 
+  /**
+   * Stops a conversion server another process of the control plane started (one a restart left
+   * behind), with the volumes it was given, which are free again when this returns.
+   */
+  default void stopConversionServer(String conversionServerId, List<StagingVolume> volumes)
+      throws IOException {
+    stopConversionServer(conversionServerId);
+  }
+
   /** Why launches cannot run here (no qemu, no KVM...), or empty. */
   Optional<String> unavailable();
 

@@ -134,6 +134,39 @@ public final class LocalLaunchCloud implements LaunchCloud {
     }
   }
 
+  /**
+   * A converter process a previous control-plane process started outlives it: it is found by its
+   * pid and stopped, if it is still a converter (a reused pid is left alone).
+   */
+  @Override
+  public void stopConversionServer(String conversionServerId, List<StagingVolume> volumes)
+      throws IOException {
+    if (converters.containsKey(conversionServerId)) {
+      stopConversionServer(conversionServerId);
+      return;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(conversionServerId.substring(conversionServerId.indexOf('-') + 1));
+    } catch (NumberFormatException e) {
+      return;
+    }
+    Optional<ProcessHandle> p =
+        ProcessHandle.of(pid)
+            .filter(h -> h.info().commandLine().orElse("").contains("--job-token"));
+    if (p.isPresent()) {
+      p.get().destroy();
+      try {
+        p.get().onExit().get(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        p.get().destroyForcibly();
+      }
+    }
+  }
+
   @Override
   public Optional<String> unavailable() {
     return LocalInstances.unavailable();

@@ -53,6 +53,7 @@ final class AwsLaunchHarness implements AutoCloseable {
   final Ec2ContractFake fake;
   final Ec2Client ec2;
   final ControlPlane cp;
+  private boolean cpStopped;
   private final HttpClient http;
   private final Path dir;
   private String converterAmi;
@@ -276,12 +277,28 @@ final class AwsLaunchHarness implements AutoCloseable {
     return JSON.readTree(r.body());
   }
 
+  /**
+   * Stops the in-process control plane, its state kept in the directory, for a test that goes on
+   * with a control plane in a process of its own.
+   */
+  void stopControlPlane() throws Exception {
+    cpStopped = true;
+    cp.close();
+  }
+
+  /** The directory the control plane keeps its state ({@code cp}) and CA ({@code ca}) in. */
+  Path dir() {
+    return dir;
+  }
+
   @Override
   public void close() throws Exception {
     try (fake;
-        ec2;
-        cp) {
-      // closed in reverse order: the control plane stops launching before EC2 goes
+        ec2) {
+      // the control plane stops launching before EC2 goes
+      if (!cpStopped) {
+        cp.close();
+      }
     }
   }
 }
