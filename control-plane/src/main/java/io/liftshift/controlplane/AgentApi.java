@@ -80,8 +80,8 @@ final class AgentApi {
                 yield certificates.issue(request);
               }
               case "/replicator/v1/heartbeat" -> fleet.heartbeat(c, bearer, request);
-              case "/converter/v1/job" -> LaunchRunner.converterJob(c, bearer);
-              case "/converter/v1/report" -> LaunchRunner.converterReport(c, bearer, request);
+              case "/converter/v1/job" -> ConverterApi.converterJob(c, bearer);
+              case "/converter/v1/report" -> ConverterApi.converterReport(c, bearer, request);
               default -> throw new ApiException("UnknownOperationException", 404, "no " + path);
             });
   }

@@ -80,7 +80,7 @@ final class InterruptedLaunches {
           c -> {
             endServer(c, jobId, serverId, test, unreleased);
             Resources.delete(c, LaunchesInFlight.IN_FLIGHT, inFlightId);
-            Resources.delete(c, LaunchRunner.CONVERSION, inFlightId);
+            Resources.delete(c, ConverterApi.CONVERSION, inFlightId);
             return null;
           });
     }

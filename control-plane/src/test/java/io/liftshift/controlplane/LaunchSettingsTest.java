@@ -15,7 +15,7 @@ class LaunchSettingsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static BootMode mode(String config, String server, String guest) throws Exception {
-    return LaunchRunner.bootMode(
+    return LaunchSettings.bootMode(
         JSON.readTree(config), JSON.readTree(server), JSON.readTree(guest));
   }
 
@@ -52,13 +52,13 @@ class LaunchSettingsTest {
   void theCdksTagNamesTheTemplateVersionItDeployed() throws Exception {
     JsonNode config = JSON.readTree("{\"ec2LaunchTemplateID\":\"lt-0aaaaaaaaaaaaaaaa\"}");
     assertThat(
-            LaunchRunner.launchTemplate(
+            LaunchSettings.launchTemplate(
                 JSON.readTree(
                     "{\"tags\":{\"liftshift:launch-template\":\"lt-0bbbbbbbbbbbbbbbb:4\"}}"),
                 config))
         .containsExactly("lt-0bbbbbbbbbbbbbbbb", "4");
-    assertThat(LaunchRunner.launchTemplate(JSON.readTree("{}"), config))
+    assertThat(LaunchSettings.launchTemplate(JSON.readTree("{}"), config))
         .containsExactly("lt-0aaaaaaaaaaaaaaaa", "$Default");
-    assertThat(LaunchRunner.launchTemplate(JSON.readTree("{}"), JSON.readTree("{}"))).isNull();
+    assertThat(LaunchSettings.launchTemplate(JSON.readTree("{}"), JSON.readTree("{}"))).isNull();
   }
 }
