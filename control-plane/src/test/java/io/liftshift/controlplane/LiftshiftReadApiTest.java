@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -162,7 +163,8 @@ class LiftshiftReadApiTest {
         .contains(id);
     cp.close();
     try (Database db = Database.open(dir.resolve("cp").resolve("control-plane.db"))) {
-      assertThat(db.transaction(c -> Resources.get(c, LagHistory.RESOURCE, id))).isEmpty();
+      Optional<String> history = db.transaction(c -> Resources.get(c, LagHistory.RESOURCE, id));
+      assertThat(history).isEmpty();
     }
     cp = ControlPlane.startOnLoopback(dir);
   }

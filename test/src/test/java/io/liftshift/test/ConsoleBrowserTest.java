@@ -33,6 +33,7 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -139,7 +140,7 @@ class ConsoleBrowserTest {
       System.out.printf(
           "console browser: chromium started in %d ms%n",
           (System.nanoTime() - started) / 1_000_000);
-      WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+      WebDriverWait wait = waitUpTo(driver, 30);
       JavascriptExecutor js = (JavascriptExecutor) driver;
 
       // No key, no data: the sign-in form, and nothing of the servers. The browser trusts the
@@ -200,7 +201,7 @@ class ConsoleBrowserTest {
       tabTo(driver, "a[href='#/servers/" + id + "']", 200);
       new Actions(driver).sendKeys(Keys.ENTER).perform();
       wait.until(d -> !d.findElements(By.id("server-hostname")).isEmpty());
-      new WebDriverWait(driver, Duration.ofSeconds(90))
+      waitUpTo(driver, 90)
           .until(
               d ->
                   d.findElement(By.id("replication-state")).getText().equals("Healthy")
@@ -261,7 +262,7 @@ class ConsoleBrowserTest {
               .path("jobID")
               .asText();
       assertThat(cp.call("DescribeJobs", "{}")).contains("\"initiatedBy\":\"START_TEST\"");
-      new WebDriverWait(driver, Duration.ofSeconds(90))
+      waitUpTo(driver, 90)
           .until(
               d ->
                   d.findElements(By.cssSelector(".job-event")).stream()
@@ -334,6 +335,13 @@ class ConsoleBrowserTest {
     } finally {
       driver.quit();
     }
+  }
+
+  /** A wait that looks again when the page re-rendered what it was reading (polling pages do). */
+  private static WebDriverWait waitUpTo(WebDriver driver, int seconds) {
+    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(seconds));
+    wait.ignoring(StaleElementReferenceException.class);
+    return wait;
   }
 
   /** Presses Tab (nothing else) until the focused element matches {@code css}. */
