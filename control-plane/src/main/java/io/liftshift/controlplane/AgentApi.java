@@ -304,8 +304,7 @@ final class AgentApi {
       for (JsonNode d : r.path("replicatedDisks")) {
         backlog += d.path("backloggedStorageBytes").asLong(0);
       }
-      LagHistory.record(
-          c, id, r.path("lagSeconds").asLong(), backlog, System.currentTimeMillis());
+      LagHistory.record(c, id, r.path("lagSeconds").asLong(), backlog, System.currentTimeMillis());
     }
     if (r.has("etaSeconds") && r.path("etaSeconds").asLong() > 0) {
       dri.put(

@@ -307,8 +307,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
     if (LiftshiftReadApi.serves(req.path())) {
       // The console's views MGN has no operation for: the fleet, and a server's lag history.
       return new Answer(
-          200,
-          readApi.answer(req.method().name(), req.path(), req.getParam("sourceServerID")));
+          200, readApi.answer(req.method().name(), req.path(), req.getParam("sourceServerID")));
     }
     String op;
     JsonNode request;

@@ -11,10 +11,10 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 
 /**
- * A source server's replication lag and backlog over the last hour, one sample per 10 s, fed by
- * its agent's heartbeats. Kept in the store beside the server (so a control-plane restart keeps the
- * console's chart) as one small document per server, rewritten at most every 10 s, and deleted
- * with the server.
+ * A source server's replication lag and backlog over the last hour, one sample per 10 s, fed by its
+ * agent's heartbeats. Kept in the store beside the server (so a control-plane restart keeps the
+ * console's chart) as one small document per server, rewritten at most every 10 s, and deleted with
+ * the server.
  */
 final class LagHistory {
   static final String RESOURCE = "lag-history";

@@ -14,8 +14,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * liftshift's own read-only views that MGN's API has no operation for, for the console (signed
- * with SigV4 like every operator call; the caller verifies the signature first):
+ * liftshift's own read-only views that MGN's API has no operation for, for the console (signed with
+ * SigV4 like every operator call; the caller verifies the signature first):
  *
  * <ul>
  *   <li>{@code GET /liftshift/v1/replication-servers}: the fleet, each replication server's

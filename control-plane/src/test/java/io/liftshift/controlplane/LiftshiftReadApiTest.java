@@ -116,8 +116,7 @@ class LiftshiftReadApiTest {
             }
             return null;
           });
-      JsonNode h =
-          db.transaction(c -> LagHistory.read(c, "s-0123456789abcdef0", t0 + 7_200_000));
+      JsonNode h = db.transaction(c -> LagHistory.read(c, "s-0123456789abcdef0", t0 + 7_200_000));
       JsonNode samples = h.path("samples");
       assertThat(samples.size()).isEqualTo(LagHistory.MAX_SAMPLES).isEqualTo(361);
       assertThat(samples.get(samples.size() - 1).path("epochMillis").asLong())

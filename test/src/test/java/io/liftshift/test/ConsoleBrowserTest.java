@@ -18,8 +18,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.security.MessageDigest;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -121,7 +121,8 @@ class ConsoleBrowserTest {
     }
   }
 
-  private void browse(ControlPlane cp, HttpClient http, String base, AccessKeys.NewKey key, String id)
+  private void browse(
+      ControlPlane cp, HttpClient http, String base, AccessKeys.NewKey key, String id)
       throws Exception {
     // Clickjacking and script injection: the page's own headers.
     HttpResponse<String> page =
@@ -254,13 +255,12 @@ class ConsoleBrowserTest {
       assertThat(driver.getPageSource()).contains("launches a test instance");
       confirm.click();
       wait.until(d -> d.getPageSource().contains("JOB_START"));
+      // The screenshot of a launch shows its log as it comes, with the dashboard above it.
+      js.executeScript(
+          "document.querySelector('.job-event').closest('table').scrollIntoView({block: 'end'})");
       shot(driver, "server-launch");
       String jobId =
-          JSON.readTree(cp.call("DescribeJobs", "{}"))
-              .path("items")
-              .get(0)
-              .path("jobID")
-              .asText();
+          JSON.readTree(cp.call("DescribeJobs", "{}")).path("items").get(0).path("jobID").asText();
       assertThat(cp.call("DescribeJobs", "{}")).contains("\"initiatedBy\":\"START_TEST\"");
       waitUpTo(driver, 90)
           .until(
@@ -360,8 +360,8 @@ class ConsoleBrowserTest {
   }
 
   /**
-   * The source-servers page fits the window: the page itself never scrolls sideways, and the
-   * search field, the action menus and the server's link are inside the window.
+   * The source-servers page fits the window: the page itself never scrolls sideways, and the search
+   * field, the action menus and the server's link are inside the window.
    */
   @SuppressWarnings("unchecked")
   private static void assertLaidOut(JavascriptExecutor js, String id, String width) {
@@ -422,8 +422,8 @@ class ConsoleBrowserTest {
 
   /**
    * The base64 SHA-256 of the control plane's certificate's public key (SubjectPublicKeyInfo), as
-   * chromium's --ignore-certificate-errors-spki-list takes it; read from the TLS session the
-   * pinned client (which checked the chain against the installation's CA) just had.
+   * chromium's --ignore-certificate-errors-spki-list takes it; read from the TLS session the pinned
+   * client (which checked the chain against the installation's CA) just had.
    */
   private static String spkiSha256(HttpResponse<?> pinned) throws Exception {
     byte[] spki =
@@ -470,11 +470,11 @@ class ConsoleBrowserTest {
       throws Exception {
     String body =
         JSON.writeValueAsString(
-                Map.of(
-                    "machineId", "console-test-markup",
-                    "identificationHints", Map.of("hostname", hostname, "fqdn", "web-02.example"),
-                    "disks", List.of(Map.of("deviceName", "/dev/vda", "bytes", 1L << 30)),
-                    "os", Map.of("fullString", "Debian GNU/Linux 12 (bookworm)")));
+            Map.of(
+                "machineId", "console-test-markup",
+                "identificationHints", Map.of("hostname", hostname, "fqdn", "web-02.example"),
+                "disks", List.of(Map.of("deviceName", "/dev/vda", "bytes", 1L << 30)),
+                "os", Map.of("fullString", "Debian GNU/Linux 12 (bookworm)")));
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(URI.create(base + "/agent/v1/register"))
