@@ -37,7 +37,11 @@ export default function App() {
   if (!session.signedIn) {
     return <SignIn />;
   }
-  const notify = (n) => setNotices((all) => [{ ...n, id: String(Date.now()), dismissible: true, onDismiss: () => setNotices((x) => x.filter((y) => y !== n)) }, ...all].slice(0, 3));
+  // Each notice dismissible by its own labelled button (axe: buttons must have discernible text).
+  const notify = (n) => {
+    const id = String(Date.now()) + Math.random();
+    setNotices((all) => [{ ...n, id, dismissible: true, dismissLabel: 'Dismiss notification', onDismiss: () => setNotices((x) => x.filter((y) => y.id !== id)) }, ...all].slice(0, 3));
+  };
   const flash = [
     ...(session.reachable
       ? []

@@ -110,8 +110,14 @@ export function listTags(arn) {
   return request(current(), 'GET', '/tags/' + uriEncode(arn), '', null);
 }
 
-export function fleetNeed() {
-  return request(current(), 'GET', '/fleet/v1/need', '', null);
+/** liftshift's own read API (beside MGN's): the fleet, each replication server's disks, the need. */
+export function replicationServers() {
+  return request(current(), 'GET', '/liftshift/v1/replication-servers', '', null);
+}
+
+/** A source server's lag and backlog, one sample per 10 s over the last hour, oldest first. */
+export function lagHistory(sourceServerID) {
+  return request(current(), 'GET', '/liftshift/v1/lag-history', 'sourceServerID=' + uriEncode(sourceServerID), null);
 }
 
 /** Every page of a paginated list operation. */

@@ -1,4 +1,3 @@
-import { useEffect, useRef, useState } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import Header from '@cloudscape-design/components/header';
 import Container from '@cloudscape-design/components/container';
@@ -14,14 +13,12 @@ import Box from '@cloudscape-design/components/box';
 import Link from '@cloudscape-design/components/link';
 import BreadcrumbGroup from '@cloudscape-design/components/breadcrumb-group';
 import Alert from '@cloudscape-design/components/alert';
-import { all, call, listTags } from '../api.js';
+import { all, call, lagHistory, listTags } from '../api.js';
 import { usePoll } from '../poll.js';
 import { ActionMenus } from '../actions.jsx';
 import * as m from '../migration.js';
 import { ReplicationSettings, LaunchSettings } from './Settings.jsx';
 import { JobLog, jobStatus } from './LaunchHistory.jsx';
-
-const HOUR_MILLIS = 3600 * 1000;
 
 function LifecycleSteps({ server }) {
   const state = m.lifecycle(server);
@@ -42,19 +39,31 @@ function LifecycleSteps({ server }) {
   );
 }
 
-/** Lag samples taken while this page is open (the API gives the current lag), for the last hour. */
-function useLagHistory(server) {
-  const samples = useRef([]);
-  const [, redraw] = useState(0);
-  useEffect(() => {
-    if (!server) return;
-    const lag = m.lagSeconds(server);
-    if (lag === null) return;
-    const now = Date.now();
-    samples.current = [...samples.current.filter((p) => p.x.getTime() > now - HOUR_MILLIS), { x: new Date(now), y: lag }];
-    redraw((n) => n + 1);
-  }, [server]);
-  return samples.current;
+/** The last hour's lag, one sample per 10 s, as the control plane kept it from the agent's heartbeats. */
+function LagChart({ id }) {
+  const { data, error } = usePoll(() => lagHistory(id), [id], 10000);
+  const samples = (data?.samples || []).map((p) => ({ x: new Date(p.epochMillis), y: p.lagSeconds }));
+  const now = Date.now();
+  return (
+    <div id="lag-chart" data-samples={data ? samples.length : ''}>
+      <LineChart
+        series={[{ title: 'Lag (s)', type: 'line', data: samples, valueFormatter: (v) => m.formatSeconds(v) }]}
+        xDomain={[new Date(now - 3600 * 1000), new Date(now)]}
+        xScaleType="time"
+        xTitle="Time"
+        yTitle="Lag (seconds)"
+        height={160}
+        hideFilter
+        hideLegend
+        statusType={data ? 'finished' : error ? 'error' : 'loading'}
+        errorText={error?.message}
+        loadingText="Loading the lag history"
+        empty={<Box textAlign="center">No lag reported in the last hour</Box>}
+        ariaLabel="Replication lag over the last hour"
+        i18nStrings={{ xTickFormatter: (d) => d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }}
+      />
+    </div>
+  );
 }
 
 export default function SourceServer({ id, notify }) {
@@ -63,7 +72,6 @@ export default function SourceServer({ id, notify }) {
     return { server: servers.items?.[0], jobs: jobs.filter((j) => (j.participatingServers || []).some((p) => p.sourceServerID === id)) };
   }, [id]);
   const server = data?.server;
-  const lag = useLagHistory(server);
   if (error && !data) return <Alert type="error" header={error.type}>{error.message}</Alert>;
   if (!data) return <Box>Loading</Box>;
   if (!server) return <Alert type="error" header="Not found">No source server {id}.</Alert>;
@@ -132,19 +140,8 @@ export default function SourceServer({ id, notify }) {
             </SpaceBetween>
           </ColumnLayout>
         </Container>
-        <Container header={<Header variant="h2" description="Sampled every 2 s while this page is open, for up to an hour">Replication lag</Header>}>
-          <LineChart
-            series={[{ title: 'Lag (s)', type: 'line', data: lag }]}
-            xScaleType="time"
-            xTitle="Time"
-            yTitle="Lag (seconds)"
-            height={160}
-            hideFilter
-            hideLegend
-            empty={<Box textAlign="center">No lag reported yet</Box>}
-            ariaLabel="Replication lag over the last hour"
-            i18nStrings={{ xTickFormatter: (d) => d.toLocaleTimeString() }}
-          />
+        <Container header={<Header variant="h2" description="One sample every 10 s over the last hour, kept by the control plane from the agent's heartbeats">Replication lag</Header>}>
+          <LagChart id={id} />
         </Container>
         {latest && (
           <Container header={<Header variant="h2" description={`${latest.jobID} · ${latest.type} · ${latest.initiatedBy || ''}`}>Latest job: {jobStatus(latest)}</Header>}>

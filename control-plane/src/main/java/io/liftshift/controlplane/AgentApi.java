@@ -300,6 +300,11 @@ final class AgentApi {
     }
     if (r.has("lagSeconds")) {
       dri.put("lagDuration", "PT" + r.path("lagSeconds").asLong() + "S");
+      long backlog = 0;
+      for (JsonNode d : r.path("replicatedDisks")) {
+        backlog += d.path("backloggedStorageBytes").asLong(0);
+      }
+      LagHistory.record(c, id, r.path("lagSeconds").asLong(), backlog, System.currentTimeMillis());
     }
     if (r.has("etaSeconds") && r.path("etaSeconds").asLong() > 0) {
       dri.put(

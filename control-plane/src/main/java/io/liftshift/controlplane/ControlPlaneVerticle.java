@@ -54,6 +54,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
   private final ShapeValidator validator;
   private final SigV4Verifier verifier;
   private HttpServer server;
+  private final LiftshiftReadApi readApi;
   private final io.liftshift.controlplane.console.ConsoleAssets console =
       new io.liftshift.controlplane.console.ConsoleAssets();
 
@@ -82,6 +83,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
     this.model = model;
     this.validator = new ShapeValidator(model);
     this.verifier = new SigV4Verifier(region, "mgn");
+    this.readApi = new LiftshiftReadApi(db, fleet);
     this.downloads =
         io.liftshift.controlplane.downloads.AgentDownloads.locate(
             identity.chain().get(identity.chain().size() - 1));
@@ -301,6 +303,11 @@ public final class ControlPlaneVerticle extends VerticleBase {
     if (req.path().equals(FLEET_NEED_PATH) && req.method() == io.vertx.core.http.HttpMethod.GET) {
       // Signed like any operator call: the fleet's scaler (CDK issue) reads what to scale to.
       return new Answer(200, db.transaction(c -> fleet.need(c).toJson()));
+    }
+    if (LiftshiftReadApi.serves(req.path())) {
+      // The console's views MGN has no operation for: the fleet, and a server's lag history.
+      return new Answer(
+          200, readApi.answer(req.method().name(), req.path(), req.getParam("sourceServerID")));
     }
     String op;
     JsonNode request;

@@ -197,7 +197,8 @@ final class ReplicationFleet {
     return Math.max(1, server.path("sourceProperties").path("disks").size());
   }
 
-  private boolean live(JsonNode replicator, long nowMillis) {
+  /** Whether the replicator has reported within the lost-after time (the console shows it). */
+  boolean live(JsonNode replicator, long nowMillis) {
     return nowMillis - replicator.path("_private").path("lastSeenEpochMillis").asLong(0)
         <= replicatorLostMillis;
   }

@@ -262,6 +262,7 @@ final class SourceServerService {
     Resources.delete(c, ServerConfigurations.REPLICATION, id);
     Resources.delete(c, ServerConfigurations.LAUNCH, id);
     Resources.delete(c, PostLaunchActionService.ON_SERVER, id);
+    LagHistory.delete(c, id);
     return null;
   }
 }
