@@ -132,6 +132,12 @@ class LiveServerMigrationTest {
         // plane at the address the guest reaches it by. The installer verifies the CA by its
         // fingerprint, the bundle by its checksum, registers, and starts the systemd service.
         String endpoint = "https://" + SourceVm.HOST_FROM_GUEST + ":" + cp.port();
+        // The guest agent answers before ifupdown has brought eth0 up: an operator logs in to a
+        // server that has finished booting (running, or degraded by some unrelated unit).
+        guest
+            .sh("systemctl is-system-running --wait; ip -4 route show default | grep -q .", 300_000)
+            .orThrow("the guest's boot finished, with its network");
+        phases.put("source network up", since(t0));
         long installStart = System.nanoTime();
         GuestAgentClient.Result install =
             guest.sh(
