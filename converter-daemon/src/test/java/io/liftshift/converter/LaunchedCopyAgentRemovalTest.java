@@ -160,8 +160,7 @@ class LaunchedCopyAgentRemovalTest {
         120, "mkfs.ext4", "-q", "-F", "-U", ROOT_UUID, "-d", tree.toString(), fs.toString(), "63M");
     Path image = dir.resolve("disk-" + System.nanoTime() + ".img");
     Commands.run(30, "truncate", "-s", "64M", image.toString());
-    Commands.run(
-        30, "sh", "-c", "echo 'start=2048, type=83' | sfdisk -q " + image + " >/dev/null");
+    Commands.run(30, "sh", "-c", "echo 'start=2048, type=83' | sfdisk -q " + image + " >/dev/null");
     Commands.run(
         60,
         "dd",
