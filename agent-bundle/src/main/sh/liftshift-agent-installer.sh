@@ -1,7 +1,8 @@
 #!/bin/sh
 # liftshift agent installer (docs/agent-install.md). Run as root on the source server:
 #   curl -fsS --insecure https://HOST/agent/v1/installer | sh -s -- --endpoint https://HOST \
-#     --install-token T --ca-fingerprint sha256:HEX [--devices /dev/sda,/dev/sdb] [--tags k=v,...] [--no-prompt]
+#     --install-token T --ca-fingerprint sha256:HEX [--devices /dev/sda,/dev/sdb] [--tags k=v,...]
+#     [--agent-args '--tracker TRACEFS'] [--no-prompt]
 # Needs only sh, coreutils, tar, gzip and curl or wget: no Java, compiler, kernel headers or reboot.
 # Trust comes from the fingerprint alone: the CA certificate is fetched, its SHA-256 checked, and only
 # then used (pinned) for everything else; the bundle's checksum is verified before it is unpacked.
@@ -16,6 +17,7 @@ unit_dir="$root/etc/systemd/system"
 unit=liftshift-agent.service
 
 endpoint="" token="" fingerprint="" devices="" tags="" prompt=1 action=install
+agent_args="" agent_args_set=0
 tmp="" new_release="" created_opt=0 created_opt_parent=0 created_state=0 done_ok=0
 
 say() { printf '%s\n' "$*"; }
@@ -27,7 +29,7 @@ die() {
 usage() {
   cat <<'USAGE'
 usage: sh liftshift-agent-installer.sh --endpoint https://HOST --install-token T --ca-fingerprint sha256:HEX
-         [--devices /dev/sda,/dev/sdb] [--tags k=v,...] [--no-prompt]
+         [--devices /dev/sda,/dev/sdb] [--tags k=v,...] [--agent-args 'AGENT OPTIONS'] [--no-prompt]
        sh liftshift-agent-installer.sh --upgrade      (re-install the control plane's current agent)
        sh liftshift-agent-installer.sh --uninstall    (remove the agent, its service and its state)
 USAGE
@@ -58,6 +60,8 @@ while [ $# -gt 0 ]; do
     --devices=*) devices=${1#*=}; shift ;;
     --tags) tags=${2:-}; shift 2 ;;
     --tags=*) tags=${1#*=}; shift ;;
+    --agent-args) agent_args=${2:-}; agent_args_set=1; shift 2 ;;
+    --agent-args=*) agent_args=${1#*=}; agent_args_set=1; shift ;;
     --no-prompt) prompt=0; shift ;;
     --upgrade) action=upgrade; shift ;;
     --uninstall) action=uninstall; shift ;;
@@ -116,7 +120,14 @@ if [ -f "$state/agent.properties" ]; then
 fi
 if [ -f "$state/install.conf" ]; then
   [ -n "$devices" ] || devices=$(sed -n 's/^devices=//p' "$state/install.conf")
+  [ "$agent_args_set" -eq 1 ] || agent_args=$(sed -n 's/^agent_args=//p' "$state/install.conf")
 fi
+# They go on the service's ExecStart line, which systemd splits and expands itself ($, %, quotes):
+# only plain option words are let through.
+case "$agent_args" in
+  *[!A-Za-z0-9._=/:,+\ -]*)
+    die "--agent-args '$agent_args': only the agent's options as plain words (letters, digits, spaces, . _ = / : , + -), e.g. '--tracker TRACEFS --no-verify'" ;;
+esac
 [ -n "$endpoint" ] || { usage >&2; die "--endpoint https://HOST is required (the control plane)"; }
 [ -n "$fingerprint" ] || { usage >&2; die "--ca-fingerprint sha256:HEX is required (liftshift ca show prints it)"; }
 endpoint=${endpoint%/}
@@ -262,7 +273,7 @@ if [ -n "$token" ]; then
 else
   say "    already registered as $(sed -n 's/^sourceServerID=//p' "$state/agent.properties")"
 fi
-printf 'devices=%s\n' "$devices" >"$state/install.conf"
+printf 'devices=%s\nagent_args=%s\n' "$devices" "$agent_args" >"$state/install.conf"
 
 step 6/7 "Writing the liftshift-agent service (starts at boot, restarts on failure)"
 mkdir -p "$unit_dir" || die "cannot write $unit_dir"
@@ -277,7 +288,7 @@ After=network-online.target
 [Service]
 Type=simple
 Environment=LIFTSHIFT_AGENT_STATE_DIR=/var/lib/liftshift-agent
-ExecStart=/opt/liftshift-agent/current/bin/liftshift-agent --continuous$disk_args
+ExecStart=/opt/liftshift-agent/current/bin/liftshift-agent --continuous$disk_args${agent_args:+ $agent_args}
 Restart=on-failure
 RestartSec=10
 TimeoutStopSec=60

@@ -98,6 +98,10 @@ class AgentInstallerTest {
 
   /** The documented one command. */
   static Run install(String token, String fingerprint) throws Exception {
+    return install(token, fingerprint, "");
+  }
+
+  static Run install(String token, String fingerprint, String more) throws Exception {
     String endpoint = "https://127.0.0.1:" + cp.port();
     return sh(
         "curl -fsS --insecure "
@@ -110,7 +114,8 @@ class AgentInstallerTest {
             + fingerprint
             + " --devices "
             + disk
-            + " --tags app=erp,env=test --no-prompt",
+            + " --tags app=erp,env=test --no-prompt"
+            + more,
         Map.of());
   }
 
@@ -224,11 +229,24 @@ class AgentInstallerTest {
 
   @Test
   @Order(6)
-  void aReRunIsANoOp() throws Exception {
+  void aReRunIsANoOpAndTakesNewAgentArgs() throws Exception {
     String id = Files.readString(state().resolve("agent.properties"));
-    Run r = install(cp.createInstallToken(), cp.caFingerprint().toString());
+    String unitBefore = Files.readString(unit());
+    // Words systemd would expand on the ExecStart line are refused before anything changes.
+    Run bad =
+        install(cp.createInstallToken(), cp.caFingerprint().toString(), " --agent-args 'x $(id)'");
+    assertThat(bad.code()).as(bad.out()).isNotZero();
+    assertThat(bad.out()).contains("--agent-args").contains("plain words");
+    assertThat(unit()).hasContent(unitBefore);
+    Run r =
+        install(
+            cp.createInstallToken(),
+            cp.caFingerprint().toString(),
+            " --agent-args '--scan-budget-mbps 50'");
     assertThat(r.code()).as(r.out()).isZero();
     assertThat(r.out()).contains("nothing to download").contains("already current");
+    assertThat(Files.readString(unit()))
+        .contains("liftshift-agent --continuous --disk " + disk + " --scan-budget-mbps 50\n");
     assertThat(Files.readString(state().resolve("agent.properties")))
         .contains(id.lines().filter(l -> l.startsWith("sourceServerID")).findFirst().orElseThrow());
   }
@@ -287,6 +305,7 @@ class AgentInstallerTest {
     }
     assertThat(state().resolve("changes.marker")).hasContent("change state survives");
     assertThat(state().resolve("agent.properties")).isRegularFile();
+    assertThat(Files.readString(unit())).as("--agent-args kept").contains("--scan-budget-mbps 50");
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.liftshift.cloud.local.LocalInstances;
 import io.liftshift.controlplane.ControlPlane;
+import io.liftshift.controlplane.downloads.AgentDownloads;
 import io.liftshift.controlplane.launch.LocalLaunchCloud;
 import io.liftshift.replicator.ReplicatorOptions;
 import java.net.URI;
@@ -25,15 +26,19 @@ import software.amazon.awssdk.services.mgn.model.Job;
 /**
  * A running server migrates: the Debian fixture boots in qemu (virtio disk, user-mode network to
  * this host's loopback only), a hash-chained SQLite ledger commits record after record inside it,
- * the agent replicates its mounted root disk with the tracefs tracker in the guest's own kernel to
- * a replicator on this host through the control plane, and a test launch taken while the ledger
- * still writes boots a copy whose first boot proves the ledger consistent and complete up to the
- * moment the launch was asked for. Then cutover and finalize.
+ * the agent is installed in the guest by the one documented command (the installer and bundle this
+ * build made, served by the control plane) and runs as a systemd service, replicating the mounted
+ * root disk with the tracefs tracker in the guest's own kernel to a replicator on this host, and a
+ * test launch taken while the ledger still writes boots a copy whose first boot proves the ledger
+ * consistent and complete up to the moment the launch was asked for, and the agent gone from the
+ * copy. Then cutover and finalize.
  */
 class LiveServerMigrationTest {
   private static final String LEDGER = "/var/lib/ledger/ledger.db";
-  private static final String AGENT_HOME = "/opt/liftshift-agent";
-  private static final String AGENT_STATE = "/var/lib/liftshift-agent";
+  private static final String UNIT = "liftshift-agent.service";
+
+  /** The test's replication tuning: the kernel tracker or fail, and no Merkle pass under TCG. */
+  private static final String AGENT_ARGS = "--tracker TRACEFS --no-verify";
 
   @TempDir Path dir;
 
@@ -47,22 +52,20 @@ class LiveServerMigrationTest {
     assumeTrue(
         LocalInstances.unavailable().isEmpty(),
         () -> "needs qemu: " + LocalInstances.unavailable().orElse(""));
-    Path jar = Path.of("..", "cli", "target", "liftshift.jar").toAbsolutePath().normalize();
-    assumeTrue(Files.isRegularFile(jar), "needs the cli jar (mvn package -pl cli): " + jar);
+    assumeTrue(
+        Files.isRegularFile(AgentInstallerTest.DIST.resolve(AgentDownloads.INSTALLER_FILE)),
+        "needs the agent bundle this build makes (agent-bundle/target/dist)");
     Map<String, Duration> phases = new LinkedHashMap<>();
     long t0 = System.nanoTime();
 
     Path disk = DebianFixture.copy(dir.resolve("source.img"));
-    Path runtime = GuestJavaRuntime.image(dir.resolve("agent-runtime"));
     Path checkScript = resource("ledger-check");
+    // The workload is what the server ran before anyone thought of migrating it; the agent is not
+    // staged: the installer puts it there, below.
     SourceVm.stage(
         disk,
         dir,
         Map.of(
-            runtime,
-            AGENT_HOME + "/runtime",
-            jar,
-            AGENT_HOME + "/lib/liftshift.jar",
             resource("ledger-workload"),
             "/usr/local/bin/ledger-workload",
             checkScript,
@@ -78,6 +81,8 @@ class LiveServerMigrationTest {
             System.getProperty("java.class.path"),
             "io.liftshift.cli.Liftshift",
             "converter");
+    // The control plane serves the installer and bundle this build made (GET /agent/v1/...).
+    System.setProperty(AgentDownloads.BUNDLE_DIR_PROPERTY, AgentInstallerTest.DIST.toString());
     try (ControlPlane cp =
             ControlPlane.start(
                 dir.resolve("cp"),
@@ -87,6 +92,7 @@ class LiveServerMigrationTest {
                 "us-east-1",
                 List.of("localhost", "127.0.0.1", SourceVm.HOST_FROM_GUEST));
         AutoCloseable vms = () -> LaunchEndToEndTest.terminateAll(launchHome)) {
+      System.clearProperty(AgentDownloads.BUNDLE_DIR_PROPERTY);
       cp.enableLaunches(
           new LocalLaunchCloud(
               launchHome,
@@ -122,48 +128,46 @@ class LiveServerMigrationTest {
                 30_000)
             .orThrow("starting the ledger");
 
-        // The agent: registered with the control plane at the address the guest reaches it by.
+        // The agent: the one command an operator types, as root in the guest, against the control
+        // plane at the address the guest reaches it by. The installer verifies the CA by its
+        // fingerprint, the bundle by its checksum, registers, and starts the systemd service.
+        String endpoint = "https://" + SourceVm.HOST_FROM_GUEST + ":" + cp.port();
+        // The guest agent answers before ifupdown has brought eth0 up: an operator logs in to a
+        // server that has finished booting (running, or degraded by some unrelated unit).
+        guest
+            .sh("systemctl is-system-running --wait; ip -4 route show default | grep -q .", 300_000)
+            .orThrow("the guest's boot finished, with its network");
+        phases.put("source network up", since(t0));
         long installStart = System.nanoTime();
-        String java =
-            AGENT_HOME + "/runtime/bin/java -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
-        String agentJar = AGENT_HOME + "/lib/liftshift.jar";
         GuestAgentClient.Result install =
             guest.sh(
-                java
-                    + " -jar "
-                    + agentJar
-                    + " agent install --endpoint https://"
-                    + SourceVm.HOST_FROM_GUEST
-                    + ":"
-                    + cp.port()
+                "curl -fsS --insecure "
+                    + endpoint
+                    + "/agent/v1/installer | sh -s -- --endpoint "
+                    + endpoint
                     + " --install-token "
                     + cp.createInstallToken()
                     + " --ca-fingerprint "
                     + cp.caFingerprint()
-                    + " --disk /dev/vda --state-dir "
-                    + AGENT_STATE,
-                300_000);
-        install.orThrow("agent install");
+                    + " --agent-args '"
+                    + AGENT_ARGS
+                    + "' --no-prompt",
+                600_000);
         Duration installTime = since(installStart);
+        System.out.println("installer in the guest:\n" + install.out() + install.err());
+        install.orThrow("the one-command install");
+        assertThat(install.out())
+            .contains("checksum verified")
+            .contains("disks: /dev/vda")
+            .contains("started: journalctl -u liftshift-agent");
         phases.put("agent installed", since(t0));
         String id = sourceServerId(install.out());
         guest
-            .sh(
-                "setsid "
-                    + java
-                    + " -jar "
-                    + agentJar
-                    + " agent --continuous --tracker TRACEFS --no-verify --disk /dev/vda"
-                    + " --state-dir "
-                    + AGENT_STATE
-                    + " >/var/log/liftshift-agent.log 2>&1 </dev/null &",
-                30_000)
-            .orThrow("starting the agent");
+            .sh("systemctl is-enabled --quiet " + UNIT + " && systemctl is-active " + UNIT, 30_000)
+            .orThrow("the agent's service enabled and running");
 
         awaitReadyForTest(mgn, guest, id, 600_000);
         phases.put("initial sync", since(t0));
-        String agentLog = guest.sh("cat /var/log/liftshift-agent.log", 30_000).out();
-        System.out.println("agent in the guest:\n" + agentLog);
 
         // Continuous replication under the workload: the lag the MGN API reports, each second.
         List<Long> lags = new ArrayList<>();
@@ -173,6 +177,16 @@ class LiveServerMigrationTest {
           Thread.sleep(1000);
         }
         phases.put("lag sampled", since(t0));
+        // Its journal by now holds the continuous-replication status line naming the tracker.
+        String agentLog = journal(guest, 200);
+        System.out.println("agent in the guest:\n" + agentLog);
+        long rssKib =
+            Long.parseLong(
+                guest
+                    .sh("ps -o rss= -p $(systemctl show -p MainPID --value " + UNIT + ")", 30_000)
+                    .orThrow("the agent's RSS")
+                    .out()
+                    .strip());
 
         // The moment the launch is asked for: what the ledger had committed, and what the lag
         // at that moment allows to be missing.
@@ -208,6 +222,18 @@ class LiveServerMigrationTest {
                     + " >/run/ledger-check.out 2>&1\nrc=$?\ncat /run/ledger-check.out\n"
                     + "cat /run/ledger-check.out >/dev/console\nexit $rc\n");
         Files.setPosixFilePermissions(action, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path noAgent = cp.postLaunchScriptsDir().resolve("no-liftshift-agent.sh");
+        Files.copy(resource("no-agent-check"), noAgent);
+        Files.setPosixFilePermissions(noAgent, PosixFilePermissions.fromString("rwxr-xr-x"));
+        mgn.putSourceServerAction(
+            b ->
+                b.sourceServerID(id)
+                    .actionID("no-liftshift-agent")
+                    .actionName("no liftshift agent")
+                    .documentIdentifier(noAgent.toUri().toString())
+                    .order(1002)
+                    .timeoutSeconds(60)
+                    .mustSucceedForCutover(true));
         mgn.putSourceServerAction(
             b ->
                 b.sourceServerID(id)
@@ -248,7 +274,14 @@ class LiveServerMigrationTest {
         assertThat(console)
             .contains("liftshift-first-boot: SUCCEEDED")
             .contains("ledger-check: SUCCEEDED")
-            .contains("liftshift-post-launch: 01-ledger_consistent SUCCEEDED");
+            .contains("liftshift-post-launch: 01-ledger_consistent SUCCEEDED")
+            .as("the launched copy does not run the source's agent")
+            .contains("no-agent-check: SUCCEEDED")
+            .contains("liftshift-post-launch: 02-no_liftshift_agent SUCCEEDED");
+        var fresh =
+            java.util.regex.Pattern.compile("taken (\\d+) ms after the launch asked")
+                .matcher(testLog);
+        long freshSnapshotMillis = fresh.find() ? Long.parseLong(fresh.group(1)) : -1;
 
         // Cutover, then finalize: replication stops and the staging side is cleaned up.
         mgn.changeServerLifeCycleState(
@@ -266,19 +299,36 @@ class LiveServerMigrationTest {
           Thread.sleep(500);
         }
         phases.put("finalized", since(t0));
+        // Observed, not required: a finalized server's agent is told (HTTP 410) to remove itself.
+        long gone = System.currentTimeMillis() + 30_000;
+        boolean removed = false;
+        while (!removed && System.currentTimeMillis() < gone) {
+          removed = guest.sh("test ! -e /opt/liftshift-agent", 30_000).exitCode() == 0;
+          Thread.sleep(removed ? 0 : 2000);
+        }
+        System.out.println(
+            "live server: after finalize the source's agent "
+                + (removed ? "removed itself" : "was still installed 30 s later"));
 
         List<Long> sorted = new ArrayList<>(lags);
         sorted.sort(null);
         System.out.printf(
             Locale.ROOT,
-            "live server: agent install %.1f s; replication lag under the ledger workload"
-                + " (lagDuration, 1 s resolution, %d samples): p50 %d s, p99 %d s; phases %s%n",
+            "live server: one-command agent install in the guest %.1f s; agent RSS %d MiB;"
+                + " replication lag under the ledger workload (lagDuration, 1 s resolution, %d"
+                + " samples): p50 %d s, p99 %d s; fresh snapshot %d ms after the launch asked;"
+                + " total %.0f s; phases %s%n",
             installTime.toMillis() / 1e3,
+            rssKib / 1024,
             sorted.size(),
             percentile(sorted, 50),
             percentile(sorted, 99),
+            freshSnapshotMillis,
+            since(t0).toMillis() / 1e3,
             phases);
-        assertThat(agentLog).as("the real-time tracker in the guest's kernel").contains("tracefs");
+        assertThat(agentLog)
+            .as("the real-time tracker in the guest's kernel")
+            .contains("tracefs tracker");
       } finally {
         System.out.println("phases: " + phases);
       }
@@ -295,14 +345,17 @@ class LiveServerMigrationTest {
         .lifeCycle()
         .stateAsString()
         .equals("READY_FOR_TEST")) {
-      if (guest.sh("pgrep -f 'liftshift.jar agent --continuous'", 30_000).exitCode() != 0) {
-        throw new AssertionError(
-            "the agent in the guest stopped: "
-                + guest.sh("tail -n 40 /var/log/liftshift-agent.log", 30_000).out());
+      if (guest.sh("systemctl is-active --quiet " + UNIT, 30_000).exitCode() != 0) {
+        throw new AssertionError("the agent's service in the guest stopped: " + journal(guest, 40));
       }
       assertThat(System.currentTimeMillis()).as("initial sync in time").isLessThan(deadline);
       Thread.sleep(2000);
     }
+  }
+
+  /** The agent's service journal in the guest: its own lines, newest last. */
+  private static String journal(GuestAgentClient guest, int lines) throws Exception {
+    return guest.sh("journalctl -u " + UNIT + " --no-pager -o cat -n " + lines, 30_000).out();
   }
 
   private static Duration since(long t0) {

@@ -5,10 +5,13 @@ import io.liftshift.converter.plan.ConversionStep;
 import io.liftshift.converter.plan.GuestFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +102,9 @@ public final class PlanApplier {
       Files.deleteIfExists(p);
       return "";
     }
+    if (step instanceof ConversionStep.RemoveTree t) {
+      return removeTree(t.path());
+    }
     if (step instanceof ConversionStep.Symlink l) {
       int slash = l.path().lastIndexOf('/');
       Path dir = Files.createDirectories(guest.resolve(l.path().substring(0, slash)));
@@ -114,6 +120,45 @@ public final class PlanApplier {
       return output.length() > 4000 ? output.substring(output.length() - 4000) : output;
     }
     return step.why();
+  }
+
+  /**
+   * The tree's last component is not followed (a symlink there is removed as a link), nor is any
+   * link inside it: the walk stays in the guest's tree and never reaches this machine's files.
+   */
+  private String removeTree(String guestPath) throws IOException {
+    int slash = guestPath.lastIndexOf('/');
+    String name = guestPath.substring(slash + 1);
+    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+      throw new IOException("refusing to remove '" + guestPath + "': not a named directory");
+    }
+    Path p = guest.resolve(guestPath.substring(0, Math.max(slash, 0))).resolve(name);
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return "absent";
+    }
+    long[] removed = {0};
+    Files.walkFileTree(
+        p,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            removed[0]++;
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            Files.delete(d);
+            removed[0]++;
+            return FileVisitResult.CONTINUE;
+          }
+        });
+    return "removed " + removed[0] + " entries";
   }
 
   /** Same owner and mode as the file it replaces (or {@code mode}); renamed into place. */

@@ -41,6 +41,8 @@ public record ConversionPlan(GuestFacts guest, List<ConversionStep> steps) {
         b.append("write   ").append(w.path());
       } else if (s instanceof ConversionStep.RemoveFile r) {
         b.append("remove  ").append(r.path());
+      } else if (s instanceof ConversionStep.RemoveTree t) {
+        b.append("remove  ").append(t.path()).append("/ (tree)");
       } else if (s instanceof ConversionStep.Symlink l) {
         b.append("symlink ").append(l.path()).append(" -> ").append(l.target());
       } else if (s instanceof ConversionStep.RunInChroot c) {

@@ -16,6 +16,7 @@ import java.util.Map;
   @JsonSubTypes.Type(value = ConversionStep.EditFile.class, name = "edit"),
   @JsonSubTypes.Type(value = ConversionStep.WriteFile.class, name = "write"),
   @JsonSubTypes.Type(value = ConversionStep.RemoveFile.class, name = "remove"),
+  @JsonSubTypes.Type(value = ConversionStep.RemoveTree.class, name = "remove-tree"),
   @JsonSubTypes.Type(value = ConversionStep.Symlink.class, name = "symlink"),
   @JsonSubTypes.Type(value = ConversionStep.RunInChroot.class, name = "chroot"),
   @JsonSubTypes.Type(value = ConversionStep.Skip.class, name = "skip"),
@@ -39,6 +40,12 @@ public sealed interface ConversionStep {
   /** Removes a file or symlink; {@code before} is what it held (a link's target). */
   record RemoveFile(String area, String path, String before, String why)
       implements ConversionStep {}
+
+  /**
+   * Removes a directory and everything under it, symlinks removed as links and never followed out
+   * of the tree; nothing to do when it is already gone.
+   */
+  record RemoveTree(String area, String path, String why) implements ConversionStep {}
 
   /** Creates a symlink (how systemd units are enabled without running systemctl). */
   record Symlink(String area, String path, String target, String why) implements ConversionStep {}

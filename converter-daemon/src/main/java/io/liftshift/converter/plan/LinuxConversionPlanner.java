@@ -105,6 +105,7 @@ public final class LinuxConversionPlanner {
     network(steps, facts);
     persistentNetRules(steps);
     guestTools(steps);
+    steps.addAll(new ReplicationAgentRemoval(guest).steps());
     firstBoot(steps);
     return new ConversionPlan(facts, steps);
   }
