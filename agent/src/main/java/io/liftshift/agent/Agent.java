@@ -96,17 +96,21 @@ public final class Agent {
         if (options.verify() && !options.continuous()) {
           p.leaves = new StreamedLeaves(d.sizeBytes, options.verifyLeafBytes());
         }
-        if (options.syncScope() == SyncScope.USED) {
-          DiskLayout layout = DiskLayout.read(d.channel, d.sizeBytes);
-          p.used = layout.used();
-          p.syncScope = layout.description();
-          LOG.info(d + ": initial sync reads " + layout.description());
-        }
         progress.add(p);
       }
       if (options.stateDir() != null) {
-        // Tracking starts before the initial sync reads anything.
+        // Tracking starts before anything is read, the allocation maps included: a block the file
+        // system allocates after its bitmap was read is then marked by a write, and stays marked
+        // although the initial sync sends it as zeros (ChangeMap#clearBeforeSkip).
         tracking = ChangeTracking.start(options, progress, listener);
+      }
+      if (options.syncScope() == SyncScope.USED) {
+        for (DiskProgress p : progress) {
+          DiskLayout layout = DiskLayout.read(p.disk.channel, p.disk.sizeBytes);
+          p.used = layout.used();
+          p.syncScope = layout.description();
+          LOG.info(p.disk + ": initial sync reads " + layout.description());
+        }
       }
       return replicate(progress, encoders);
     } finally {
