@@ -197,8 +197,12 @@ public final class Agent {
                   d.unusedBytesSkipped.get(),
                   d.leaves == null ? 0 : d.leaves.leavesReadBack() * d.leaves.leafBytes()));
         }
+        long readDone = 0;
+        for (DiskProgress d : disks) {
+          readDone = Math.max(readDone, d.readDoneNanos == 0 ? 0 : d.readDoneNanos - start);
+        }
         return new SyncReport(
-            reports, syncNanos, verifyNanos, wireBytes, reconnects, options.verify());
+            reports, syncNanos, readDone, verifyNanos, wireBytes, reconnects, options.verify());
       } catch (IOException e) {
         if (link != null) {
           wireBytes += link.wireBytes();

@@ -151,6 +151,11 @@ final class InitialSync {
                 }));
         off += len;
       }
+      reads.shutdown();
+      reads.awaitTermination(600, TimeUnit.SECONDS);
+      if (d.readDoneNanos == 0) {
+        d.readDoneNanos = System.nanoTime();
+      }
       sendQueue.put(CompletableFuture.completedFuture(ChunkBuffer.endOf(d)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
