@@ -114,7 +114,12 @@ class RewriteDuringSyncTest {
               30_000,
               "the replica's used blocks equal the source's");
         }
-XX, "-fn", staged.toString());
+        var report = c.stop().disks().get(0);
+        if (scope == SyncScope.USED) {
+          assertThat(report.syncScope()).contains("ext4");
+          assertThat(report.unusedBytesSkipped()).isGreaterThan(SIZE / 2);
+        }
+        run("e2fsck", "-fn", staged.toString());
         Path check = Files.createDirectories(dir.resolve("mnt-replica"));
         run("mount", "-o", "loop,ro", staged.toString(), check.toString());
         try {
