@@ -62,6 +62,8 @@ class RewriteDuringSyncTest {
           "mkfs.ext4",
           "-q",
           "-F",
+          "-b",
+          "4096",
           "-E",
           "nodiscard,lazy_itable_init=0,lazy_journal_init=0",
           "-d",
