@@ -33,6 +33,7 @@ final class DiskProgress {
 
   /** When (nanoTime) the initial sync first finished reading this disk; 0 until then. */
   volatile long readDoneNanos;
+
   final AtomicLong dataBytesSent = new AtomicLong();
   final AtomicLong zeroBytes = new AtomicLong();
   final AtomicLong resentBytes = new AtomicLong();

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Blocks the agent sent but the replicator never received (the connection dropped after the send,
- * before any acknowledgement) are sent again after the reconnect, and the replica then verifies:
- * by the streamed proof after an initial sync, byte for byte after continuous replication.
+ * before any acknowledgement) are sent again after the reconnect, and the replica then verifies: by
+ * the streamed proof after an initial sync, byte for byte after continuous replication.
  */
 class LostInFlightTest {
   @TempDir Path dir;

@@ -21,17 +21,17 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Files created, rewritten in place, replaced and deleted on a mounted ext4 while the initial sync
  * runs with continuous replication: once the writer stops and the file system is unmounted, the
- * replica catches up and holds every file. With {@code used} the replica equals the source on
- * every block the file system then uses (the rest may be zeros); with {@code all}, byte for byte.
- * The disk is a loop device over an image full of old random data, so that a block sent as zeros
- * and later allocated is visible.
+ * replica catches up and holds every file. With {@code used} the replica equals the source on every
+ * block the file system then uses (the rest may be zeros); with {@code all}, byte for byte. The
+ * disk is a loop device over an image full of old random data, so that a block sent as zeros and
+ * later allocated is visible.
  */
 class RewriteDuringSyncTest {
   private static final long SIZE = 96L << 20;

@@ -76,6 +76,7 @@ public final class ChangeMap implements AutoCloseable {
    * block it sends as zeros without reading, but never a write's: that write must still be sent.
    */
   private final long[] marked;
+
   private final Fingerprints fingerprints;
   private final Opened opened;
   private final Object lock = new Object();
@@ -498,10 +499,10 @@ public final class ChangeMap implements AutoCloseable {
   }
 
   /**
-   * The initial sync sends {@code [offset, offset + length)} as zeros without reading all of it
-   * (no file system uses some of it): only the fill of a new map is cleared there. A block a write
-   * marked since the map was opened stays dirty, so that a block allocated after the allocation
-   * map was read is sent by continuous replication instead of being lost as zeros.
+   * The initial sync sends {@code [offset, offset + length)} as zeros without reading all of it (no
+   * file system uses some of it): only the fill of a new map is cleared there. A block a write
+   * marked since the map was opened stays dirty, so that a block allocated after the allocation map
+   * was read is sent by continuous replication instead of being lost as zeros.
    */
   public void clearBeforeSkip(long offset, long length) {
     BlockRun r = toRun(offset, length);
