@@ -96,17 +96,21 @@ public final class Agent {
         if (options.verify() && !options.continuous()) {
           p.leaves = new StreamedLeaves(d.sizeBytes, options.verifyLeafBytes());
         }
-        if (options.syncScope() == SyncScope.USED) {
-          DiskLayout layout = DiskLayout.read(d.channel, d.sizeBytes);
-          p.used = layout.used();
-          p.syncScope = layout.description();
-          LOG.info(d + ": initial sync reads " + layout.description());
-        }
         progress.add(p);
       }
       if (options.stateDir() != null) {
-        // Tracking starts before the initial sync reads anything.
+        // Tracking starts before anything is read, the allocation maps included: a block the file
+        // system allocates after its bitmap was read is then marked by a write, and stays marked
+        // although the initial sync sends it as zeros (ChangeMap#clearBeforeSkip).
         tracking = ChangeTracking.start(options, progress, listener);
+      }
+      if (options.syncScope() == SyncScope.USED) {
+        for (DiskProgress p : progress) {
+          DiskLayout layout = DiskLayout.read(p.disk.channel, p.disk.sizeBytes);
+          p.used = layout.used();
+          p.syncScope = layout.description();
+          LOG.info(p.disk + ": initial sync reads " + layout.description());
+        }
       }
       return replicate(progress, encoders);
     } finally {
@@ -193,8 +197,12 @@ public final class Agent {
                   d.unusedBytesSkipped.get(),
                   d.leaves == null ? 0 : d.leaves.leavesReadBack() * d.leaves.leafBytes()));
         }
+        long readDone = 0;
+        for (DiskProgress d : disks) {
+          readDone = Math.max(readDone, d.readDoneNanos == 0 ? 0 : d.readDoneNanos - start);
+        }
         return new SyncReport(
-            reports, syncNanos, verifyNanos, wireBytes, reconnects, options.verify());
+            reports, syncNanos, readDone, verifyNanos, wireBytes, reconnects, options.verify());
       } catch (IOException e) {
         if (link != null) {
           wireBytes += link.wireBytes();

@@ -30,6 +30,10 @@ final class DiskProgress {
   final AtomicLong unusedBytesSkipped = new AtomicLong();
 
   final AtomicLong bytesRead = new AtomicLong();
+
+  /** When (nanoTime) the initial sync first finished reading this disk; 0 until then. */
+  volatile long readDoneNanos;
+
   final AtomicLong dataBytesSent = new AtomicLong();
   final AtomicLong zeroBytes = new AtomicLong();
   final AtomicLong resentBytes = new AtomicLong();

@@ -133,8 +133,7 @@ final class InitialSync {
         }
         int len = (int) Math.min(options.readChunkBytes(), size - off);
         if (d.changes != null) {
-          // What is read now supersedes earlier marks; a write after this point marks again.
-          d.changes.clearBeforeRead(off, len);
+          clearMarks(d, off, len);
         }
         b.disk = d;
         b.offset = off;
@@ -151,6 +150,11 @@ final class InitialSync {
                   return b;
                 }));
         off += len;
+      }
+      reads.shutdown();
+      reads.awaitTermination(600, TimeUnit.SECONDS);
+      if (d.readDoneNanos == 0) {
+        d.readDoneNanos = System.nanoTime();
       }
       sendQueue.put(CompletableFuture.completedFuture(ChunkBuffer.endOf(d)));
     } catch (InterruptedException e) {
@@ -172,6 +176,45 @@ final class InitialSync {
           // Read-only: nothing is lost by a failed close.
         }
       }
+    }
+  }
+
+  /**
+   * What is read now supersedes earlier marks, and a write after this point marks again. A tracking
+   * block that is not wholly used goes (partly) as zeros whatever it holds, so only the fill of a
+   * new change map is cleared there: a write's mark stays for continuous replication to send.
+   */
+  private static void clearMarks(DiskProgress d, long off, int len) {
+    io.liftshift.agent.tracking.ChangeMap changes = d.changes;
+    if (d.used == null) {
+      changes.clearBeforeRead(off, len);
+      return;
+    }
+    long tb = changes.blockBytes();
+    long firstBlock = off / tb;
+    int blocks = (int) ((off + len + tb - 1) / tb - firstBlock);
+    boolean[] skipped = new boolean[blocks];
+    d.used.forEachUnused(
+        firstBlock * tb,
+        (long) blocks * tb,
+        (o, l) -> {
+          for (long b = o / tb; b < (o + l + tb - 1) / tb; b++) {
+            skipped[(int) (b - firstBlock)] = true;
+          }
+        });
+    for (int i = 0; i < blocks; ) {
+      int j = i;
+      while (j < blocks && skipped[j] == skipped[i]) {
+        j++;
+      }
+      long at = (firstBlock + i) * tb;
+      long n = (j - i) * tb;
+      if (skipped[i]) {
+        changes.clearBeforeSkip(at, n);
+      } else {
+        changes.clearBeforeRead(at, n);
+      }
+      i = j;
     }
   }
 
@@ -204,13 +247,14 @@ final class InitialSync {
     DiskProgress d = b.disk;
     if (b.unread) {
       d.unusedBytesSkipped.addAndGet(b.rawLength);
+      if (d.changes != null) {
+        // Fingerprints are of what the replica holds: zeros here, whatever the source has.
+        int tb = d.changes.blockBytes();
+        d.changes.fingerprints().recordZeros(b.offset / tb, b.rawLength, tb);
+      }
       return;
     }
     reader.read(b.direct, b.offset, b.rawLength);
-    if (d.changes != null) {
-      int tb = d.changes.blockBytes();
-      d.changes.fingerprints().record(b.offset / tb, b.direct, b.rawLength, tb);
-    }
     if (d.used != null) {
       // Blocks no file system uses go as zeros: the replica is the source with them zeroed.
       long[] skipped = {0};
@@ -222,6 +266,12 @@ final class InitialSync {
             skipped[0] += l;
           });
       d.unusedBytesSkipped.addAndGet(skipped[0]);
+    }
+    if (d.changes != null) {
+      // After the zeroing: a fingerprint is of the block as the replica holds it, so that a scan
+      // finds a block sent as zeros that the source has since filled.
+      int tb = d.changes.blockBytes();
+      d.changes.fingerprints().record(b.offset / tb, b.direct, b.rawLength, tb);
     }
     d.bytesRead.addAndGet(b.rawLength);
   }

@@ -7,6 +7,9 @@ import java.util.List;
  *
  * @param disks one report per disk
  * @param syncNanos from start until every disk was durable (reconnects included)
+ * @param readNanos from start until the initial sync had read every disk to its end (the reads
+ *     overlap the sending; what follows until {@code syncNanos} is the tail of sending and
+ *     acknowledgements), or 0 when nothing was read
  * @param verifyNanos the Merkle verification pass, or 0 when skipped
  * @param wireBytes frame bytes written to the TLS sockets, all sessions
  * @param reconnects how many times the agent tried to re-establish the link (failed tries included)
@@ -15,6 +18,7 @@ import java.util.List;
 public record SyncReport(
     List<DiskReport> disks,
     long syncNanos,
+    long readNanos,
     long verifyNanos,
     long wireBytes,
     int reconnects,

@@ -83,8 +83,8 @@ public final class AgentCommand implements Callable<Integer> {
       description =
           "What the initial sync reads: ALL (default) copies every byte; USED reads only blocks"
               + " that a recognised file system (ext4, XFS, in LVM, MBR or GPT) uses and sends the"
-              + " rest as zeros (only for unmounted or quiesced file systems: the journal is not"
-              + " read yet).",
+              + " rest as zeros. Safe with --continuous (writes during the sync are tracked and"
+              + " sent), or on an unmounted or frozen file system; docs/protocol.md note 9.",
       converter = SyncScopeConverter.class,
       defaultValue = "all")
   io.liftshift.agent.SyncScope syncScope;
@@ -297,6 +297,13 @@ public final class AgentCommand implements Callable<Integer> {
         Sizes.bytes(r.wireBytes()),
         r.reconnects(),
         Sizes.bytes(r.resentBytes()));
+    if (r.readNanos() > 0) {
+      System.out.printf(
+          Locale.ROOT,
+          "  phases: read done at %.2f s (sending alongside), last acknowledgement at %.2f s%n",
+          r.readNanos() / 1e9,
+          r.syncNanos() / 1e9);
+    }
     for (DiskReport d : r.disks()) {
       System.out.printf(
           Locale.ROOT,

@@ -69,6 +69,14 @@ public final class ChangeMap implements AutoCloseable {
   private final long blocks;
   private final long[] dirty;
   private final long[] inflight;
+
+  /**
+   * Blocks marked by a write (or a replayed journal) since the map was opened, as opposed to the
+   * fill that makes every block of a new map dirty. The initial sync may drop a fill mark on a
+   * block it sends as zeros without reading, but never a write's: that write must still be sent.
+   */
+  private final long[] marked;
+
   private final Fingerprints fingerprints;
   private final Opened opened;
   private final Object lock = new Object();
@@ -105,6 +113,7 @@ public final class ChangeMap implements AutoCloseable {
     this.blocks = (diskBytes + blockBytes - 1) / blockBytes;
     this.dirty = new long[(int) ((blocks + 63) / 64)];
     this.inflight = new long[dirty.length];
+    this.marked = new long[dirty.length];
     this.stateFile = dir.resolve(name + ".state");
     this.fingerprints = fp;
     this.opened = load();
@@ -168,6 +177,10 @@ public final class ChangeMap implements AutoCloseable {
       // Nothing is known about the staging volume's content: every block goes.
       fillAll();
       initialSyncComplete = false;
+    }
+    if (result.origin() == Origin.RESUMED || result.origin() == Origin.RESUMED_NEEDS_SCAN) {
+      // A saved mark cannot be told from a saved fill: every one is kept as a write's.
+      System.arraycopy(dirty, 0, marked, 0, dirty.length);
     }
     dirtyCount = count(dirty);
     // Start a fresh journal segment after everything that was replayed.
@@ -442,6 +455,7 @@ public final class ChangeMap implements AutoCloseable {
         for (long i = r.firstBlock(); i < r.endBlock(); i++) {
           long bit = 1L << i;
           int w = (int) (i >>> 6);
+          marked[w] |= bit;
           if ((dirty[w] & bit) == 0) {
             dirty[w] |= bit;
             dirtyCount++;
@@ -459,6 +473,7 @@ public final class ChangeMap implements AutoCloseable {
     if (blocks > Integer.MAX_VALUE) {
       synchronized (lock) {
         fillAll();
+        System.arraycopy(dirty, 0, marked, 0, dirty.length);
         dirtyCount = count(dirty);
         lock.notifyAll();
       }
@@ -473,12 +488,44 @@ public final class ChangeMap implements AutoCloseable {
     BlockRun r = toRun(offset, length);
     synchronized (lock) {
       for (long i = r.firstBlock(); i < r.endBlock(); i++) {
+        marked[(int) (i >>> 6)] &= ~(1L << i);
         if (get(dirty, i)) {
           dirty[(int) (i >>> 6)] &= ~(1L << i);
           dirtyCount--;
         }
       }
       journal(CLEAN, List.of(r));
+    }
+  }
+
+  /**
+   * The initial sync sends {@code [offset, offset + length)} as zeros without reading all of it (no
+   * file system uses some of it): only the fill of a new map is cleared there. A block a write
+   * marked since the map was opened stays dirty, so that a block allocated after the allocation map
+   * was read is sent by continuous replication instead of being lost as zeros.
+   */
+  public void clearBeforeSkip(long offset, long length) {
+    BlockRun r = toRun(offset, length);
+    List<BlockRun> cleared = new ArrayList<>();
+    synchronized (lock) {
+      long runStart = -1;
+      for (long i = r.firstBlock(); i < r.endBlock(); i++) {
+        boolean clear = get(dirty, i) && !get(marked, i);
+        if (clear) {
+          dirty[(int) (i >>> 6)] &= ~(1L << i);
+          dirtyCount--;
+          if (runStart < 0) {
+            runStart = i;
+          }
+        } else if (runStart >= 0) {
+          cleared.add(new BlockRun(runStart, (int) (i - runStart)));
+          runStart = -1;
+        }
+      }
+      if (runStart >= 0) {
+        cleared.add(new BlockRun(runStart, (int) (r.endBlock() - runStart)));
+      }
+      journal(CLEAN, cleared);
     }
   }
 

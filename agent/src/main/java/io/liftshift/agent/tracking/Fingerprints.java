@@ -111,6 +111,16 @@ public final class Fingerprints implements AutoCloseable {
     }
   }
 
+  /** Records the fingerprints of {@code length} zero bytes from {@code block} (sent as zeros). */
+  public void recordZeros(long block, int length, int blockBytes) {
+    ByteBuffer zeros = ByteBuffer.allocateDirect(blockBytes);
+    long full = of(zeros, 0, blockBytes);
+    for (int i = 0; i < length; i += blockBytes) {
+      int n = Math.min(blockBytes, length - i);
+      set(block + i / blockBytes, n == blockBytes ? full : of(zeros, 0, n));
+    }
+  }
+
   /** Flushes to the file (the page cache already survives a crash of this process). */
   public void force() {
     for (MappedByteBuffer m : segments) {

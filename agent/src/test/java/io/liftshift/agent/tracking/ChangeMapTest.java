@@ -44,6 +44,28 @@ class ChangeMapTest {
   }
 
   @Test
+  void aRangeSentAsZerosKeepsTheMarksOfWritesButNotTheFillOfANewMap() throws Exception {
+    ChangeMap m = open();
+    // Allocated and written after tracking started, before the initial sync reached it.
+    m.mark(5 * 4096, 4096);
+    m.clearBeforeSkip(0, 16 * 4096);
+    assertThat(m.isDirty(5)).as("a write's mark survives the zero send").isTrue();
+    assertThat(m.isDirty(4)).as("the fill of a new map is cleared").isFalse();
+    // A range read clears the write's mark too: the read sends its bytes.
+    m.mark(20 * 4096, 4096);
+    m.clearBeforeRead(16 * 4096, 16 * 4096);
+    assertThat(m.isDirty(20)).isFalse();
+    m.clearBeforeRead(32 * 4096, DISK - 32 * 4096);
+    assertThat(m.pendingBlocks()).isEqualTo(1);
+    m.close();
+    // Resumed: saved marks cannot be told from the saved fill, so none is dropped by a skip.
+    ChangeMap again = open();
+    again.clearBeforeSkip(0, 16 * 4096);
+    assertThat(again.isDirty(5)).isTrue();
+    again.close();
+  }
+
+  @Test
   void aLateAcknowledgementAfterARequeueChangesNothing() throws Exception {
     ChangeMap m = synced();
     m.mark(0, 4096);
