@@ -79,6 +79,9 @@ public final class StagingStack extends Stack {
             .machineImage(image(config, DaemonRole.REPLICATOR))
             .instanceType(config.string("replicationServerInstanceType", "t3.small"))
             .maxCapacity(config.integer("maxReplicationServers", 10))
+            .maxDisks(
+                config.integer(
+                    "replicationServerMaxDisks", ReplicationServerFleet.DEFAULT_MAX_DISKS))
             .build());
   }
 

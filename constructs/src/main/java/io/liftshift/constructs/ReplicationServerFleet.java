@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.services.autoscaling.AdjustmentTier;
 import software.amazon.awscdk.services.autoscaling.AdjustmentType;
 import software.amazon.awscdk.services.autoscaling.AutoScalingGroup;
 import software.amazon.awscdk.services.autoscaling.MetricAggregationType;
@@ -25,16 +26,20 @@ import software.constructs.Construct;
  * The replication servers: a launch template, an Auto Scaling group of 0 to N, and scaling that
  * follows the control plane's fleet need.
  *
- * <p>Scaling: the control plane publishes {@code desiredReplicators} (tracked disks ÷ 15, rounded
- * up) every minute as a CloudWatch metric. An alarm that is always in ALARM while the metric
- * arrives drives a step-scaling policy of type ExactCapacity whose step k sets the group to k
- * servers; Auto Scaling re-runs a step policy every period its alarm stays in ALARM, so the group
- * follows the need both ways. When the metric stops (control plane down) the alarm goes to
- * INSUFFICIENT_DATA and the group is left as it is, never emptied blind.
+ * <p>Scaling: the control plane publishes the disks it tracks every minute as a CloudWatch metric.
+ * An alarm that is always in ALARM while the metric arrives drives a step-scaling policy of type
+ * ExactCapacity whose step k covers ((k-1) × maxDisks, k × maxDisks] disks and sets the group to k
+ * servers (tracked disks ÷ maxDisks, rounded up); Auto Scaling re-runs a step policy every period
+ * its alarm stays in ALARM, so the group follows the need both ways. When the metric stops
+ * (control plane down) the alarm goes to INSUFFICIENT_DATA and the group is left as it is, never
+ * emptied blind.
  */
 public final class ReplicationServerFleet extends Construct {
-  /** Disks one replication server carries, as in MGN; the control plane divides by it. */
-  public static final int DISKS_PER_SERVER = 15;
+  /** Disks one replication server carries unless {@code maxDisks} says otherwise, as in MGN. */
+  public static final int DEFAULT_MAX_DISKS = 15;
+
+  /** The most disks one replicator accepts ({@code liftshift replicator --max-disks}). */
+  public static final int MAX_DISKS_LIMIT = 1024;
 
   /** The most step adjustments one scaling policy may hold. */
   static final int MAX_STEPS = 20;
@@ -62,10 +67,22 @@ public final class ReplicationServerFleet extends Construct {
               + (MAX_STEPS - 1)
               + ": the scaling policy has one step per server count and AWS allows "
               + MAX_STEPS
-              + " steps; use a larger instanceType with fewer servers");
+              + " steps; use a larger instanceType with a higher maxDisks and fewer servers");
     }
     Checks.positive(props.getRootVolumeSizeGiB(), c, "rootVolumeSizeGiB");
+    int maxDisks = props.getMaxDisks();
+    if (maxDisks < 1 || maxDisks > MAX_DISKS_LIMIT) {
+      throw new IllegalArgumentException(
+          c
+              + ": maxDisks must be 1 to "
+              + MAX_DISKS_LIMIT
+              + " (disks one replication server replicates at once); got "
+              + maxDisks);
+    }
     String installation = staging.getInstallation();
+    // Every fleet of an installation follows the same tracked-disk metric and the control plane
+    // places disks on any of its replicators, so a second fleet would double the servers.
+    staging.claimFleet(this);
 
     role =
         Role.Builder.create(this, "Role")
@@ -100,7 +117,7 @@ public final class ReplicationServerFleet extends Construct {
                 "--advertise $ADDRESS --san $ADDRESS --cloud aws --installation "
                     + installation
                     + " --max-disks "
-                    + DISKS_PER_SERVER,
+                    + maxDisks,
                 staging.isPublicDataPlane())
             .toArray(String[]::new));
     LaunchTemplate.Builder lt =
@@ -142,7 +159,7 @@ public final class ReplicationServerFleet extends Construct {
       Metric need =
           Metric.Builder.create()
               .namespace(ControlPlane.FLEET_METRIC_NAMESPACE)
-              .metricName(ControlPlane.FLEET_METRIC_NAME)
+              .metricName(ControlPlane.TRACKED_DISKS_METRIC_NAME)
               .dimensionsMap(Map.of("Installation", installation))
               .statistic("Maximum")
               .period(Duration.minutes(1))
@@ -153,24 +170,27 @@ public final class ReplicationServerFleet extends Construct {
               .adjustmentType(AdjustmentType.EXACT_CAPACITY)
               .metricAggregationType(MetricAggregationType.MAXIMUM)
               .build();
-      // The alarm's threshold is 0, so metric value k falls in step [k, k+1) and sets k servers.
-      for (int k = 0; k < props.getMaxCapacity(); k++) {
+      // The alarm's threshold is 0, so the tracked-disk count d falls in the step whose bounds
+      // hold it: [0, 1) sets no server, [(k-1) * maxDisks + 1, k * maxDisks + 1) sets k servers,
+      // which is d / maxDisks rounded up (the metric counts whole disks).
+      scaling.addAdjustment(AdjustmentTier.builder().lowerBound(0).upperBound(1).adjustment(0).build());
+      for (int k = 1; k < props.getMaxCapacity(); k++) {
         scaling.addAdjustment(
-            software.amazon.awscdk.services.autoscaling.AdjustmentTier.builder()
-                .lowerBound(k)
-                .upperBound(k + 1)
+            AdjustmentTier.builder()
+                .lowerBound((k - 1) * maxDisks + 1)
+                .upperBound(k * maxDisks + 1)
                 .adjustment(k)
                 .build());
       }
       scaling.addAdjustment(
-          software.amazon.awscdk.services.autoscaling.AdjustmentTier.builder()
-              .lowerBound(props.getMaxCapacity())
+          AdjustmentTier.builder()
+              .lowerBound((props.getMaxCapacity() - 1) * maxDisks + 1)
               .adjustment(props.getMaxCapacity())
               .build());
       Alarm alarm =
           Alarm.Builder.create(this, "NeedReported")
               .alarmDescription(
-                  "Always in ALARM while the control plane reports its fleet need; drives"
+                  "Always in ALARM while the control plane reports its tracked disks; drives"
                       + " FollowNeed")
               .metric(need)
               .threshold(0)

@@ -61,6 +61,7 @@ public final class StagingArea extends Construct {
   private final SecurityGroup controlPlane;
   private final SecurityGroup operators;
   private final SecurityGroup endpoints;
+  private ReplicationServerFleet fleet;
 
   public StagingArea(Construct scope, String id, StagingAreaProps props) {
     super(scope, id);
@@ -287,6 +288,27 @@ public final class StagingArea extends Construct {
     }
     // Without endpoints the EC2 API and S3 answer on public addresses that no rule can enumerate.
     g.addEgressRule(Peer.anyIpv4(), Port.tcp(HTTPS_PORT), "S3 and the EC2 API");
+  }
+
+  /**
+   * Records the staging area's one replication-server fleet. Every fleet of an installation would
+   * follow the same tracked-disk metric, each sized for every disk, and the control plane places
+   * disks on any of its replicators, so a second fleet is refused.
+   */
+  void claimFleet(ReplicationServerFleet newFleet) {
+    if (fleet != null) {
+      throw new IllegalArgumentException(
+          "ReplicationServerFleet: staging area "
+              + getNode().getPath()
+              + " (installation "
+              + installation
+              + ") already has the fleet "
+              + fleet.getNode().getPath()
+              + "; both would scale on the installation's one tracked-disk metric and each carry"
+              + " every disk: use one fleet per staging area and size it with instanceType,"
+              + " maxDisks and maxCapacity");
+    }
+    fleet = newFleet;
   }
 
   /** The installation's name, the value of the {@value #INSTALLATION_TAG} tag. */
