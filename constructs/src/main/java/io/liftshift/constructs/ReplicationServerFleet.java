@@ -18,6 +18,8 @@ import software.amazon.awscdk.services.ec2.CpuCredits;
 import software.amazon.awscdk.services.ec2.InstanceType;
 import software.amazon.awscdk.services.ec2.LaunchTemplate;
 import software.amazon.awscdk.services.ec2.UserData;
+import software.amazon.awscdk.services.iam.Policy;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.constructs.Construct;
@@ -33,6 +35,11 @@ import software.constructs.Construct;
  * its alarm stays in ALARM, so the group follows the need both ways. When the metric stops
  * (control plane down) the alarm goes to INSUFFICIENT_DATA and the group is left as it is, never
  * emptied blind.
+ *
+ * <p>New servers are protected from scale-in: a lower need lowers the group's desired capacity,
+ * but Auto Scaling ends only servers whose protection the control plane has released (its role may
+ * call {@code autoscaling:SetInstanceProtection} on this group, and on nothing else), once their
+ * disks have moved.
  */
 public final class ReplicationServerFleet extends Construct {
   /** Disks one replication server carries unless {@code maxDisks} says otherwise, as in MGN. */
@@ -146,8 +153,34 @@ public final class ReplicationServerFleet extends Construct {
             .minCapacity(props.getMinCapacity())
             .maxCapacity(props.getMaxCapacity())
             .cooldown(Duration.minutes(5))
+            // A server carrying disks must never be ended by scale-in: its staging volumes would
+            // need a full resync elsewhere. The control plane releases a server once its disks
+            // have moved (the ControlPlaneReleasesServers policy below); until then scale-in leaves it running.
+            .newInstancesProtectedFromScaleIn(true)
             .build();
     Tags.of(this).add(StagingArea.INSTALLATION_TAG, installation);
+    // A policy of its own on the control plane's role, beside the group it names: the right to
+    // release one of these servers (and nothing else of Auto Scaling) once it is empty.
+    Policy release =
+        Policy.Builder.create(this, "ControlPlaneReleasesServers")
+            .roles(List.of(cp.getRole()))
+            .statements(
+                List.of(
+                    PolicyStatement.Builder.create()
+                        .sid("ReleaseEmptyReplicationServers")
+                        .actions(List.of("autoscaling:SetInstanceProtection"))
+                        .resources(List.of(group.getAutoScalingGroupArn()))
+                        .build()))
+            .build();
+    Nag.suppress(
+        release,
+        "AwsSolutions-IAM5",
+        "The group's ARN holds a * in place of its UUID, which Auto Scaling assigns at creation;"
+            + " the name that follows it is this group's.",
+        List.of(
+            Nag.regex(
+                "/^Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>"
+                    + ":autoScalingGroup:\\*:autoScalingGroupName\\/<[A-Za-z0-9]+>$/")));
     Nag.suppress(
         group,
         "AwsSolutions-AS3",

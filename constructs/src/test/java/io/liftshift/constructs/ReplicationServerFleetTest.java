@@ -300,6 +300,51 @@ class ReplicationServerFleetTest {
   }
 
   @Test
+  void newServersAreProtectedFromScaleIn() {
+    template.hasResourceProperties(
+        "AWS::AutoScaling::AutoScalingGroup",
+        Match.objectLike(Map.of("NewInstancesProtectedFromScaleIn", true)));
+  }
+
+  @Test
+  void theControlPlaneMayReleaseProtectionOnTheFleetGroupOnly() {
+    Capture resource = new Capture();
+    template.hasResourceProperties(
+        "AWS::IAM::Policy",
+        Match.objectLike(
+            Map.of(
+                "Roles",
+                List.of(Map.of("Ref", logicalId(fixture.controlPlane.getRole()))),
+                "PolicyDocument",
+                Match.objectLike(
+                    Map.of(
+                        "Statement",
+                        List.of(
+                            Map.of(
+                                "Sid",
+                                "ReleaseEmptyReplicationServers",
+                                "Effect",
+                                "Allow",
+                                "Action",
+                                "autoscaling:SetInstanceProtection",
+                                "Resource",
+                                resource)))))));
+    assertThat(resource.asObject().toString())
+        .contains(":autoScalingGroup:*:autoScalingGroupName/")
+        .contains("{Ref=" + logicalId(fixture.fleet.getGroup()) + "}");
+  }
+
+  @Test
+  void noOtherRoleMaySetInstanceProtection() {
+    assertThat(fleetPolicies()).doesNotContain("autoscaling:");
+    long grants =
+        template.findResources("AWS::IAM::Policy").values().stream()
+            .filter(p -> p.toString().contains("autoscaling:SetInstanceProtection"))
+            .count();
+    assertThat(grants).isEqualTo(1);
+  }
+
+  @Test
   void volumeRightsAreConditionedOnTheInstallationTag() {
     Capture requestTag = new Capture();
     hasStatement(
