@@ -1,6 +1,7 @@
 package io.liftshift.constructs;
 
 import io.liftshift.constructs.launch.handler.LaunchHandler;
+import io.liftshift.constructs.launch.handler.LaunchKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -68,13 +69,18 @@ public final class MigrationLaunch extends Construct {
               + fingerprint);
     }
     Checks.required(props.getOperatorKeySecret(), c, "operatorKeySecret");
-    Checks.required(props.getLaunch(), c, "launch");
+    String launchStep = launchStep(props, c);
     boolean byWave = props.getWaveId() != null;
-    if (props.getSourceServerIds().isEmpty() == !byWave) {
+    // Targets known only at deploy time (parameters) are checked by the handler, which is given
+    // both and ignores blanks.
+    boolean deployTimeTargets =
+        Token.isUnresolved(props.getSourceServerIds())
+            || byWave && Token.isUnresolved(props.getWaveId());
+    if (!deployTimeTargets && props.getSourceServerIds().isEmpty() == !byWave) {
       throw new IllegalArgumentException(
           c + ": give either sourceServerIds or waveId, not both or neither");
     }
-    for (String s : props.getSourceServerIds()) {
+    for (String s : deployTimeTargets ? List.<String>of() : props.getSourceServerIds()) {
       if (!SOURCE_SERVER_ID.matcher(s).matches()) {
         throw new IllegalArgumentException(
             c
@@ -138,10 +144,11 @@ public final class MigrationLaunch extends Construct {
         "Region",
         props.getSigningRegion() != null ? props.getSigningRegion() : Stack.of(this).getRegion());
     properties.put("OperatorKeySecretArn", props.getOperatorKeySecret().getSecretArn());
-    properties.put("Launch", props.getLaunch().propertyValue());
+    properties.put("Launch", launchStep);
     if (byWave) {
       properties.put("WaveID", props.getWaveId());
-    } else {
+    }
+    if (!byWave || deployTimeTargets) {
       properties.put("SourceServerIDs", props.getSourceServerIds());
     }
     if (!props.getLaunchTemplates().isEmpty()) {
@@ -154,6 +161,26 @@ public final class MigrationLaunch extends Construct {
             .resourceType(RESOURCE_TYPE)
             .properties(properties)
             .build();
+  }
+
+  /** The {@code Launch} property: {@code launch}'s value, or {@code launchStep} checked. */
+  private static String launchStep(MigrationLaunchProps props, String c) {
+    String step = props.getLaunchStep();
+    if ((props.getLaunch() == null) == (step == null)) {
+      throw new IllegalArgumentException(
+          c + ": give either launch (a LaunchKind) or launchStep (its text), not both or neither");
+    }
+    if (step == null) {
+      return props.getLaunch().propertyValue();
+    }
+    if (Token.isUnresolved(step)) {
+      return step;
+    }
+    try {
+      return LaunchKind.parse(step).propertyValue();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(c + ": launchStep: " + e.getMessage(), e);
+    }
   }
 
   private Function handler(

@@ -83,7 +83,14 @@ public final class StagingArea extends Construct {
             ? DataPlaneRouting.PRIVATE_IP
             : props.getDataPlaneRouting();
     List<Cidr> sources = new ArrayList<>();
+    // A block known only at deploy time, such as a CloudFormation parameter's value: the
+    // parameter's own pattern checks it, and nothing here can.
+    List<String> deployTimeSources = new ArrayList<>();
     for (String text : props.getSourceCidrs()) {
+      if (Token.isUnresolved(text)) {
+        deployTimeSources.add(text);
+        continue;
+      }
       Cidr cidr = Cidr.parse(text, c, "sourceCidrs");
       if (cidr.prefixLength() == 0) {
         throw new IllegalArgumentException(
@@ -105,7 +112,9 @@ public final class StagingArea extends Construct {
       }
       sources.add(cidr);
     }
-    if (sources.isEmpty() && props.getSourcePrefixListIds().isEmpty()) {
+    if (sources.isEmpty()
+        && deployTimeSources.isEmpty()
+        && props.getSourcePrefixListIds().isEmpty()) {
       throw new IllegalArgumentException(
           c
               + ": name the source networks in sourceCidrs or sourcePrefixListIds: they are the only"
@@ -160,6 +169,9 @@ public final class StagingArea extends Construct {
     List<IPeer> sourcePeers = new ArrayList<>();
     for (Cidr s : sources) {
       sourcePeers.add(Peer.ipv4(s.text()));
+    }
+    for (String token : deployTimeSources) {
+      sourcePeers.add(Peer.ipv4(token));
     }
     for (String pl : props.getSourcePrefixListIds()) {
       sourcePeers.add(Peer.prefixList(pl));
