@@ -23,6 +23,7 @@ import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.Token;
 import software.amazon.awscdk.customresources.LogOptions;
 import software.amazon.awscdk.customresources.Provider;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
@@ -39,7 +40,10 @@ import software.constructs.Construct;
  * that changes the launch performs that step, and fails with the job's log when the launch fails or
  * outlives {@code timeout}.
  *
- * <p>Deleting the resource does nothing on the control plane: launched instances stay.
+ * <p>Deleting the resource does nothing on the control plane: launched instances stay. Nor does a
+ * rollback start anything: the handler reads its stack's status (DescribeStacks on this stack only)
+ * and launches only while the stack is created or updated, and an Update back to an older step for
+ * the same servers changes nothing and says so.
  */
 public final class MigrationLaunch extends Construct {
   /** The resource type in templates. */
@@ -101,6 +105,13 @@ public final class MigrationLaunch extends Construct {
     Code code = props.getHandlerCode() != null ? props.getHandlerCode() : handlerCode();
     Function onEvent = handler("OnEvent", "onEvent", code, props, Duration.minutes(2));
     Function isComplete = handler("IsComplete", "isComplete", code, props, Duration.minutes(2));
+    // onEvent reads its own stack's status, so that a rollback never starts a launch.
+    onEvent.addToRolePolicy(
+        PolicyStatement.Builder.create()
+            .sid("ReadOwnStackStatus")
+            .actions(List.of("cloudformation:DescribeStacks"))
+            .resources(List.of(Stack.of(this).getStackId()))
+            .build());
     LogGroup waiterLogs =
         LogGroup.Builder.create(this, "WaiterLogs").retention(RetentionDays.ONE_YEAR).build();
     Provider provider =

@@ -36,8 +36,8 @@ import software.constructs.Construct;
  *   <li>the control plane accepts 443 from the sources, the replication and conversion servers and
  *       in-VPC operators (such as the MigrationLaunch handler);
  *   <li>replication servers, conversion servers, the control plane and operators send 443 only to
- *       the control plane and AWS (S3, the EC2 API, Secrets Manager, CloudWatch: through VPC
- *       endpoints when {@code vpcEndpoints} is on).
+ *       the control plane and AWS (S3, the EC2 API, Secrets Manager, CloudWatch, CloudFormation:
+ *       through VPC endpoints when {@code vpcEndpoints} is on).
  * </ul>
  *
  * No group allows anything else in, and none allows 0.0.0.0/0 in.
@@ -198,6 +198,8 @@ public final class StagingArea extends Construct {
       addInterfaceEndpoint("SsmMessages", InterfaceVpcEndpointAwsService.SSM_MESSAGES);
       addInterfaceEndpoint("Ec2Messages", InterfaceVpcEndpointAwsService.EC2_MESSAGES);
       addInterfaceEndpoint("ImageBuilder", InterfaceVpcEndpointAwsService.IMAGE_BUILDER);
+      // The MigrationLaunch handler reads its stack's status before it starts a launch.
+      addInterfaceEndpoint("CloudFormation", InterfaceVpcEndpointAwsService.CLOUDFORMATION);
     } else {
       endpoints = null;
     }

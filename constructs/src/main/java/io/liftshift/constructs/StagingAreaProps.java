@@ -194,7 +194,8 @@ public final class StagingAreaProps {
     }
 
     /**
-     * Reach S3, EC2, Secrets Manager, CloudWatch, SSM and Image Builder through VPC endpoints, and
+     * Reach S3, EC2, Secrets Manager, CloudWatch, SSM, Image Builder and CloudFormation through VPC
+     * endpoints, and
      * create the new VPC without a NAT gateway.
      *
      * @default false: a NAT gateway, and egress 443 to any address (the EC2 API has no fixed one)
