@@ -19,8 +19,8 @@ import software.amazon.awscdk.services.ssm.StringParameter;
 import software.constructs.Construct;
 
 /**
- * Launch settings of the source servers, and a launch step: {@code test}, {@code cutover} or
- * {@code finalize} for a list of servers or a wave.
+ * Launch settings of the source servers, and a launch step: {@code test}, {@code cutover} or {@code
+ * finalize} for a list of servers or a wave.
  *
  * <p>Each of the step's settings comes from CDK context when given there ({@code -c
  * launch=test|cutover|finalize}, {@code -c sourceServers=s-...,s-...} or {@code -c wave=wave-...})
@@ -103,8 +103,7 @@ public final class LaunchesStack extends Stack {
               .defaultValue("")
               .allowedPattern("^(wave-[0-9a-zA-Z]{17})?$")
               .constraintDescription("a wave id: wave- and 17 letters or digits")
-              .description(
-                  "A wave whose servers to launch (wave-...), instead of SourceServerIds")
+              .description("A wave whose servers to launch (wave-...), instead of SourceServerIds")
               .build()
               .getValueAsString();
     }
@@ -133,8 +132,7 @@ public final class LaunchesStack extends Stack {
       CfnCondition launching =
           CfnCondition.Builder.create(this, "Launching")
               .expression(
-                  Fn.conditionNot(
-                      Fn.conditionEquals(stepParameter.getValueAsString(), NO_LAUNCH)))
+                  Fn.conditionNot(Fn.conditionEquals(stepParameter.getValueAsString(), NO_LAUNCH)))
               .build();
       ((CfnResource) step.getResource().getNode().getDefaultChild())
           .getCfnOptions()

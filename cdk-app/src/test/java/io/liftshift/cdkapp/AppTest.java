@@ -92,7 +92,8 @@ class AppTest {
     launches.hasParameter(
         "WaveId",
         Match.objectLike(
-            Map.of("Type", "String", "Default", "", "AllowedPattern", "^(wave-[0-9a-zA-Z]{17})?$")));
+            Map.of(
+                "Type", "String", "Default", "", "AllowedPattern", "^(wave-[0-9a-zA-Z]{17})?$")));
     launches.hasResourceProperties(
         MigrationLaunch.RESOURCE_TYPE,
         Match.objectLike(
@@ -159,8 +160,7 @@ class AppTest {
             "SecurityGroupIngress",
             Match.arrayWith(
                 List.of(
-                    Match.objectLike(
-                        Map.of("CidrIp", cidr, "FromPort", port, "ToPort", port))))));
+                    Match.objectLike(Map.of("CidrIp", cidr, "FromPort", port, "ToPort", port))))));
   }
 
   @Test

@@ -52,6 +52,7 @@ public final class ControlPlane extends Construct {
    * ReplicationServerFleet} divides it by its own {@code maxDisks}.
    */
   public static final String TRACKED_DISKS_METRIC_NAME = "TrackedDisks";
+
   static final String STATE_DIR = "/var/lib/liftshift";
   static final String STATE_DEVICE = "/dev/sdf";
 

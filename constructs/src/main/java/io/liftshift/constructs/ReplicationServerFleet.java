@@ -32,14 +32,14 @@ import software.constructs.Construct;
  * An alarm that is always in ALARM while the metric arrives drives a step-scaling policy of type
  * ExactCapacity whose step k covers ((k-1) × maxDisks, k × maxDisks] disks and sets the group to k
  * servers (tracked disks ÷ maxDisks, rounded up); Auto Scaling re-runs a step policy every period
- * its alarm stays in ALARM, so the group follows the need both ways. When the metric stops
- * (control plane down) the alarm goes to INSUFFICIENT_DATA and the group is left as it is, never
- * emptied blind.
+ * its alarm stays in ALARM, so the group follows the need both ways. When the metric stops (control
+ * plane down) the alarm goes to INSUFFICIENT_DATA and the group is left as it is, never emptied
+ * blind.
  *
- * <p>New servers are protected from scale-in: a lower need lowers the group's desired capacity,
- * but Auto Scaling ends only servers whose protection the control plane has released (its role may
- * call {@code autoscaling:SetInstanceProtection} on this group, and on nothing else), once their
- * disks have moved.
+ * <p>New servers are protected from scale-in: a lower need lowers the group's desired capacity, but
+ * Auto Scaling ends only servers whose protection the control plane has released (its role may call
+ * {@code autoscaling:SetInstanceProtection} on this group, and on nothing else), once their disks
+ * have moved.
  */
 public final class ReplicationServerFleet extends Construct {
   /** Disks one replication server carries unless {@code maxDisks} says otherwise, as in MGN. */
@@ -155,7 +155,8 @@ public final class ReplicationServerFleet extends Construct {
             .cooldown(Duration.minutes(5))
             // A server carrying disks must never be ended by scale-in: its staging volumes would
             // need a full resync elsewhere. The control plane releases a server once its disks
-            // have moved (the ControlPlaneReleasesServers policy below); until then scale-in leaves it running.
+            // have moved (the ControlPlaneReleasesServers policy below); until then scale-in leaves
+            // it running.
             .newInstancesProtectedFromScaleIn(true)
             .build();
     Tags.of(this).add(StagingArea.INSTALLATION_TAG, installation);
@@ -206,7 +207,8 @@ public final class ReplicationServerFleet extends Construct {
       // The alarm's threshold is 0, so the tracked-disk count d falls in the step whose bounds
       // hold it: [0, 1) sets no server, [(k-1) * maxDisks + 1, k * maxDisks + 1) sets k servers,
       // which is d / maxDisks rounded up (the metric counts whole disks).
-      scaling.addAdjustment(AdjustmentTier.builder().lowerBound(0).upperBound(1).adjustment(0).build());
+      scaling.addAdjustment(
+          AdjustmentTier.builder().lowerBound(0).upperBound(1).adjustment(0).build());
       for (int k = 1; k < props.getMaxCapacity(); k++) {
         scaling.addAdjustment(
             AdjustmentTier.builder()

@@ -195,8 +195,7 @@ public final class StagingAreaProps {
 
     /**
      * Reach S3, EC2, Secrets Manager, CloudWatch, SSM, Image Builder and CloudFormation through VPC
-     * endpoints, and
-     * create the new VPC without a NAT gateway.
+     * endpoints, and create the new VPC without a NAT gateway.
      *
      * @default false: a NAT gateway, and egress 443 to any address (the EC2 API has no fixed one)
      */

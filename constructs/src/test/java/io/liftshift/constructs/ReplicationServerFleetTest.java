@@ -261,7 +261,9 @@ class ReplicationServerFleetTest {
                     Map.of(
                         "UserData",
                         Map.of("Fn::Base64", Map.of("Fn::Join", List.of("", parts))))))));
-    assertThat(parts.asArray().toString()).contains(" --max-disks 40").doesNotContain("--max-disks 15");
+    assertThat(parts.asArray().toString())
+        .contains(" --max-disks 40")
+        .doesNotContain("--max-disks 15");
   }
 
   @Test
@@ -287,13 +289,14 @@ class ReplicationServerFleetTest {
     Stack stack = new Stack(Fixture.newApp(out.resolve("two")), "S");
     var props = valid(stack).build();
     new ReplicationServerFleet(stack, "Fleet", props);
-    var bigger = ReplicationServerFleetProps.builder()
-        .staging(props.getStaging())
-        .controlPlane(props.getControlPlane())
-        .softwareBucket(props.getSoftwareBucket())
-        .machineImage(props.getMachineImage())
-        .maxDisks(60)
-        .build();
+    var bigger =
+        ReplicationServerFleetProps.builder()
+            .staging(props.getStaging())
+            .controlPlane(props.getControlPlane())
+            .softwareBucket(props.getSoftwareBucket())
+            .machineImage(props.getMachineImage())
+            .maxDisks(60)
+            .build();
     assertThatThrownBy(() -> new ReplicationServerFleet(stack, "BigFleet", bigger))
         .hasMessageContaining("already has the fleet S/Fleet")
         .hasMessageContaining("use one fleet per staging area");

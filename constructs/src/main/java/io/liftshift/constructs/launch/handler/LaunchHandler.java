@@ -24,11 +24,11 @@ import software.amazon.awssdk.services.mgn.model.SourceServer;
  * that keeps the step, its servers and the endpoint (only a timeout or a launch template changed)
  * starts nothing either.
  *
- * <p>Nor does a rollback, or an Update back to an older step: the handler starts a launch only while
- * its stack is being created or updated ({@link StackStatuses#FORWARD}, read with DescribeStacks),
- * and an Update whose step comes before the one it replaces (cutover to test, finalize to cutover)
- * for any of the same servers is answered with {@code Data.Unchanged} and a {@code Data.Reason}
- * that says why, which the Lambda's log also records.
+ * <p>Nor does a rollback, or an Update back to an older step: the handler starts a launch only
+ * while its stack is being created or updated ({@link StackStatuses#FORWARD}, read with
+ * DescribeStacks), and an Update whose step comes before the one it replaces (cutover to test,
+ * finalize to cutover) for any of the same servers is answered with {@code Data.Unchanged} and a
+ * {@code Data.Reason} that says why, which the Lambda's log also records.
  */
 public final class LaunchHandler {
   /** The source-server tag that names the EC2 launch template its launches use. */

@@ -361,8 +361,7 @@ class LaunchHandlerTest {
   void anUnreadableStackStatusFailsTheStepInsteadOfLaunching() throws Exception {
     String server = readyServer();
     cloudFormation.close();
-    assertThatThrownBy(
-            () -> handler.onEvent(event("Create", properties("test", List.of(server)))))
+    assertThatThrownBy(() -> handler.onEvent(event("Create", properties("test", List.of(server)))))
         .isInstanceOf(software.amazon.awssdk.core.exception.SdkException.class);
     try (MgnClient mgn = mgn()) {
       assertThat(mgn.describeJobs(b -> {}).items()).isEmpty();
