@@ -14,14 +14,28 @@ import io.liftshift.constructs.SoftwareBucket;
 import io.liftshift.constructs.SoftwareBucketProps;
 import io.liftshift.constructs.StagingArea;
 import io.liftshift.constructs.StagingAreaProps;
+import java.util.List;
 import java.util.Locale;
+import software.amazon.awscdk.CfnParameter;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.ec2.IMachineImage;
 import software.constructs.Construct;
 
-/** Network, bucket, images, replication fleet, conversion servers and the control plane. */
+/**
+ * Network, bucket, images, replication fleet, conversion servers and the control plane. The source
+ * network comes from {@code -c sourceCidrs} (or {@code sourcePrefixListIds}) when given, else from
+ * the {@value #SOURCE_CIDR} parameter at deploy time.
+ */
 public final class StagingStack extends Stack {
+  /** The parameter naming the source network when the context names none. */
+  public static final String SOURCE_CIDR = "SourceCidr";
+
+  /** An IPv4 CIDR block, never /0: the whole internet is no source network. */
+  static final String CIDR_PATTERN =
+      "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+          + "/([1-9]|[12][0-9]|3[0-2])$";
+
   private final StagingArea staging;
   private final ControlPlane controlPlane;
 
@@ -32,6 +46,24 @@ public final class StagingStack extends Stack {
         StackProps.builder()
             .description("liftshift staging area: replication fleet, conversion, control plane")
             .build());
+    List<String> sourceCidrs = config.list("sourceCidrs");
+    List<String> sourcePrefixListIds = config.list("sourcePrefixListIds");
+    if (sourceCidrs.isEmpty() && sourcePrefixListIds.isEmpty()) {
+      // Without sources in the context the template asks for one at deploy time, so that `cdk
+      // synth` needs no context and a pipeline deploys the template with a parameter override.
+      sourceCidrs =
+          List.of(
+              CfnParameter.Builder.create(this, SOURCE_CIDR)
+                  .type("String")
+                  .allowedPattern(CIDR_PATTERN)
+                  .constraintDescription(
+                      "an IPv4 CIDR block with a prefix of /1 to /32, such as 10.20.0.0/16: the"
+                          + " only addresses allowed to TCP 1500 and 443")
+                  .description(
+                      "The source servers' network (IPv4 CIDR); -c sourceCidrs=... at synth wins")
+                  .build()
+                  .getValueAsString());
+    }
     staging =
         new StagingArea(
             this,
@@ -39,8 +71,8 @@ public final class StagingStack extends Stack {
             StagingAreaProps.builder()
                 .installation(config.string("installation", "liftshift"))
                 .vpcCidr(config.string("vpcCidr", "10.128.0.0/16"))
-                .sourceCidrs(config.list("sourceCidrs"))
-                .sourcePrefixListIds(config.list("sourcePrefixListIds"))
+                .sourceCidrs(sourceCidrs)
+                .sourcePrefixListIds(sourcePrefixListIds)
                 .dataPlaneRouting(
                     DataPlaneRouting.valueOf(
                         config.string("dataPlaneRouting", "PRIVATE_IP").toUpperCase(Locale.ROOT)))
@@ -79,6 +111,9 @@ public final class StagingStack extends Stack {
             .machineImage(image(config, DaemonRole.REPLICATOR))
             .instanceType(config.string("replicationServerInstanceType", "t3.small"))
             .maxCapacity(config.integer("maxReplicationServers", 10))
+            .maxDisks(
+                config.integer(
+                    "replicationServerMaxDisks", ReplicationServerFleet.DEFAULT_MAX_DISKS))
             .build());
   }
 

@@ -37,13 +37,22 @@ import software.constructs.Construct;
  * to an SSM parameter. The install token and an operator access key are written into Secrets
  * Manager secrets; the stack's outputs say where, never what.
  *
- * <p>Every minute the instance publishes the fleet need ({@code desiredReplicators} of {@code
- * liftshift admin fleet}) as the CloudWatch metric {@value #FLEET_METRIC_NAMESPACE}/{@value
- * #FLEET_METRIC_NAME}, which {@link ReplicationServerFleet} scales on.
+ * <p>Every minute the instance publishes the fleet need ({@code trackedDisks} and {@code
+ * desiredReplicators} of {@code liftshift admin fleet}) as the CloudWatch metrics {@value
+ * #FLEET_METRIC_NAMESPACE}/{@value #TRACKED_DISKS_METRIC_NAME}, which {@link
+ * ReplicationServerFleet} scales on, and {@value #FLEET_METRIC_NAMESPACE}/{@value
+ * #FLEET_METRIC_NAME}.
  */
 public final class ControlPlane extends Construct {
   public static final String FLEET_METRIC_NAMESPACE = "Liftshift";
   public static final String FLEET_METRIC_NAME = "DesiredReplicators";
+
+  /**
+   * The disks the control plane tracks, published beside {@link #FLEET_METRIC_NAME}: each {@link
+   * ReplicationServerFleet} divides it by its own {@code maxDisks}.
+   */
+  public static final String TRACKED_DISKS_METRIC_NAME = "TrackedDisks";
+
   static final String STATE_DIR = "/var/lib/liftshift";
   static final String STATE_DEVICE = "/dev/sdf";
 
@@ -364,17 +373,19 @@ public final class ControlPlane extends Construct {
         "[Service]",
         "Type=oneshot",
         "Environment=AWS_DEFAULT_REGION=" + Aws.REGION,
-        "ExecStart=/bin/sh -c 'aws cloudwatch put-metric-data --namespace "
-            + FLEET_METRIC_NAMESPACE
-            + " --metric-name "
-            + FLEET_METRIC_NAME
-            + " --dimensions Installation="
-            + installation
-            + " --value $$("
+        // Both figures of one `admin fleet` answer in one call: the disk count is what each fleet
+        // divides by its own maxDisks; desiredReplicators (disks / 15) stays for dashboards.
+        "ExecStart=/bin/sh -c 'NEED=$$("
             + cp
             + " admin fleet --data-dir "
             + data
-            + " | grep -o \"desiredReplicators[^0-9]*[0-9]*\" | grep -o \"[0-9]*$$\")'",
+            + ") && aws cloudwatch put-metric-data --namespace "
+            + FLEET_METRIC_NAMESPACE
+            + " --metric-data "
+            + metricDatum(FLEET_METRIC_NAME, "desiredReplicators")
+            + " "
+            + metricDatum(TRACKED_DISKS_METRIC_NAME, "trackedDisks")
+            + "'",
         "UNIT",
         "cat > /etc/systemd/system/liftshift-fleet-metric.timer <<UNIT",
         "[Timer]",
@@ -385,6 +396,17 @@ public final class ControlPlane extends Construct {
         "UNIT",
         "systemctl daemon-reload",
         "systemctl enable --now liftshift-fleet-metric.timer");
+  }
+
+  /** One shorthand {@code --metric-data} item whose value is {@code field} of {@code $NEED}. */
+  private String metricDatum(String metric, String field) {
+    return "\"MetricName="
+        + metric
+        + ",Dimensions=[{Name=Installation,Value="
+        + installation
+        + "}],Value=$$(echo \"$$NEED\" | grep -o \""
+        + field
+        + "[^0-9]*[0-9]*\" | grep -o \"[0-9]*$$\")\"";
   }
 
   /** {@code https://PRIVATE_IP:443}: what agents, servers and operators call. */

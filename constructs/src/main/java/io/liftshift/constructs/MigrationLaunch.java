@@ -1,6 +1,7 @@
 package io.liftshift.constructs;
 
 import io.liftshift.constructs.launch.handler.LaunchHandler;
+import io.liftshift.constructs.launch.handler.LaunchKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,6 +23,7 @@ import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.Token;
 import software.amazon.awscdk.customresources.LogOptions;
 import software.amazon.awscdk.customresources.Provider;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
@@ -38,7 +40,10 @@ import software.constructs.Construct;
  * that changes the launch performs that step, and fails with the job's log when the launch fails or
  * outlives {@code timeout}.
  *
- * <p>Deleting the resource does nothing on the control plane: launched instances stay.
+ * <p>Deleting the resource does nothing on the control plane: launched instances stay. Nor does a
+ * rollback start anything: the handler reads its stack's status (DescribeStacks on this stack only)
+ * and launches only while the stack is created or updated, and an Update back to an older step for
+ * the same servers changes nothing and says so.
  */
 public final class MigrationLaunch extends Construct {
   /** The resource type in templates. */
@@ -68,13 +73,18 @@ public final class MigrationLaunch extends Construct {
               + fingerprint);
     }
     Checks.required(props.getOperatorKeySecret(), c, "operatorKeySecret");
-    Checks.required(props.getLaunch(), c, "launch");
+    String launchStep = launchStep(props, c);
     boolean byWave = props.getWaveId() != null;
-    if (props.getSourceServerIds().isEmpty() == !byWave) {
+    // Targets known only at deploy time (parameters) are checked by the handler, which is given
+    // both and ignores blanks.
+    boolean deployTimeTargets =
+        Token.isUnresolved(props.getSourceServerIds())
+            || byWave && Token.isUnresolved(props.getWaveId());
+    if (!deployTimeTargets && props.getSourceServerIds().isEmpty() == !byWave) {
       throw new IllegalArgumentException(
           c + ": give either sourceServerIds or waveId, not both or neither");
     }
-    for (String s : props.getSourceServerIds()) {
+    for (String s : deployTimeTargets ? List.<String>of() : props.getSourceServerIds()) {
       if (!SOURCE_SERVER_ID.matcher(s).matches()) {
         throw new IllegalArgumentException(
             c
@@ -95,6 +105,13 @@ public final class MigrationLaunch extends Construct {
     Code code = props.getHandlerCode() != null ? props.getHandlerCode() : handlerCode();
     Function onEvent = handler("OnEvent", "onEvent", code, props, Duration.minutes(2));
     Function isComplete = handler("IsComplete", "isComplete", code, props, Duration.minutes(2));
+    // onEvent reads its own stack's status, so that a rollback never starts a launch.
+    onEvent.addToRolePolicy(
+        PolicyStatement.Builder.create()
+            .sid("ReadOwnStackStatus")
+            .actions(List.of("cloudformation:DescribeStacks"))
+            .resources(List.of(Stack.of(this).getStackId()))
+            .build());
     LogGroup waiterLogs =
         LogGroup.Builder.create(this, "WaiterLogs").retention(RetentionDays.ONE_YEAR).build();
     Provider provider =
@@ -138,10 +155,11 @@ public final class MigrationLaunch extends Construct {
         "Region",
         props.getSigningRegion() != null ? props.getSigningRegion() : Stack.of(this).getRegion());
     properties.put("OperatorKeySecretArn", props.getOperatorKeySecret().getSecretArn());
-    properties.put("Launch", props.getLaunch().propertyValue());
+    properties.put("Launch", launchStep);
     if (byWave) {
       properties.put("WaveID", props.getWaveId());
-    } else {
+    }
+    if (!byWave || deployTimeTargets) {
       properties.put("SourceServerIDs", props.getSourceServerIds());
     }
     if (!props.getLaunchTemplates().isEmpty()) {
@@ -154,6 +172,26 @@ public final class MigrationLaunch extends Construct {
             .resourceType(RESOURCE_TYPE)
             .properties(properties)
             .build();
+  }
+
+  /** The {@code Launch} property: {@code launch}'s value, or {@code launchStep} checked. */
+  private static String launchStep(MigrationLaunchProps props, String c) {
+    String step = props.getLaunchStep();
+    if ((props.getLaunch() == null) == (step == null)) {
+      throw new IllegalArgumentException(
+          c + ": give either launch (a LaunchKind) or launchStep (its text), not both or neither");
+    }
+    if (step == null) {
+      return props.getLaunch().propertyValue();
+    }
+    if (Token.isUnresolved(step)) {
+      return step;
+    }
+    try {
+      return LaunchKind.parse(step).propertyValue();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(c + ": launchStep: " + e.getMessage(), e);
+    }
   }
 
   private Function handler(

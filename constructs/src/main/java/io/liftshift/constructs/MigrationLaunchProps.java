@@ -16,6 +16,7 @@ public final class MigrationLaunchProps {
   private final ISecret operatorKeySecret;
   private final StagingArea staging;
   private final LaunchKind launch;
+  private final String launchStep;
   private final List<String> sourceServerIds;
   private final String waveId;
   private final Map<String, String> launchTemplates;
@@ -30,6 +31,7 @@ public final class MigrationLaunchProps {
     operatorKeySecret = b.operatorKeySecret;
     staging = b.staging;
     launch = b.launch;
+    launchStep = b.launchStep;
     sourceServerIds = b.sourceServerIds == null ? List.of() : List.copyOf(b.sourceServerIds);
     waveId = b.waveId;
     launchTemplates = b.launchTemplates == null ? Map.of() : Map.copyOf(b.launchTemplates);
@@ -61,6 +63,10 @@ public final class MigrationLaunchProps {
 
   public LaunchKind getLaunch() {
     return launch;
+  }
+
+  public String getLaunchStep() {
+    return launchStep;
   }
 
   public List<String> getSourceServerIds() {
@@ -98,6 +104,7 @@ public final class MigrationLaunchProps {
     private ISecret operatorKeySecret;
     private StagingArea staging;
     private LaunchKind launch;
+    private String launchStep;
     private List<String> sourceServerIds;
     private String waveId;
     private Map<String, String> launchTemplates;
@@ -139,14 +146,27 @@ public final class MigrationLaunchProps {
       return this;
     }
 
-    /** TEST, CUTOVER or FINALIZE (required). */
+    /** TEST, CUTOVER or FINALIZE (this or {@code launchStep} is required). */
     public Builder launch(LaunchKind value) {
       launch = value;
       return this;
     }
 
     /**
-     * The servers to launch.
+     * The step as text, {@code test}, {@code cutover} or {@code finalize}, instead of {@code
+     * launch}: for a value known only at deploy time, such as a {@code CfnParameter}'s.
+     *
+     * @default none; give this or {@code launch}
+     */
+    public Builder launchStep(String value) {
+      launchStep = value;
+      return this;
+    }
+
+    /**
+     * The servers to launch. A list token (such as a {@code CommaDelimitedList} parameter's value)
+     * is passed as it is, with {@code waveId}; the handler refuses both or neither at deploy time
+     * and ignores blank entries.
      *
      * @default none; give these or {@code waveId}
      */

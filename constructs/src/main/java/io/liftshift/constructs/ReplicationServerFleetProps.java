@@ -14,6 +14,7 @@ public final class ReplicationServerFleetProps {
   private final int minCapacity;
   private final int maxCapacity;
   private final int rootVolumeSizeGiB;
+  private final int maxDisks;
 
   private ReplicationServerFleetProps(Builder b) {
     staging = b.staging;
@@ -24,6 +25,7 @@ public final class ReplicationServerFleetProps {
     minCapacity = b.minCapacity;
     maxCapacity = b.maxCapacity;
     rootVolumeSizeGiB = b.rootVolumeSizeGiB;
+    maxDisks = b.maxDisks;
   }
 
   public static Builder builder() {
@@ -62,6 +64,10 @@ public final class ReplicationServerFleetProps {
     return rootVolumeSizeGiB;
   }
 
+  public int getMaxDisks() {
+    return maxDisks;
+  }
+
   /** Builds {@link ReplicationServerFleetProps}. */
   public static final class Builder {
     private StagingArea staging;
@@ -72,6 +78,7 @@ public final class ReplicationServerFleetProps {
     private int minCapacity;
     private int maxCapacity = 10;
     private int rootVolumeSizeGiB = 16;
+    private int maxDisks = ReplicationServerFleet.DEFAULT_MAX_DISKS;
 
     private Builder() {}
 
@@ -102,7 +109,7 @@ public final class ReplicationServerFleetProps {
     /**
      * Instance type; a burstable (T) type runs with unlimited CPU credits.
      *
-     * @default "t3.small", MGN's default, sized for 15 disks
+     * @default "t3.small", MGN's default, sized for the default 15 {@code maxDisks}
      */
     public Builder instanceType(String value) {
       instanceType = value;
@@ -120,7 +127,8 @@ public final class ReplicationServerFleetProps {
     }
 
     /**
-     * At most 19: one step-scaling policy holds at most 20 steps (0 to 19 servers, 285 disks).
+     * At most 19: one step-scaling policy holds at most 20 steps (0 to 19 servers, so at most 19
+     * times {@code maxDisks} disks replicate at once).
      *
      * @default 10
      */
@@ -136,6 +144,18 @@ public final class ReplicationServerFleetProps {
      */
     public Builder rootVolumeSizeGiB(int value) {
       rootVolumeSizeGiB = value;
+      return this;
+    }
+
+    /**
+     * Disks one replication server replicates at once, 1 to 1024: passed to {@code liftshift
+     * replicator --max-disks}, which the control plane places disks by, and the divisor of the
+     * tracked disks that gives the fleet's size. Raise it with a larger {@code instanceType}.
+     *
+     * @default 15, as MGN's t3.small replication servers
+     */
+    public Builder maxDisks(int value) {
+      maxDisks = value;
       return this;
     }
 

@@ -36,8 +36,8 @@ import software.constructs.Construct;
  *   <li>the control plane accepts 443 from the sources, the replication and conversion servers and
  *       in-VPC operators (such as the MigrationLaunch handler);
  *   <li>replication servers, conversion servers, the control plane and operators send 443 only to
- *       the control plane and AWS (S3, the EC2 API, Secrets Manager, CloudWatch: through VPC
- *       endpoints when {@code vpcEndpoints} is on).
+ *       the control plane and AWS (S3, the EC2 API, Secrets Manager, CloudWatch, CloudFormation:
+ *       through VPC endpoints when {@code vpcEndpoints} is on).
  * </ul>
  *
  * No group allows anything else in, and none allows 0.0.0.0/0 in.
@@ -61,6 +61,7 @@ public final class StagingArea extends Construct {
   private final SecurityGroup controlPlane;
   private final SecurityGroup operators;
   private final SecurityGroup endpoints;
+  private ReplicationServerFleet fleet;
 
   public StagingArea(Construct scope, String id, StagingAreaProps props) {
     super(scope, id);
@@ -82,7 +83,14 @@ public final class StagingArea extends Construct {
             ? DataPlaneRouting.PRIVATE_IP
             : props.getDataPlaneRouting();
     List<Cidr> sources = new ArrayList<>();
+    // A block known only at deploy time, such as a CloudFormation parameter's value: the
+    // parameter's own pattern checks it, and nothing here can.
+    List<String> deployTimeSources = new ArrayList<>();
     for (String text : props.getSourceCidrs()) {
+      if (Token.isUnresolved(text)) {
+        deployTimeSources.add(text);
+        continue;
+      }
       Cidr cidr = Cidr.parse(text, c, "sourceCidrs");
       if (cidr.prefixLength() == 0) {
         throw new IllegalArgumentException(
@@ -104,7 +112,9 @@ public final class StagingArea extends Construct {
       }
       sources.add(cidr);
     }
-    if (sources.isEmpty() && props.getSourcePrefixListIds().isEmpty()) {
+    if (sources.isEmpty()
+        && deployTimeSources.isEmpty()
+        && props.getSourcePrefixListIds().isEmpty()) {
       throw new IllegalArgumentException(
           c
               + ": name the source networks in sourceCidrs or sourcePrefixListIds: they are the only"
@@ -160,6 +170,9 @@ public final class StagingArea extends Construct {
     for (Cidr s : sources) {
       sourcePeers.add(Peer.ipv4(s.text()));
     }
+    for (String token : deployTimeSources) {
+      sourcePeers.add(Peer.ipv4(token));
+    }
     for (String pl : props.getSourcePrefixListIds()) {
       sourcePeers.add(Peer.prefixList(pl));
     }
@@ -185,6 +198,8 @@ public final class StagingArea extends Construct {
       addInterfaceEndpoint("SsmMessages", InterfaceVpcEndpointAwsService.SSM_MESSAGES);
       addInterfaceEndpoint("Ec2Messages", InterfaceVpcEndpointAwsService.EC2_MESSAGES);
       addInterfaceEndpoint("ImageBuilder", InterfaceVpcEndpointAwsService.IMAGE_BUILDER);
+      // The MigrationLaunch handler reads its stack's status before it starts a launch.
+      addInterfaceEndpoint("CloudFormation", InterfaceVpcEndpointAwsService.CLOUDFORMATION);
     } else {
       endpoints = null;
     }
@@ -287,6 +302,27 @@ public final class StagingArea extends Construct {
     }
     // Without endpoints the EC2 API and S3 answer on public addresses that no rule can enumerate.
     g.addEgressRule(Peer.anyIpv4(), Port.tcp(HTTPS_PORT), "S3 and the EC2 API");
+  }
+
+  /**
+   * Records the staging area's one replication-server fleet. Every fleet of an installation would
+   * follow the same tracked-disk metric, each sized for every disk, and the control plane places
+   * disks on any of its replicators, so a second fleet is refused.
+   */
+  void claimFleet(ReplicationServerFleet newFleet) {
+    if (fleet != null) {
+      throw new IllegalArgumentException(
+          "ReplicationServerFleet: staging area "
+              + getNode().getPath()
+              + " (installation "
+              + installation
+              + ") already has the fleet "
+              + fleet.getNode().getPath()
+              + "; both would scale on the installation's one tracked-disk metric and each carry"
+              + " every disk: use one fleet per staging area and size it with instanceType,"
+              + " maxDisks and maxCapacity");
+    }
+    fleet = newFleet;
   }
 
   /** The installation's name, the value of the {@value #INSTALLATION_TAG} tag. */

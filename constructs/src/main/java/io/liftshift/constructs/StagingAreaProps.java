@@ -152,7 +152,8 @@ public final class StagingAreaProps {
 
     /**
      * IPv4 CIDR blocks of the source servers: the only addresses allowed to TCP 1500 and to the
-     * control plane's 443. Blocks must not overlap each other or the VPC.
+     * control plane's 443. Blocks must not overlap each other or the VPC. A block may be a token
+     * (such as a {@code CfnParameter}'s value), which is checked only by what produces it.
      *
      * @default none; {@code sourceCidrs} or {@code sourcePrefixListIds} must name at least one
      */
@@ -193,8 +194,8 @@ public final class StagingAreaProps {
     }
 
     /**
-     * Reach S3, EC2, Secrets Manager, CloudWatch, SSM and Image Builder through VPC endpoints, and
-     * create the new VPC without a NAT gateway.
+     * Reach S3, EC2, Secrets Manager, CloudWatch, SSM, Image Builder and CloudFormation through VPC
+     * endpoints, and create the new VPC without a NAT gateway.
      *
      * @default false: a NAT gateway, and egress 443 to any address (the EC2 API has no fixed one)
      */

@@ -63,6 +63,24 @@ class ControlPlaneTest {
 
   @Test
   @SuppressWarnings("unchecked")
+  void itPublishesTheTrackedDisksTheFleetScalesOn() {
+    Map<String, Object> instance =
+        template.findResources("AWS::EC2::Instance").values().iterator().next();
+    Map<String, Object> userData =
+        (Map<String, Object>) ((Map<String, Object>) instance.get("Properties")).get("UserData");
+    String script =
+        ((List<Object>) ((Map<String, Object>) userData.get("Fn::Base64")).get("Fn::Join"))
+            .get(1)
+            .toString();
+    assertThat(script)
+        .contains(
+            "\"MetricName=TrackedDisks,Dimensions=[{Name=Installation,Value=acme}],"
+                + "Value=$$(echo \"$$NEED\" | grep -o \"trackedDisks[^0-9]*[0-9]*\"")
+        .contains("\"MetricName=DesiredReplicators,Dimensions=[{Name=Installation,Value=acme}]");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
   void itLaunchesConversionServersThroughTheirLaunchTemplate() {
     Map<String, Object> instance =
         template.findResources("AWS::EC2::Instance").values().iterator().next();

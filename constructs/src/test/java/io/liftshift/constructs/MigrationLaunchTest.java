@@ -65,6 +65,45 @@ class MigrationLaunchTest {
         2);
   }
 
+  @Test
+  void theStartingHandlerMayReadItsOwnStacksStatusOnly() {
+    template.hasResourceProperties(
+        "AWS::IAM::Policy",
+        Match.objectLike(
+            Map.of(
+                "PolicyDocument",
+                Match.objectLike(
+                    Map.of(
+                        "Statement",
+                        Match.arrayWith(
+                            List.of(
+                                Map.of(
+                                    "Sid",
+                                    "ReadOwnStackStatus",
+                                    "Effect",
+                                    "Allow",
+                                    "Action",
+                                    "cloudformation:DescribeStacks",
+                                    "Resource",
+                                    Map.of("Ref", "AWS::StackId")))))))));
+  }
+
+  @Test
+  void aLaunchStepTextThatIsNoStepIsRefused() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("d")), "S");
+    var props = valid(stack).launch(null).launchStep("rollback").build();
+    assertThatThrownBy(() -> new MigrationLaunch(stack, "L", props))
+        .hasMessageContaining("launchStep: Launch must be one of test, cutover or finalize");
+  }
+
+  @Test
+  void aLaunchAndALaunchStepTogetherAreRefused() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("e")), "S");
+    var props = valid(stack).launchStep("test").build();
+    assertThatThrownBy(() -> new MigrationLaunch(stack, "L", props))
+        .hasMessageContaining("either launch (a LaunchKind) or launchStep");
+  }
+
   private static MigrationLaunchProps.Builder valid(Stack stack) {
     return MigrationLaunchProps.builder()
         .endpoint("https://10.0.0.1:443")

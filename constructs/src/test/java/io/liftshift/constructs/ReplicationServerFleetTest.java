@@ -211,11 +211,140 @@ class ReplicationServerFleetTest {
                 "Namespace",
                 "Liftshift",
                 "MetricName",
-                "DesiredReplicators",
+                "TrackedDisks",
                 "Threshold",
                 0,
                 "Dimensions",
                 List.of(Map.of("Name", "Installation", "Value", "acme")))));
+  }
+
+  @Test
+  void theDefaultStepsGiveOneServerPerFifteenDisks() {
+    Capture steps = new Capture();
+    template.hasResourceProperties(
+        "AWS::AutoScaling::ScalingPolicy",
+        Match.objectLike(Map.of("PolicyType", "StepScaling", "StepAdjustments", steps)));
+    assertThat(steps.asArray())
+        .containsExactly(
+            step(0, 1, 0), step(1, 16, 1), step(16, 31, 2), step(31, 46, 3), step(46, null, 4));
+  }
+
+  /** A step adjustment as CloudFormation writes it; {@code upper} null for the open last one. */
+  private static Map<String, Object> step(int lower, Integer upper, int servers) {
+    Map<String, Object> s = new java.util.LinkedHashMap<>();
+    s.put("MetricIntervalLowerBound", lower);
+    if (upper != null) {
+      s.put("MetricIntervalUpperBound", upper);
+    }
+    s.put("ScalingAdjustment", servers);
+    return s;
+  }
+
+  @Test
+  void maxDisksGoesToTheReplicatorAndDividesTheTrackedDisks() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("disks")), "S");
+    new ReplicationServerFleet(stack, "Fleet", valid(stack).maxDisks(40).maxCapacity(3).build());
+    Template t = Template.fromStack(stack);
+    Capture steps = new Capture();
+    t.hasResourceProperties(
+        "AWS::AutoScaling::ScalingPolicy",
+        Match.objectLike(Map.of("PolicyType", "StepScaling", "StepAdjustments", steps)));
+    assertThat(steps.asArray())
+        .containsExactly(step(0, 1, 0), step(1, 41, 1), step(41, 81, 2), step(81, null, 3));
+    Capture parts = new Capture();
+    t.hasResourceProperties(
+        "AWS::EC2::LaunchTemplate",
+        Match.objectLike(
+            Map.of(
+                "LaunchTemplateData",
+                Match.objectLike(
+                    Map.of(
+                        "UserData",
+                        Map.of("Fn::Base64", Map.of("Fn::Join", List.of("", parts))))))));
+    assertThat(parts.asArray().toString())
+        .contains(" --max-disks 40")
+        .doesNotContain("--max-disks 15");
+  }
+
+  @Test
+  void maxDisksOfZeroIsRefused() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("d0")), "S");
+    var props = valid(stack).maxDisks(0).build();
+    assertThatThrownBy(() -> new ReplicationServerFleet(stack, "Fleet", props))
+        .hasMessageContaining("maxDisks must be 1 to 1024")
+        .hasMessageContaining("got 0");
+  }
+
+  @Test
+  void maxDisksAboveTheReplicatorsLimitIsRefused() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("d1025")), "S");
+    var props = valid(stack).maxDisks(1025).build();
+    assertThatThrownBy(() -> new ReplicationServerFleet(stack, "Fleet", props))
+        .hasMessageContaining("maxDisks must be 1 to 1024")
+        .hasMessageContaining("got 1025");
+  }
+
+  @Test
+  void aSecondFleetInOneStagingAreaIsRefusedNamingTheFirst() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("two")), "S");
+    var props = valid(stack).build();
+    new ReplicationServerFleet(stack, "Fleet", props);
+    var bigger =
+        ReplicationServerFleetProps.builder()
+            .staging(props.getStaging())
+            .controlPlane(props.getControlPlane())
+            .softwareBucket(props.getSoftwareBucket())
+            .machineImage(props.getMachineImage())
+            .maxDisks(60)
+            .build();
+    assertThatThrownBy(() -> new ReplicationServerFleet(stack, "BigFleet", bigger))
+        .hasMessageContaining("already has the fleet S/Fleet")
+        .hasMessageContaining("use one fleet per staging area");
+  }
+
+  @Test
+  void newServersAreProtectedFromScaleIn() {
+    template.hasResourceProperties(
+        "AWS::AutoScaling::AutoScalingGroup",
+        Match.objectLike(Map.of("NewInstancesProtectedFromScaleIn", true)));
+  }
+
+  @Test
+  void theControlPlaneMayReleaseProtectionOnTheFleetGroupOnly() {
+    Capture resource = new Capture();
+    template.hasResourceProperties(
+        "AWS::IAM::Policy",
+        Match.objectLike(
+            Map.of(
+                "Roles",
+                List.of(Map.of("Ref", logicalId(fixture.controlPlane.getRole()))),
+                "PolicyDocument",
+                Match.objectLike(
+                    Map.of(
+                        "Statement",
+                        List.of(
+                            Map.of(
+                                "Sid",
+                                "ReleaseEmptyReplicationServers",
+                                "Effect",
+                                "Allow",
+                                "Action",
+                                "autoscaling:SetInstanceProtection",
+                                "Resource",
+                                resource)))))));
+    assertThat(resource.asObject().toString())
+        .contains(":autoScalingGroup:*:autoScalingGroupName/")
+        .contains("{Ref=" + logicalId(fixture.fleet.getGroup()) + "}");
+  }
+
+  @Test
+  void noOtherRoleMaySetInstanceProtection() {
+    assertThat(fleetPolicies()).doesNotContain("autoscaling:");
+    long grants =
+        template.findResources("AWS::IAM::Policy").values().stream()
+            .filter(p -> p.toString().contains("autoscaling:SetInstanceProtection"))
+            .count();
+    assertThat(grants).isEqualTo(1);
   }
 
   @Test

@@ -86,6 +86,18 @@ class StagingAreaTest {
   }
 
   @Test
+  void withVpcEndpointsTheLaunchHandlerReachesCloudFormation() {
+    Stack stack = new Stack(Fixture.newApp(out.resolve("cfn-endpoint")), "S");
+    new StagingArea(stack, "Staging", valid().vpcEndpoints(true).build());
+    assertThat(
+            Template.fromStack(stack).findResources("AWS::EC2::VPCEndpoint").values().stream()
+                .filter(e -> e.toString().contains(".cloudformation"))
+                .filter(e -> e.toString().contains("VpcEndpointType=Interface"))
+                .count())
+        .isEqualTo(1);
+  }
+
+  @Test
   @SuppressWarnings("unchecked")
   void withVpcEndpointsEgressGoesOnlyToEndpointsTheControlPlaneAndS3() {
     Stack stack = new Stack(Fixture.newApp(out.resolve("endpoints")), "S");
@@ -93,7 +105,7 @@ class StagingAreaTest {
         stack, "Staging", valid().vpcEndpoints(true).s3PrefixListId("pl-63a5400a").build());
     Template t = Template.fromStack(stack);
     t.resourceCountIs("AWS::EC2::NatGateway", 0);
-    t.resourceCountIs("AWS::EC2::VPCEndpoint", 9);
+    t.resourceCountIs("AWS::EC2::VPCEndpoint", 10);
     List<Map<String, Object>> egress = new ArrayList<>();
     t.findResources("AWS::EC2::SecurityGroup")
         .values()

@@ -23,21 +23,29 @@ import software.amazon.awssdk.services.mgn.model.SourceServer;
  * removing it from a template, and cutover instances must never disappear with a stack. An Update
  * that keeps the step, its servers and the endpoint (only a timeout or a launch template changed)
  * starts nothing either.
+ *
+ * <p>Nor does a rollback, or an Update back to an older step: the handler starts a launch only
+ * while its stack is being created or updated ({@link StackStatuses#FORWARD}, read with
+ * DescribeStacks), and an Update whose step comes before the one it replaces (cutover to test,
+ * finalize to cutover) for any of the same servers is answered with {@code Data.Unchanged} and a
+ * {@code Data.Reason} that says why, which the Lambda's log also records.
  */
 public final class LaunchHandler {
   /** The source-server tag that names the EC2 launch template its launches use. */
   public static final String LAUNCH_TEMPLATE_TAG = "liftshift:launch-template";
 
   private final MgnClients clients;
+  private final StackStatuses stacks;
   private final Clock clock;
 
   /** The constructor Lambda uses. */
   public LaunchHandler() {
-    this(MgnClients.fromSecretsManager(), Clock.systemUTC());
+    this(MgnClients.fromSecretsManager(), StackStatuses.fromCloudFormation(), Clock.systemUTC());
   }
 
-  public LaunchHandler(MgnClients clients, Clock clock) {
+  public LaunchHandler(MgnClients clients, StackStatuses stacks, Clock clock) {
     this.clients = clients;
+    this.stacks = stacks;
     this.clock = clock;
   }
 
@@ -50,18 +58,43 @@ public final class LaunchHandler {
       return out;
     }
     LaunchRequest request = LaunchRequest.parse(properties(event));
-    if ("Update".equals(type) && sameStep(request, event.get("OldResourceProperties"))) {
+    LaunchRequest before = "Update".equals(type) ? previous(event) : null;
+    if (before != null && sameStep(request, before)) {
       // Only a new step or new servers launch anything: a cutover must never run twice because
       // a timeout or a launch template changed.
-      Map<String, Object> data = new LinkedHashMap<>();
-      data.put("Launch", request.launch().propertyValue());
-      data.put("Unchanged", "true");
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("PhysicalResourceId", event.get("PhysicalResourceId"));
-      out.put("Data", data);
-      return out;
+      return unchanged(event, request, "the step, its servers and the endpoint are unchanged");
+    }
+    Object stackId = event.get("StackId");
+    if (stackId == null || stackId.toString().isBlank()) {
+      throw new IllegalArgumentException(
+          "the event has no StackId: a launch starts only once its stack's status is known");
+    }
+    String status = stacks.of(stackId.toString());
+    if (!StackStatuses.FORWARD.contains(status)) {
+      return unchanged(
+          event,
+          request,
+          "the stack is "
+              + status
+              + ": a launch starts only while the stack is created or updated, never in a"
+              + " rollback");
     }
     try (MgnClient mgn = clients.open(request)) {
+      if (before != null && request.launch().compareTo(before.launch()) < 0) {
+        List<String> again = new ArrayList<>(servers(mgn, request));
+        again.retainAll(serversOrNone(mgn, before));
+        if (!again.isEmpty()) {
+          return unchanged(
+              event,
+              request,
+              request.launch().propertyValue()
+                  + " comes before the recorded step "
+                  + before.launch().propertyValue()
+                  + " for "
+                  + String.join(",", again)
+                  + ": an older step is never applied again; give new servers or a later step");
+        }
+      }
       List<String> servers = servers(mgn, request);
       tagLaunchTemplates(mgn, request, servers);
       Map<String, Object> data = new LinkedHashMap<>();
@@ -159,17 +192,49 @@ public final class LaunchHandler {
     }
   }
 
+  /**
+   * An answer that starts nothing and keeps the resource's physical id; its reason goes to {@code
+   * Data.Reason} and to the Lambda's log.
+   */
+  private static Map<String, Object> unchanged(
+      Map<String, Object> event, LaunchRequest request, String reason) {
+    System.out.println("liftshift MigrationLaunch: no launch started: " + reason);
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("Launch", request.launch().propertyValue());
+    data.put("Unchanged", "true");
+    data.put("Reason", reason);
+    Object physicalId = event.get("PhysicalResourceId");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put(
+        "PhysicalResourceId",
+        physicalId != null ? physicalId : "not-launched-" + event.get("RequestId"));
+    out.put("Data", data);
+    return out;
+  }
+
+  /** The step an Update replaces, or null when its old properties are not a step. */
   @SuppressWarnings("unchecked")
-  private static boolean sameStep(LaunchRequest request, Object oldProperties) {
-    if (!(oldProperties instanceof Map<?, ?> old)) {
-      return false;
+  private static LaunchRequest previous(Map<String, Object> event) {
+    if (!(event.get("OldResourceProperties") instanceof Map<?, ?> old)) {
+      return null;
     }
-    LaunchRequest before;
     try {
-      before = LaunchRequest.parse((Map<String, ?>) old);
+      return LaunchRequest.parse((Map<String, ?>) old);
     } catch (IllegalArgumentException e) {
-      return false;
+      return null;
     }
+  }
+
+  /** The servers of a recorded step; none when its wave has none left. */
+  private static List<String> serversOrNone(MgnClient mgn, LaunchRequest request) {
+    try {
+      return servers(mgn, request);
+    } catch (IllegalArgumentException e) {
+      return List.of();
+    }
+  }
+
+  private static boolean sameStep(LaunchRequest request, LaunchRequest before) {
     return before.launch() == request.launch()
         && before.sourceServerIds().equals(request.sourceServerIds())
         && java.util.Objects.equals(before.waveId(), request.waveId())

@@ -134,7 +134,10 @@ public record LaunchRequest(
       throw new IllegalArgumentException(name + " must be a list; got " + value);
     }
     for (Object o : list) {
-      out.add(String.valueOf(o).trim());
+      // A CommaDelimitedList parameter left empty arrives as one empty string.
+      if (o != null && !String.valueOf(o).isBlank()) {
+        out.add(String.valueOf(o).trim());
+      }
     }
     return out;
   }

@@ -37,15 +37,23 @@ class LaunchHandlerTest {
   String keyId;
   String secret;
   MutableClock clock = new MutableClock(Instant.parse("2026-11-24T03:00:00Z"));
+  StackStatusServer cloudFormation;
   LaunchHandler handler;
+
+  static final String STACK_ID =
+      "arn:aws:cloudformation:us-east-1:000000000000:stack/LiftshiftLaunches/"
+          + "0b1c2d3e-0000-4000-8000-000000000000";
 
   @BeforeEach
   void start() throws Exception {
     cp = ControlPlane.startOnLoopback(dir);
+    cloudFormation = new StackStatusServer();
     var key = cp.accessKeys().create();
     keyId = key.accessKeyId();
     secret = key.secretAccessKey();
-    handler = new LaunchHandler(r -> MgnClients.withKey(r, keyId, secret), clock);
+    handler =
+        new LaunchHandler(
+            r -> MgnClients.withKey(r, keyId, secret), cloudFormation.statuses(), clock);
     try (MgnClient mgn = mgn()) {
       mgn.initializeService(b -> {});
     }
@@ -54,6 +62,7 @@ class LaunchHandlerTest {
   @AfterEach
   void stop() throws Exception {
     cp.close();
+    cloudFormation.close();
   }
 
   private MgnClient mgn() {
@@ -77,6 +86,8 @@ class LaunchHandlerTest {
   private static Map<String, Object> event(String type, Map<String, Object> props) {
     Map<String, Object> e = new HashMap<>();
     e.put("RequestType", type);
+    e.put("RequestId", "3c5f8b2a-0000-4000-8000-000000000000");
+    e.put("StackId", STACK_ID);
     e.put("ResourceProperties", props);
     return e;
   }
@@ -288,6 +299,82 @@ class LaunchHandlerTest {
     try (MgnClient mgn = mgn()) {
       assertThat(mgn.describeJobs(b -> {}).items()).isEmpty();
     }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aRollbackStartsNoLaunchAndSaysWhy() throws Exception {
+    String server = readyServer();
+    cloudFormation.status("UPDATE_ROLLBACK_IN_PROGRESS");
+    // The rollback of an update that moved the test to other servers: back to the first ones.
+    Map<String, Object> update = event("Update", properties("test", List.of(server)));
+    update.put("OldResourceProperties", properties("test", List.of("s-0123456789abcdef9")));
+    update.put("PhysicalResourceId", "mgnjob-0123456789abcdefg");
+    Map<String, Object> out = handler.onEvent(update);
+    assertThat(out).containsEntry("PhysicalResourceId", "mgnjob-0123456789abcdefg");
+    assertThat((Map<String, Object>) out.get("Data"))
+        .containsEntry("Unchanged", "true")
+        .hasEntrySatisfying(
+            "Reason", r -> assertThat((String) r).contains("UPDATE_ROLLBACK_IN_PROGRESS"));
+    assertThat(cloudFormation.askedFor()).containsExactly(STACK_ID);
+    Map<String, Object> poll = event("Update", properties("test", List.of(server)));
+    poll.putAll(out);
+    assertThat(handler.isComplete(poll)).containsEntry("IsComplete", true);
+    try (MgnClient mgn = mgn()) {
+      assertThat(mgn.describeJobs(b -> {}).items()).isEmpty();
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void anUpdateBackToAnOlderStepForTheSameServersStartsNothing() throws Exception {
+    String server = readyServer();
+    Map<String, Object> update = event("Update", properties("test", List.of(server)));
+    update.put("OldResourceProperties", properties("cutover", List.of(server)));
+    update.put("PhysicalResourceId", "mgnjob-0123456789abcdefg");
+    Map<String, Object> out = handler.onEvent(update);
+    assertThat(out).containsEntry("PhysicalResourceId", "mgnjob-0123456789abcdefg");
+    assertThat((Map<String, Object>) out.get("Data"))
+        .containsEntry("Unchanged", "true")
+        .hasEntrySatisfying(
+            "Reason",
+            r ->
+                assertThat((String) r)
+                    .contains("test comes before the recorded step cutover for " + server));
+    try (MgnClient mgn = mgn()) {
+      assertThat(mgn.describeJobs(b -> {}).items()).isEmpty();
+    }
+  }
+
+  @Test
+  void anOlderStepForOtherServersStillLaunches() throws Exception {
+    String server = readyServer();
+    Map<String, Object> update = event("Update", properties("test", List.of(server)));
+    update.put("OldResourceProperties", properties("cutover", List.of("s-0123456789abcdef9")));
+    update.put("PhysicalResourceId", "mgnjob-0123456789abcdefg");
+    assertThat((String) handler.onEvent(update).get("PhysicalResourceId"))
+        .matches("mgnjob-[0-9a-zA-Z]{17}")
+        .isNotEqualTo("mgnjob-0123456789abcdefg");
+  }
+
+  @Test
+  void anUnreadableStackStatusFailsTheStepInsteadOfLaunching() throws Exception {
+    String server = readyServer();
+    cloudFormation.close();
+    assertThatThrownBy(() -> handler.onEvent(event("Create", properties("test", List.of(server)))))
+        .isInstanceOf(software.amazon.awssdk.core.exception.SdkException.class);
+    try (MgnClient mgn = mgn()) {
+      assertThat(mgn.describeJobs(b -> {}).items()).isEmpty();
+    }
+  }
+
+  @Test
+  void anEmptyServerListParameterCountsAsNoServers() {
+    Map<String, Object> props = properties("test", List.of(""));
+    props.put("WaveID", "wave-0123456789abcdef0");
+    LaunchRequest request = LaunchRequest.parse(props);
+    assertThat(request.sourceServerIds()).isEmpty();
+    assertThat(request.waveId()).isEqualTo("wave-0123456789abcdef0");
   }
 
   @Test
