@@ -3,7 +3,8 @@ package io.liftshift.cli;
 import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.controlplane.InstallTokenRole;
 import io.liftshift.controlplane.auth.AccessKeys;
-import io.liftshift.controlplane.store.Database;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.SqliteStore;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -28,12 +29,12 @@ final class AdminCommand {
   /** Work on the control plane's database and data directory. */
   @FunctionalInterface
   interface DatabaseWork {
-    int run(Database db, Path dataDir) throws Exception;
+    int run(ControlPlaneStore db, Path dataDir) throws Exception;
   }
 
   static int withDatabase(Path given, DatabaseWork work) throws Exception {
     Path data = given != null ? given : Home.dir().resolve("control-plane");
-    try (Database db = Database.open(data.resolve("control-plane.db"))) {
+    try (ControlPlaneStore db = SqliteStore.open(data.resolve("control-plane.db"))) {
       return work.run(db, data);
     }
   }

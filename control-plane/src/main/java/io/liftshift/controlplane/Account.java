@@ -3,9 +3,8 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,26 +19,16 @@ final class Account {
     this.region = region;
   }
 
-  static String setting(Connection c, String name) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("SELECT value FROM service WHERE name=?")) {
-      p.setString(1, name);
-      try (var r = p.executeQuery()) {
-        return r.next() ? r.getString(1) : null;
-      }
-    }
+  static String setting(StoreTransaction c, String name) throws StoreException {
+    return c.setting(name).orElse(null);
   }
 
-  static void setSetting(Connection c, String name, String value) throws SQLException {
-    try (PreparedStatement p =
-        c.prepareStatement("INSERT OR REPLACE INTO service(name, value) VALUES (?,?)")) {
-      p.setString(1, name);
-      p.setString(2, value);
-      p.executeUpdate();
-    }
+  static void setSetting(StoreTransaction c, String name, String value) throws StoreException {
+    c.setSetting(name, value);
   }
 
   /** The account id; the service is uninitialized without one. */
-  String accountId(Connection c) throws SQLException, ApiException {
+  String accountId(StoreTransaction c) throws StoreException, ApiException {
     String id = setting(c, "accountId");
     if (id == null) {
       throw ApiException.uninitialized();
@@ -51,17 +40,17 @@ final class Account {
     return region;
   }
 
-  String arn(Connection c, String type, String id) throws SQLException, ApiException {
+  String arn(StoreTransaction c, String type, String id) throws StoreException, ApiException {
     return arnPrefix(c) + type + "/" + id;
   }
 
   /** What every ARN of this installation starts with. */
-  String arnPrefix(Connection c) throws SQLException, ApiException {
+  String arnPrefix(StoreTransaction c) throws StoreException, ApiException {
     return "arn:aws:mgn:" + region + ":" + accountId(c) + ":";
   }
 
   /** Refuses a request for another account (managed accounts) and drops the member. */
-  void check(Connection c, ObjectNode request) throws SQLException, ApiException {
+  void check(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     String own = accountId(c);
     String asked = request.path("accountID").asText(own);
     if (!asked.equals(own)) {
@@ -73,14 +62,14 @@ final class Account {
   }
 
   /** Gives the account its id once. */
-  void initialize(Connection c) throws SQLException {
+  void initialize(StoreTransaction c) throws StoreException {
     if (setting(c, "accountId") == null) {
       setSetting(c, "accountId", Ids.newAccountId());
     }
   }
 
   /** ListManagedAccounts: this installation's own account only. */
-  JsonNode listManagedAccounts(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode listManagedAccounts(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     List<JsonNode> items = new ArrayList<>();
     items.add(Json.MAPPER.createObjectNode().put("accountId", accountId(c)));
     return Paging.page(items, request);

@@ -5,14 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Database;
-import io.liftshift.controlplane.store.Resources;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.Item;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,13 +28,13 @@ final class AgentApi {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final Database db;
+  private final ControlPlaneStore db;
   private final String region;
   private final ReplicationFleet fleet;
   private final ReplicatorCertificates certificates;
 
   AgentApi(
-      Database db, String region, ReplicationFleet fleet, ReplicatorCertificates certificates) {
+      ControlPlaneStore db, String region, ReplicationFleet fleet, ReplicatorCertificates certificates) {
     this.db = db;
     this.region = region;
     this.fleet = fleet;
@@ -42,7 +42,7 @@ final class AgentApi {
   }
 
   /** Issues an install token for {@code role}; only its digest is stored. */
-  String createInstallToken(InstallTokenRole role) throws SQLException {
+  String createInstallToken(InstallTokenRole role) throws StoreException {
     return InstallTokens.create(db, role);
   }
 
@@ -60,7 +60,7 @@ final class AgentApi {
     return new ApiException("AccessDeniedException", 401, message);
   }
 
-  JsonNode handle(String path, String bearer, JsonNode body) throws SQLException, ApiException {
+  JsonNode handle(String path, String bearer, JsonNode body) throws StoreException, ApiException {
     if (!body.isObject()) {
       throw ApiException.validation("cannotParse", "the request body must be a JSON object");
     }
@@ -86,8 +86,8 @@ final class AgentApi {
             });
   }
 
-  private JsonNode register(Connection c, String installToken, ObjectNode r)
-      throws SQLException, ApiException {
+  private JsonNode register(StoreTransaction c, String installToken, ObjectNode r)
+      throws StoreException, ApiException {
     InstallTokens.check(c, installToken, InstallTokenRole.AGENT);
     String account = Account.setting(c, "accountId");
     if (account == null) {
@@ -104,8 +104,8 @@ final class AgentApi {
   }
 
   private JsonNode register(
-      Connection c, String account, String machineId, String fqdn, ObjectNode r)
-      throws SQLException {
+      StoreTransaction c, String account, String machineId, String fqdn, ObjectNode r)
+      throws StoreException {
     Optional<ObjectNode> existing = findByIdentity(c, machineId, fqdn);
     String now = Ids.now();
     ObjectNode server;
@@ -191,9 +191,9 @@ final class AgentApi {
     ((ObjectNode) server.path("lifeCycle")).put("lastSeenByServiceDateTime", now);
     String id = server.path("sourceServerID").asText();
     if (existing.isPresent()) {
-      Resources.update(c, SOURCE_SERVER, id, server.toString());
+      c.update(SOURCE_SERVER, id, server.toString());
     } else {
-      Resources.insert(c, SOURCE_SERVER, id, server.toString());
+      c.insert(SOURCE_SERVER, id, server.toString());
       PostLaunchActionService.copyTemplateActions(c, id);
     }
     ObjectNode out = JSON.createObjectNode();
@@ -201,7 +201,7 @@ final class AgentApi {
     out.put("agentToken", agentToken);
     out.put("reRegistered", existing.isPresent());
     fleet.place(c, server).ifPresent(rs -> out.set("replicationServer", endpoint(rs)));
-    Resources.update(c, SOURCE_SERVER, id, server.toString());
+    c.update(SOURCE_SERVER, id, server.toString());
     return out;
   }
 
@@ -210,10 +210,10 @@ final class AgentApi {
    * changes), then by FQDN; never by MAC address, so a replaced network card does not make a new
    * server and force a full re-replication.
    */
-  private Optional<ObjectNode> findByIdentity(Connection c, String machineId, String fqdn)
-      throws SQLException {
+  private Optional<ObjectNode> findByIdentity(StoreTransaction c, String machineId, String fqdn)
+      throws StoreException {
     ObjectNode byFqdn = null;
-    for (Resources.Row row : Resources.list(c, SOURCE_SERVER)) {
+    for (Item row : c.list(SOURCE_SERVER)) {
       ObjectNode s = parse(row.body());
       JsonNode priv = s.path("_private");
       if (s.path("isArchived").asBoolean()) {
@@ -229,8 +229,8 @@ final class AgentApi {
     return Optional.ofNullable(byFqdn);
   }
 
-  private JsonNode heartbeat(Connection c, String agentToken, ObjectNode r)
-      throws SQLException, ApiException {
+  private JsonNode heartbeat(StoreTransaction c, String agentToken, ObjectNode r)
+      throws StoreException, ApiException {
     String id = r.path("sourceServerID").asText();
     ObjectNode server = authenticated(c, agentToken, id);
     if (server.path("_private").path("replicationStopped").asBoolean()
@@ -246,13 +246,13 @@ final class AgentApi {
     return heartbeat(c, server, id, dri, desired, r);
   }
 
-  private ObjectNode authenticated(Connection c, String agentToken, String id)
-      throws SQLException, ApiException {
+  private ObjectNode authenticated(StoreTransaction c, String agentToken, String id)
+      throws StoreException, ApiException {
     if (agentToken == null) {
       throw unauthorized("the agent API needs the agent token from registration");
     }
     ObjectNode server =
-        Resources.get(c, SOURCE_SERVER, id)
+        c.body(SOURCE_SERVER, id)
             .map(AgentApi::parse)
             .orElseThrow(() -> unauthorized("the agent token is not valid for " + id));
     if (!MessageDigest.isEqual(
@@ -268,8 +268,8 @@ final class AgentApi {
   }
 
   private JsonNode heartbeat(
-      Connection c, ObjectNode server, String id, ObjectNode dri, String desired, ObjectNode r)
-      throws SQLException {
+      StoreTransaction c, ObjectNode server, String id, ObjectNode dri, String desired, ObjectNode r)
+      throws StoreException {
     if (r.has("dataReplicationState") && desired.equals("RUNNING")) {
       dri.put("dataReplicationState", r.path("dataReplicationState").asText());
     }
@@ -340,7 +340,7 @@ final class AgentApi {
     ((ObjectNode) server.path("lifeCycle")).put("lastSeenByServiceDateTime", Ids.now());
     Optional<ObjectNode> replicator = fleet.place(c, server);
     replicator.ifPresent(rs -> dri.put("replicatorId", rs.path("replicationServerID").asText()));
-    Resources.update(c, SOURCE_SERVER, id, server.toString());
+    c.update(SOURCE_SERVER, id, server.toString());
     ObjectNode out = instructions(c, server);
     replicator.ifPresent(rs -> out.set("replicationServer", endpoint(rs)));
     return out;
@@ -358,7 +358,7 @@ final class AgentApi {
    * What the operator wants of the agent, applied without reconnecting. {@code instructionsVersion}
    * changes whenever any of it changes, for the agent's long-poll.
    */
-  private static ObjectNode instructions(Connection c, ObjectNode server) throws SQLException {
+  private static ObjectNode instructions(StoreTransaction c, ObjectNode server) throws StoreException {
     String id = server.path("sourceServerID").asText();
     ObjectNode out = JSON.createObjectNode().put("sourceServerID", id);
     String desired = server.path("_private").path("desiredReplication").asText("RUNNING");
@@ -367,7 +367,7 @@ final class AgentApi {
     }
     out.put("replication", desired);
     long throttle =
-        Resources.get(c, "replication-configuration", id)
+        c.body("replication-configuration", id)
             .map(AgentApi::parse)
             .map(cfg -> cfg.path("bandwidthThrottling").asLong(0))
             .orElse(0L);
@@ -383,7 +383,7 @@ final class AgentApi {
    */
   record Instructions(JsonNode answer, boolean changed) {}
 
-  Instructions instructions(String agentToken, JsonNode r) throws SQLException, ApiException {
+  Instructions instructions(String agentToken, JsonNode r) throws StoreException, ApiException {
     return ApiTransaction.run(
         db,
         c -> {

@@ -1,21 +1,21 @@
 package io.liftshift.controlplane;
 
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Database;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 
 /** Runs API work in one transaction: an API error rolls it back and reaches the caller as is. */
 final class ApiTransaction {
   /** Work that may refuse with an API error. */
   @FunctionalInterface
   interface Work<T> {
-    T run(Connection c) throws SQLException, ApiException;
+    T run(StoreTransaction c) throws StoreException, ApiException;
   }
 
   private ApiTransaction() {}
 
-  static <T> T run(Database db, Work<T> work) throws SQLException, ApiException {
+  static <T> T run(ControlPlaneStore db, Work<T> work) throws StoreException, ApiException {
     try {
       return db.transaction(
           c -> {

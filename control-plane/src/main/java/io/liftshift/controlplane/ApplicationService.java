@@ -3,9 +3,9 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 
 /**
  * Applications and waves: a wave holds applications, an application holds source servers, each
@@ -22,35 +22,35 @@ final class ApplicationService {
     this.servers = servers;
   }
 
-  JsonNode create(Connection c, Documents.Kind kind, ObjectNode request)
-      throws SQLException, ApiException {
+  JsonNode create(StoreTransaction c, Documents.Kind kind, ObjectNode request)
+      throws StoreException, ApiException {
     return documents.create(c, kind, request, true);
   }
 
-  JsonNode list(Connection c, Documents.Kind kind, ObjectNode request, String idsMember)
-      throws SQLException, ApiException {
+  JsonNode list(StoreTransaction c, Documents.Kind kind, ObjectNode request, String idsMember)
+      throws StoreException, ApiException {
     JsonNode filters = request.path("filters");
     return documents.list(c, kind, request, filters.path(idsMember), filters);
   }
 
-  JsonNode update(Connection c, Documents.Kind kind, ObjectNode request)
-      throws SQLException, ApiException {
+  JsonNode update(StoreTransaction c, Documents.Kind kind, ObjectNode request)
+      throws StoreException, ApiException {
     return documents.update(c, kind, request, true);
   }
 
-  JsonNode delete(Connection c, Documents.Kind kind, ObjectNode request)
-      throws SQLException, ApiException {
+  JsonNode delete(StoreTransaction c, Documents.Kind kind, ObjectNode request)
+      throws StoreException, ApiException {
     return documents.delete(c, kind, request);
   }
 
-  JsonNode archive(Connection c, Documents.Kind kind, ObjectNode request, boolean archived)
-      throws SQLException, ApiException {
+  JsonNode archive(StoreTransaction c, Documents.Kind kind, ObjectNode request, boolean archived)
+      throws StoreException, ApiException {
     return documents.archive(c, kind, request, archived);
   }
 
   /** Associate or disassociate applications with a wave. */
-  JsonNode associateApplications(Connection c, ObjectNode request, boolean associate)
-      throws SQLException, ApiException {
+  JsonNode associateApplications(StoreTransaction c, ObjectNode request, boolean associate)
+      throws StoreException, ApiException {
     account.check(c, request);
     String waveId = request.path("waveID").asText();
     ObjectNode wave = documents.load(c, Documents.WAVE, waveId);
@@ -64,14 +64,14 @@ final class ApplicationService {
       } else if (waveId.equals(app.path("waveID").asText())) {
         app.remove("waveID");
       }
-      Resources.update(c, Documents.APPLICATION.type(), n.asText(), app.toString());
+      c.update(Documents.APPLICATION.type(), n.asText(), app.toString());
     }
     return Json.MAPPER.createObjectNode();
   }
 
   /** Associate or disassociate source servers with an application. */
-  JsonNode associateServers(Connection c, ObjectNode request, boolean associate)
-      throws SQLException, ApiException {
+  JsonNode associateServers(StoreTransaction c, ObjectNode request, boolean associate)
+      throws StoreException, ApiException {
     account.check(c, request);
     String appId = request.path("applicationID").asText();
     ObjectNode app = documents.load(c, Documents.APPLICATION, appId);

@@ -2,7 +2,7 @@ package io.liftshift.controlplane;
 
 import io.liftshift.controlplane.api.ServiceModel;
 import io.liftshift.controlplane.auth.AccessKeys;
-import io.liftshift.controlplane.store.Database;
+import io.liftshift.controlplane.store.ControlPlaneStore;
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.ServerIdentity;
@@ -18,7 +18,7 @@ public final class ControlPlane implements AutoCloseable {
   public static final String DEFAULT_REGION = "us-east-1";
 
   private final Vertx vertx;
-  private final Database db;
+  private final ControlPlaneStore db;
   private final AccessKeys keys;
   private final AgentApi agentApi;
   private final OperationRouter operations;
@@ -29,7 +29,7 @@ public final class ControlPlane implements AutoCloseable {
 
   private ControlPlane(
       Vertx vertx,
-      Database db,
+      ControlPlaneStore db,
       AccessKeys keys,
       AgentApi agentApi,
       OperationRouter operations,
@@ -111,7 +111,7 @@ public final class ControlPlane implements AutoCloseable {
     ServerIdentity identity =
         installationCa.ensureServerIdentity(
             dataDir.resolve("tls"), ServerRole.CONTROL_PLANE, names);
-    Database db = Database.open(dataDir.resolve("control-plane.db"));
+    ControlPlaneStore db = io.liftshift.controlplane.store.SqliteStore.open(dataDir.resolve("control-plane.db"));
     AccessKeys keys = AccessKeys.open(db, dataDir.resolve("master.key"));
     Vertx vertx = Vertx.vertx();
     try {
@@ -188,7 +188,7 @@ public final class ControlPlane implements AutoCloseable {
   private final LaunchQueue queue;
 
   /** Opens only the key store, for {@code liftshift admin} commands. */
-  public static AccessKeys accessKeys(Database db, Path dataDir) throws java.io.IOException {
+  public static AccessKeys accessKeys(ControlPlaneStore db, Path dataDir) throws java.io.IOException {
     return AccessKeys.open(db, dataDir.resolve("master.key"));
   }
 
@@ -228,7 +228,7 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /** Issues an install token for agents (shown once; only its digest is kept). */
-  public String createInstallToken() throws java.sql.SQLException {
+  public String createInstallToken() throws io.liftshift.controlplane.store.StoreException {
     return agentApi.createInstallToken(InstallTokenRole.AGENT);
   }
 
@@ -236,18 +236,18 @@ public final class ControlPlane implements AutoCloseable {
    * Issues an install token for replication servers: it registers them and certifies their 1500
    * port, so it is never the agents' token.
    */
-  public String createReplicationServerToken() throws java.sql.SQLException {
+  public String createReplicationServerToken() throws io.liftshift.controlplane.store.StoreException {
     return agentApi.createInstallToken(InstallTokenRole.REPLICATION_SERVER);
   }
 
   /** Issues an install token against a database directly, for {@code liftshift admin}. */
-  public static String createInstallToken(Database db, InstallTokenRole role)
-      throws java.sql.SQLException {
+  public static String createInstallToken(ControlPlaneStore db, InstallTokenRole role)
+      throws io.liftshift.controlplane.store.StoreException {
     return InstallTokens.create(db, role);
   }
 
   /** Revokes an install token (a leaked one); false when it is none of this installation's. */
-  public static boolean revokeInstallToken(Database db, String token) throws java.sql.SQLException {
+  public static boolean revokeInstallToken(ControlPlaneStore db, String token) throws io.liftshift.controlplane.store.StoreException {
     return InstallTokens.revoke(db, token);
   }
 
@@ -255,12 +255,12 @@ public final class ControlPlane implements AutoCloseable {
    * The replication fleet's need as JSON: tracked servers and disks, live replicators, and the
    * desired count ({@code ceil(disks / 15)}) the fleet's Auto Scaling group follows.
    */
-  public String fleetNeed() throws java.sql.SQLException {
+  public String fleetNeed() throws io.liftshift.controlplane.store.StoreException {
     return db.transaction(c -> fleet.need(c).toJson().toString());
   }
 
   /** The fleet need read from a database directly, for {@code liftshift admin fleet}. */
-  public static String fleetNeed(Database db) throws java.sql.SQLException {
+  public static String fleetNeed(ControlPlaneStore db) throws io.liftshift.controlplane.store.StoreException {
     return db.transaction(
         c ->
             new ReplicationFleet(ReplicationFleet.DEFAULT_REPLICATOR_LOST_MILLIS)

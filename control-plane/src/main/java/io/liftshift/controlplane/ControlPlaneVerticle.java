@@ -49,7 +49,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
   private final OperationRouter operations;
   private final AgentApi agentApi;
   private final ReplicationFleet fleet;
-  private final io.liftshift.controlplane.store.Database db;
+  private final io.liftshift.controlplane.store.ControlPlaneStore db;
   private final ServiceModel model;
   private final ShapeValidator validator;
   private final SigV4Verifier verifier;
@@ -70,7 +70,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
       OperationRouter operations,
       AgentApi agentApi,
       ReplicationFleet fleet,
-      io.liftshift.controlplane.store.Database db,
+      io.liftshift.controlplane.store.ControlPlaneStore db,
       ServiceModel model) {
     this.agentApi = agentApi;
     this.fleet = fleet;
@@ -296,7 +296,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
         id -> {
           try {
             return keys.secretOf(id);
-          } catch (java.sql.SQLException e) {
+          } catch (io.liftshift.controlplane.store.StoreException e) {
             throw new IllegalStateException(e);
           }
         });

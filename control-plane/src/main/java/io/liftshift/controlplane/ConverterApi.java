@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.StagingVolume;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.launch.LaunchCloud;
-import io.liftshift.controlplane.store.Database;
-import io.liftshift.controlplane.store.Resources;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.Item;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -27,10 +27,10 @@ final class ConverterApi {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final Database db;
+  private final ControlPlaneStore db;
   private final LaunchCloud cloud;
 
-  ConverterApi(Database db, LaunchCloud cloud) {
+  ConverterApi(ControlPlaneStore db, LaunchCloud cloud) {
     this.db = db;
     this.cloud = cloud;
   }
@@ -50,7 +50,7 @@ final class ConverterApi {
       List<StagingVolume> volumes,
       List<String> deviceNames,
       List<PostLaunchActions.Action> actions)
-      throws SQLException {
+      throws StoreException {
     byte[] t = new byte[32];
     RANDOM.nextBytes(t);
     String token = "lsct-" + HexFormat.of().formatHex(t);
@@ -71,8 +71,8 @@ final class ConverterApi {
     String conversionId = conversionId(jobId, serverId);
     db.transaction(
         c -> {
-          Resources.delete(c, CONVERSION, conversionId);
-          Resources.insert(c, CONVERSION, conversionId, conversion.toString());
+          c.delete(CONVERSION, conversionId);
+          c.insert(CONVERSION, conversionId, conversion.toString());
           return null;
         });
     return token;
@@ -83,7 +83,7 @@ final class ConverterApi {
     boolean exited = false;
     while (System.currentTimeMillis() < deadline) {
       JsonNode c =
-          db.transaction(x -> Json.parse(Resources.get(x, CONVERSION, conversionId).orElseThrow()));
+          db.transaction(x -> Json.parse(x.body(CONVERSION, conversionId).orElseThrow()));
       if (c.has("report")) {
         return c.path("report");
       }
@@ -100,11 +100,11 @@ final class ConverterApi {
         "CONVERSION_FAIL", "conversion server " + conversionServer + " did not finish in time");
   }
 
-  private static ObjectNode conversionFor(Connection c, String bearer)
-      throws SQLException, ApiException {
+  private static ObjectNode conversionFor(StoreTransaction c, String bearer)
+      throws StoreException, ApiException {
     if (bearer != null) {
       String digest = AgentApi.sha256(bearer);
-      for (Resources.Row r : Resources.list(c, CONVERSION)) {
+      for (Item r : c.query(CONVERSION, "tokenSha256", digest)) {
         ObjectNode conv = Json.parse(r.body());
         if (java.security.MessageDigest.isEqual(
             digest.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
@@ -119,7 +119,7 @@ final class ConverterApi {
     throw AgentApi.unauthorized("the conversion job token is not valid");
   }
 
-  static JsonNode converterJob(Connection c, String bearer) throws SQLException, ApiException {
+  static JsonNode converterJob(StoreTransaction c, String bearer) throws StoreException, ApiException {
     ObjectNode conv = conversionFor(c, bearer);
     if (conv.has("report")) {
       throw new ApiException(
@@ -131,8 +131,8 @@ final class ConverterApi {
     return out;
   }
 
-  static JsonNode converterReport(Connection c, String bearer, ObjectNode request)
-      throws SQLException, ApiException {
+  static JsonNode converterReport(StoreTransaction c, String bearer, ObjectNode request)
+      throws StoreException, ApiException {
     ObjectNode conv = conversionFor(c, bearer);
     String id = conv.remove("_id").asText();
     if (!request.path("report").isObject()) {
@@ -141,7 +141,7 @@ final class ConverterApi {
     }
     conv.set("report", request.get("report"));
     conv.set("plan", request.path("plan"));
-    Resources.update(c, CONVERSION, id, conv.toString());
+    c.update(CONVERSION, id, conv.toString());
     return Json.MAPPER.createObjectNode().put("accepted", true);
   }
 }

@@ -3,9 +3,9 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -41,8 +41,8 @@ final class Documents {
   }
 
   /** Creates one; {@code dated} kinds (applications, waves) also carry archive state and dates. */
-  ObjectNode create(Connection c, Kind kind, ObjectNode request, boolean dated)
-      throws SQLException, ApiException {
+  ObjectNode create(StoreTransaction c, Kind kind, ObjectNode request, boolean dated)
+      throws StoreException, ApiException {
     account.check(c, request);
     String id = Ids.newId(kind.prefix());
     ObjectNode t = request.deepCopy();
@@ -56,12 +56,12 @@ final class Documents {
       t.put("creationDateTime", Ids.now());
       t.put("lastModifiedDateTime", Ids.now());
     }
-    Resources.insert(c, kind.type(), id, t.toString());
+    c.insert(kind.type(), id, t.toString());
     return t;
   }
 
-  JsonNode update(Connection c, Kind kind, ObjectNode request, boolean dated)
-      throws SQLException, ApiException {
+  JsonNode update(StoreTransaction c, Kind kind, ObjectNode request, boolean dated)
+      throws StoreException, ApiException {
     account.check(c, request);
     String id = request.path(kind.idField()).asText();
     ObjectNode t = load(c, kind, id);
@@ -76,25 +76,25 @@ final class Documents {
     if (dated) {
       t.put("lastModifiedDateTime", Ids.now());
     }
-    Resources.update(c, kind.type(), id, t.toString());
+    c.update(kind.type(), id, t.toString());
     return t;
   }
 
-  JsonNode archive(Connection c, Kind kind, ObjectNode request, boolean archived)
-      throws SQLException, ApiException {
+  JsonNode archive(StoreTransaction c, Kind kind, ObjectNode request, boolean archived)
+      throws StoreException, ApiException {
     account.check(c, request);
     String id = request.path(kind.idField()).asText();
     ObjectNode t = load(c, kind, id);
     t.put("isArchived", archived);
     t.put("lastModifiedDateTime", Ids.now());
-    Resources.update(c, kind.type(), id, t.toString());
+    c.update(kind.type(), id, t.toString());
     return t;
   }
 
-  JsonNode delete(Connection c, Kind kind, ObjectNode request) throws SQLException, ApiException {
+  JsonNode delete(StoreTransaction c, Kind kind, ObjectNode request) throws StoreException, ApiException {
     account.check(c, request);
     String id = request.path(kind.idField()).asText();
-    if (!Resources.delete(c, kind.type(), id)) {
+    if (!c.delete(kind.type(), id)) {
       throw ApiException.notFound(kind.apiName(), id);
     }
     return null;
@@ -104,8 +104,8 @@ final class Documents {
    * Lists by id, and with {@code filters} by archive state (and for applications by wave), one
    * page.
    */
-  JsonNode list(Connection c, Kind kind, ObjectNode request, JsonNode idFilter, JsonNode filters)
-      throws SQLException, ApiException {
+  JsonNode list(StoreTransaction c, Kind kind, ObjectNode request, JsonNode idFilter, JsonNode filters)
+      throws StoreException, ApiException {
     account.check(c, request);
     Set<String> ids = new HashSet<>();
     idFilter.forEach(n -> ids.add(n.asText()));
@@ -115,7 +115,7 @@ final class Documents {
       filters.path("waveIDs").forEach(n -> waves.add(n.asText()));
     }
     List<JsonNode> items = new ArrayList<>();
-    for (Resources.Row r : Resources.list(c, kind.type())) {
+    for (Item r : c.list(kind.type())) {
       JsonNode item = Json.parse(r.body());
       if ((ids.isEmpty() || ids.contains(r.id()))
           && (archived == null || archived.asBoolean() == item.path("isArchived").asBoolean())
@@ -126,18 +126,18 @@ final class Documents {
     return Paging.page(items, request);
   }
 
-  ObjectNode load(Connection c, Kind kind, String id) throws SQLException, ApiException {
+  ObjectNode load(StoreTransaction c, Kind kind, String id) throws StoreException, ApiException {
     return load(c, kind.type(), kind.apiName(), id);
   }
 
-  static ObjectNode load(Connection c, String type, String resourceType, String id)
-      throws SQLException, ApiException {
+  static ObjectNode load(StoreTransaction c, String type, String resourceType, String id)
+      throws StoreException, ApiException {
     String body =
-        Resources.get(c, type, id).orElseThrow(() -> ApiException.notFound(resourceType, id));
+        c.body(type, id).orElseThrow(() -> ApiException.notFound(resourceType, id));
     try {
       return (ObjectNode) Json.MAPPER.readTree(body);
     } catch (java.io.IOException e) {
-      throw new SQLException("stored " + type + " " + id + " is not JSON", e);
+      throw new StoreException("stored " + type + " " + id + " is not JSON", e);
     }
   }
 }

@@ -1,12 +1,11 @@
 package io.liftshift.controlplane;
 
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Database;
+import io.liftshift.controlplane.store.ControlPlaneStore;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import java.util.Optional;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.HexFormat;
 
 /**
@@ -19,20 +18,13 @@ final class InstallTokens {
   private InstallTokens() {}
 
   /** Issues a token for {@code role}; the token itself is shown once and never stored. */
-  static String create(Database db, InstallTokenRole role) throws SQLException {
+  static String create(ControlPlaneStore db, InstallTokenRole role) throws StoreException {
     byte[] b = new byte[24];
     RANDOM.nextBytes(b);
     String token = "lsit-" + HexFormat.of().formatHex(b);
     db.transaction(
         c -> {
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "INSERT INTO install_tokens(token_sha256, created_at, role) VALUES (?,?,?)")) {
-            p.setString(1, AgentApi.sha256(token));
-            p.setLong(2, System.currentTimeMillis());
-            p.setString(3, role.name());
-            p.executeUpdate();
-          }
+          c.insertInstallToken(AgentApi.sha256(token), role.name(), System.currentTimeMillis());
           return null;
         });
     return token;
@@ -42,46 +34,34 @@ final class InstallTokens {
    * Revokes {@code token}: from now on it admits no one. Registrations made with it stand (agents
    * and replication servers hold their own credentials). False when it is no install token here.
    */
-  static boolean revoke(Database db, String token) throws SQLException {
-    return db.transaction(
-        c -> {
-          try (PreparedStatement p =
-              c.prepareStatement("UPDATE install_tokens SET revoked=1 WHERE token_sha256=?")) {
-            p.setString(1, AgentApi.sha256(token.strip()));
-            return p.executeUpdate() == 1;
-          }
-        });
+  static boolean revoke(ControlPlaneStore db, String token) throws StoreException {
+    return db.transaction(c -> c.revokeInstallToken(AgentApi.sha256(token.strip())));
   }
 
   /**
    * Admits {@code token} only if it is a live install token made for {@code needed}; otherwise a
    * 401 that says what the token admits and which command makes the one needed.
    */
-  static void check(Connection c, String token, InstallTokenRole needed)
-      throws SQLException, ApiException {
+  static void check(StoreTransaction c, String token, InstallTokenRole needed)
+      throws StoreException, ApiException {
     if (token == null) {
       throw AgentApi.unauthorized(
           "registration needs an install token (Authorization: Bearer ...) made with "
               + needed.command());
     }
-    try (PreparedStatement p =
-        c.prepareStatement("SELECT role FROM install_tokens WHERE token_sha256=? AND revoked=0")) {
-      p.setString(1, AgentApi.sha256(token));
-      try (ResultSet rs = p.executeQuery()) {
-        if (!rs.next()) {
-          throw AgentApi.unauthorized("the install token is not valid");
-        }
-        InstallTokenRole role = role(rs.getString(1));
-        if (role != needed) {
-          throw AgentApi.unauthorized(
-              "this install token admits "
-                  + role.described()
-                  + "; "
-                  + needed.described()
-                  + " need one made with "
-                  + needed.command());
-        }
-      }
+    Optional<String> stored = c.activeInstallTokenRole(AgentApi.sha256(token));
+    if (stored.isEmpty()) {
+      throw AgentApi.unauthorized("the install token is not valid");
+    }
+    InstallTokenRole role = role(stored.get());
+    if (role != needed) {
+      throw AgentApi.unauthorized(
+          "this install token admits "
+              + role.described()
+              + "; "
+              + needed.described()
+              + " need one made with "
+              + needed.command());
     }
   }
 

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.StagingVolume;
 import io.liftshift.controlplane.launch.LaunchCloud;
-import io.liftshift.controlplane.store.Database;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,10 +33,10 @@ final class InterruptedLaunches {
   static final String RESTARTED =
       "the control plane restarted during the launch, which ended it; launch again";
 
-  private final Database db;
+  private final ControlPlaneStore db;
   private final LaunchCloud cloud;
 
-  InterruptedLaunches(Database db, LaunchCloud cloud) {
+  InterruptedLaunches(ControlPlaneStore db, LaunchCloud cloud) {
     this.db = db;
     this.cloud = cloud;
   }
@@ -45,7 +45,7 @@ final class InterruptedLaunches {
   void endAll() {
     try {
       List<String> started = new ArrayList<>();
-      for (Resources.Row r : db.transaction(c -> Resources.list(c, JobService.JOB))) {
+      for (Item r : db.transaction(c -> c.query(JobService.JOB, "status", "STARTED"))) {
         if (Json.parse(r.body()).path("status").asText().equals("STARTED")) {
           started.add(r.id());
         }
@@ -53,25 +53,25 @@ final class InterruptedLaunches {
       for (String jobId : started) {
         end(jobId);
       }
-      for (Resources.Row r : db.transaction(c -> Resources.list(c, LaunchesInFlight.IN_FLIGHT))) {
+      for (Item r : db.transaction(c -> c.list(LaunchesInFlight.IN_FLIGHT))) {
         ObjectNode record = Json.parse(r.body());
         release(record);
-        db.transaction(c -> Resources.delete(c, LaunchesInFlight.IN_FLIGHT, r.id()));
+        db.transaction(c -> c.delete(LaunchesInFlight.IN_FLIGHT, r.id()));
       }
-    } catch (SQLException e) {
+    } catch (StoreException e) {
       LOG.warning("ending interrupted launch jobs: " + e.getMessage());
     }
   }
 
-  private void end(String jobId) throws SQLException {
-    ObjectNode job = Json.parse(db.transaction(c -> Resources.get(c, JobService.JOB, jobId)).get());
+  private void end(String jobId) throws StoreException {
+    ObjectNode job = Json.parse(db.transaction(c -> c.body(JobService.JOB, jobId)).get());
     boolean test = job.path("initiatedBy").asText().equals("START_TEST");
     for (JsonNode p : job.path("participatingServers")) {
       String serverId = p.path("sourceServerID").asText();
       String status = p.path("launchStatus").asText();
       String inFlightId = LaunchesInFlight.id(jobId, serverId);
       Optional<String> record =
-          db.transaction(c -> Resources.get(c, LaunchesInFlight.IN_FLIGHT, inFlightId));
+          db.transaction(c -> c.body(LaunchesInFlight.IN_FLIGHT, inFlightId));
       if (record.isEmpty() && !status.equals("PENDING") && !status.equals("IN_PROGRESS")) {
         continue; // this server's part had ended before the restart
       }
@@ -79,17 +79,17 @@ final class InterruptedLaunches {
       db.transaction(
           c -> {
             endServer(c, jobId, serverId, test, unreleased);
-            Resources.delete(c, LaunchesInFlight.IN_FLIGHT, inFlightId);
-            Resources.delete(c, ConverterApi.CONVERSION, inFlightId);
+            c.delete(LaunchesInFlight.IN_FLIGHT, inFlightId);
+            c.delete(ConverterApi.CONVERSION, inFlightId);
             return null;
           });
     }
     db.transaction(
         c -> {
           JobService.appendJobLog(c, jobId, "JOB_END", Map.of());
-          ObjectNode j = Json.parse(Resources.get(c, JobService.JOB, jobId).orElseThrow());
+          ObjectNode j = Json.parse(c.body(JobService.JOB, jobId).orElseThrow());
           j.put("status", "COMPLETED").put("endDateTime", Ids.now());
-          Resources.update(c, JobService.JOB, jobId, j.toString());
+          c.update(JobService.JOB, jobId, j.toString());
           return null;
         });
     LOG.warning("job " + jobId + " was STARTED when the control plane stopped; it is ended");
@@ -101,9 +101,9 @@ final class InterruptedLaunches {
    * blocks the cutover).
    */
   private static void endServer(
-      java.sql.Connection c, String jobId, String serverId, boolean test, String unreleased)
-      throws SQLException {
-    ObjectNode job = Json.parse(Resources.get(c, JobService.JOB, jobId).orElseThrow());
+      io.liftshift.controlplane.store.StoreTransaction c, String jobId, String serverId, boolean test, String unreleased)
+      throws StoreException {
+    ObjectNode job = Json.parse(c.body(JobService.JOB, jobId).orElseThrow());
     String blocking = null;
     for (JsonNode p : job.path("participatingServers")) {
       if (!p.path("sourceServerID").asText().equals(serverId)) {
@@ -125,8 +125,8 @@ final class InterruptedLaunches {
                 (ObjectNode) participant.path("postLaunchActionsStatus"));
       }
     }
-    Resources.update(c, JobService.JOB, jobId, job.toString());
-    Optional<String> body = Resources.get(c, AgentApi.SOURCE_SERVER, serverId);
+    c.update(JobService.JOB, jobId, job.toString());
+    Optional<String> body = c.body(AgentApi.SOURCE_SERVER, serverId);
     if (body.isPresent()) {
       ObjectNode server = Json.parse(body.get());
       JsonNode launched = server.path("launchedInstance");
@@ -138,7 +138,7 @@ final class InterruptedLaunches {
         ((ObjectNode) server.get("_private"))
             .put(JobService.CUTOVER_BLOCKED_BY, blocking + " (job " + jobId + ")");
       }
-      Resources.update(c, AgentApi.SOURCE_SERVER, serverId, server.toString());
+      c.update(AgentApi.SOURCE_SERVER, serverId, server.toString());
     }
     JobService.appendJobLog(
         c,
@@ -190,13 +190,13 @@ final class InterruptedLaunches {
   private boolean ownedByTheServer(String serverId, String imageId) {
     try {
       JsonNode priv =
-          db.transaction(c -> Resources.get(c, AgentApi.SOURCE_SERVER, serverId))
+          db.transaction(c -> c.body(AgentApi.SOURCE_SERVER, serverId))
               .map(Json::parse)
               .map(s -> s.path("_private"))
               .orElse(Json.MAPPER.createObjectNode());
       return priv.path("testLaunch").path("imageId").asText().equals(imageId)
           || priv.path("cutoverLaunch").path("imageId").asText().equals(imageId);
-    } catch (SQLException e) {
+    } catch (StoreException e) {
       return true; // when in doubt the image stays: deleting a launched instance's is worse
     }
   }

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -46,9 +46,9 @@ final class JobService {
   }
 
   /** Appends one event (MGN's JobLogEvent) to a job's log. */
-  static void appendJobLog(Connection c, String jobId, String event, Map<String, String> data)
-      throws SQLException {
-    Optional<String> text = Resources.get(c, JOB_LOG, jobId);
+  static void appendJobLog(StoreTransaction c, String jobId, String event, Map<String, String> data)
+      throws StoreException {
+    Optional<String> text = c.body(JOB_LOG, jobId);
     if (text.isEmpty()) {
       return;
     }
@@ -56,17 +56,17 @@ final class JobService {
     try {
       items = (ArrayNode) Json.MAPPER.readTree(text.get());
     } catch (java.io.IOException e) {
-      throw new SQLException("job log of " + jobId + " is not JSON", e);
+      throw new StoreException("job log of " + jobId + " is not JSON", e);
     }
     ObjectNode item = items.addObject().put("logDateTime", Ids.now()).put("event", event);
     ObjectNode d = item.putObject("eventData");
     data.forEach(d::put);
-    Resources.update(c, JOB_LOG, jobId, items.toString());
+    c.update(JOB_LOG, jobId, items.toString());
   }
 
   private ObjectNode newJob(
-      Connection c, String type, String initiatedBy, ObjectNode request, List<String> serverIds)
-      throws SQLException, ApiException {
+      StoreTransaction c, String type, String initiatedBy, ObjectNode request, List<String> serverIds)
+      throws StoreException, ApiException {
     String jobId = Ids.newId("mgnjob-");
     ObjectNode job = Json.MAPPER.createObjectNode();
     job.put("jobID", jobId);
@@ -82,25 +82,25 @@ final class JobService {
       ps.addObject().put("sourceServerID", id).put("launchStatus", "PENDING");
     }
     job.set("tags", request.has("tags") ? request.get("tags") : Json.MAPPER.createObjectNode());
-    Resources.insert(c, JOB, jobId, job.toString());
+    c.insert(JOB, jobId, job.toString());
     ArrayNode log = Json.MAPPER.createArrayNode();
     log.addObject().put("logDateTime", Ids.now()).put("event", "JOB_START").putObject("eventData");
-    Resources.insert(c, JOB_LOG, jobId, log.toString());
+    c.insert(JOB_LOG, jobId, log.toString());
     return job;
   }
 
   /** StartTest: a launch job over the request's servers, which go to TESTING. */
-  ObjectNode startTest(Connection c, ObjectNode request) throws SQLException, ApiException {
+  ObjectNode startTest(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return startLaunch(c, request, "START_TEST");
   }
 
   /** StartCutover: a launch job over the request's servers, which go to CUTTING_OVER. */
-  ObjectNode startCutover(Connection c, ObjectNode request) throws SQLException, ApiException {
+  ObjectNode startCutover(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return startLaunch(c, request, "START_CUTOVER");
   }
 
-  private ObjectNode startLaunch(Connection c, ObjectNode request, String initiatedBy)
-      throws SQLException, ApiException {
+  private ObjectNode startLaunch(StoreTransaction c, ObjectNode request, String initiatedBy)
+      throws StoreException, ApiException {
     account.check(c, request);
     boolean test = initiatedBy.equals("START_TEST");
     JsonNode tags = request.path("tags");
@@ -183,8 +183,8 @@ final class JobService {
   }
 
   /** TerminateTargetInstances: a job that removes the servers' launched instances. */
-  ObjectNode terminateTargetInstances(Connection c, ObjectNode request)
-      throws SQLException, ApiException {
+  ObjectNode terminateTargetInstances(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     account.check(c, request);
     List<String> ids = new ArrayList<>();
     for (JsonNode n : request.path("sourceServerIDs")) {
@@ -198,7 +198,7 @@ final class JobService {
    * Why the server may not go to cutover now, or null: a must-succeed post-launch action failed on
    * its last test instance, or its test launch (with its actions) has not finished.
    */
-  static String cutoverRefusal(Connection c, ObjectNode server) throws SQLException {
+  static String cutoverRefusal(StoreTransaction c, ObjectNode server) throws StoreException {
     String blocked = server.path("_private").path(CUTOVER_BLOCKED_BY).asText("");
     if (!blocked.isEmpty()) {
       return blocked + " (launch a test again once it is fixed)";
@@ -207,7 +207,7 @@ final class JobService {
         server.path("lifeCycle").path("lastTest").path("initiated").path("jobID").asText("");
     if (!testJob.isEmpty()) {
       String status =
-          Resources.get(c, JOB, testJob)
+          c.body(JOB, testJob)
               .map(j -> Json.parse(j).path("status").asText())
               .orElse("COMPLETED");
       // PENDING is left alone: without a launch backend a job stays PENDING for good.
@@ -222,7 +222,7 @@ final class JobService {
     return null;
   }
 
-  JsonNode describeJobs(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode describeJobs(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     account.check(c, request);
     JsonNode f = request.path("filters");
     Set<String> ids = new HashSet<>();
@@ -230,7 +230,7 @@ final class JobService {
     String from = f.path("fromDate").asText("");
     String to = f.path("toDate").asText("");
     List<JsonNode> items = new ArrayList<>();
-    for (Resources.Row r : Resources.list(c, JOB)) {
+    for (Item r : c.list(JOB)) {
       ObjectNode job = Json.parse(r.body());
       String created = job.path("creationDateTime").asText();
       if ((ids.isEmpty() || ids.contains(r.id()))
@@ -242,20 +242,20 @@ final class JobService {
     return Paging.page(items, request);
   }
 
-  JsonNode describeJobLogItems(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode describeJobLogItems(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     account.check(c, request);
     String id = request.path("jobID").asText();
-    String log = Resources.get(c, JOB_LOG, id).orElseThrow(() -> ApiException.notFound("Job", id));
+    String log = c.body(JOB_LOG, id).orElseThrow(() -> ApiException.notFound("Job", id));
     List<JsonNode> items = new ArrayList<>();
     try {
       Json.MAPPER.readTree(log).forEach(items::add);
     } catch (java.io.IOException e) {
-      throw new SQLException(e);
+      throw new StoreException(e);
     }
     return Paging.page(items, request);
   }
 
-  JsonNode deleteJob(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode deleteJob(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     account.check(c, request);
     String id = request.path("jobID").asText();
     ObjectNode job = Documents.load(c, JOB, "Job", id);
@@ -263,8 +263,8 @@ final class JobService {
       throw new ApiException(
           "ConflictException", 409, "job " + id + " is STARTED; it cannot be deleted");
     }
-    Resources.delete(c, JOB, id);
-    Resources.delete(c, JOB_LOG, id);
+    c.delete(JOB, id);
+    c.delete(JOB_LOG, id);
     return null;
   }
 }

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 
@@ -40,9 +40,9 @@ final class LagHistory {
    * those older than the window. Heartbeats come every few seconds; most cost one read, no write.
    */
   static void record(
-      Connection c, String sourceServerId, long lagSeconds, long backlogBytes, long nowMillis)
-      throws SQLException {
-    var stored = Resources.get(c, RESOURCE, sourceServerId);
+      StoreTransaction c, String sourceServerId, long lagSeconds, long backlogBytes, long nowMillis)
+      throws StoreException {
+    var stored = c.body(RESOURCE, sourceServerId);
     ArrayNode samples = samples(stored.orElse(null));
     int n = samples.size();
     if (n > 0 && nowMillis - samples.get(n - 1).path(0).asLong() < SAMPLE_INTERVAL_MILLIS) {
@@ -60,9 +60,9 @@ final class LagHistory {
     }
     kept.addArray().add(nowMillis).add(Math.max(0, lagSeconds)).add(Math.max(0, backlogBytes));
     if (stored.isPresent()) {
-      Resources.update(c, RESOURCE, sourceServerId, doc.toString());
+      c.update(RESOURCE, sourceServerId, doc.toString());
     } else {
-      Resources.insert(c, RESOURCE, sourceServerId, doc.toString());
+      c.insert(RESOURCE, sourceServerId, doc.toString());
     }
   }
 
@@ -70,14 +70,14 @@ final class LagHistory {
    * The last hour's samples, oldest first: {@code {sourceServerID, sampleIntervalSeconds, samples:
    * [{dateTime, epochMillis, lagSeconds, backlogBytes}]}}.
    */
-  static ObjectNode read(Connection c, String sourceServerId, long nowMillis) throws SQLException {
+  static ObjectNode read(StoreTransaction c, String sourceServerId, long nowMillis) throws StoreException {
     ObjectNode out =
         JSON.createObjectNode()
             .put("sourceServerID", sourceServerId)
             .put("sampleIntervalSeconds", SAMPLE_INTERVAL_MILLIS / 1000)
             .put("windowSeconds", WINDOW_MILLIS / 1000);
     ArrayNode list = out.putArray("samples");
-    for (JsonNode s : samples(Resources.get(c, RESOURCE, sourceServerId).orElse(null))) {
+    for (JsonNode s : samples(c.body(RESOURCE, sourceServerId).orElse(null))) {
       long t = s.path(0).asLong();
       if (t >= nowMillis - WINDOW_MILLIS && list.size() < MAX_SAMPLES) {
         list.addObject()
@@ -91,8 +91,8 @@ final class LagHistory {
   }
 
   /** Forgets a deleted server's history. */
-  static void delete(Connection c, String sourceServerId) throws SQLException {
-    Resources.delete(c, RESOURCE, sourceServerId);
+  static void delete(StoreTransaction c, String sourceServerId) throws StoreException {
+    c.delete(RESOURCE, sourceServerId);
   }
 
   private static ArrayNode samples(String body) {

@@ -2,9 +2,9 @@ package io.liftshift.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.liftshift.controlplane.store.Database;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,28 +21,28 @@ final class LaunchRecords {
   /** The server's launch records: the test's and the cutover's instance, image and snapshot. */
   static final List<String> LAUNCH_KINDS = List.of("testLaunch", "cutoverLaunch");
 
-  private final Database db;
+  private final ControlPlaneStore db;
 
-  LaunchRecords(Database db) {
+  LaunchRecords(ControlPlaneStore db) {
     this.db = db;
   }
 
-  ObjectNode job(String jobId) throws SQLException {
-    return db.transaction(c -> Json.parse(Resources.get(c, JobService.JOB, jobId).orElseThrow()));
+  ObjectNode job(String jobId) throws StoreException {
+    return db.transaction(c -> Json.parse(c.body(JobService.JOB, jobId).orElseThrow()));
   }
 
-  void updateJob(String jobId, Consumer<ObjectNode> change) throws SQLException {
+  void updateJob(String jobId, Consumer<ObjectNode> change) throws StoreException {
     db.transaction(
         c -> {
-          ObjectNode j = Json.parse(Resources.get(c, JobService.JOB, jobId).orElseThrow());
+          ObjectNode j = Json.parse(c.body(JobService.JOB, jobId).orElseThrow());
           change.accept(j);
-          Resources.update(c, JobService.JOB, jobId, j.toString());
+          c.update(JobService.JOB, jobId, j.toString());
           return null;
         });
   }
 
   /** Changes the job's entry for one of its servers (MGN's ParticipatingServer). */
-  void participant(String jobId, String serverId, Consumer<ObjectNode> change) throws SQLException {
+  void participant(String jobId, String serverId, Consumer<ObjectNode> change) throws StoreException {
     updateJob(
         jobId,
         j -> {
@@ -62,23 +62,23 @@ final class LaunchRecords {
             JobService.appendJobLog(c, jobId, event, data);
             return null;
           });
-    } catch (SQLException e) {
+    } catch (StoreException e) {
       LOG.warning("job log of " + jobId + ": " + e.getMessage());
     }
   }
 
-  ObjectNode server(String serverId) throws SQLException {
+  ObjectNode server(String serverId) throws StoreException {
     return db.transaction(
-        c -> Json.parse(Resources.get(c, AgentApi.SOURCE_SERVER, serverId).orElseThrow()));
+        c -> Json.parse(c.body(AgentApi.SOURCE_SERVER, serverId).orElseThrow()));
   }
 
-  void updateServer(String serverId, Consumer<ObjectNode> change) throws SQLException {
+  void updateServer(String serverId, Consumer<ObjectNode> change) throws StoreException {
     db.transaction(
         c -> {
           ObjectNode s =
-              Json.parse(Resources.get(c, AgentApi.SOURCE_SERVER, serverId).orElseThrow());
+              Json.parse(c.body(AgentApi.SOURCE_SERVER, serverId).orElseThrow());
           change.accept(s);
-          Resources.update(c, AgentApi.SOURCE_SERVER, serverId, s.toString());
+          c.update(AgentApi.SOURCE_SERVER, serverId, s.toString());
           return null;
         });
   }

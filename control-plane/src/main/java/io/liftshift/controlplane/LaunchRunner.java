@@ -9,11 +9,11 @@ import io.liftshift.cloud.Snapshots;
 import io.liftshift.cloud.StagingVolume;
 import io.liftshift.cloud.VolumeSnapshot;
 import io.liftshift.controlplane.launch.LaunchCloud;
-import io.liftshift.controlplane.store.Database;
-import io.liftshift.controlplane.store.Resources;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.Item;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +52,7 @@ final class LaunchRunner implements AutoCloseable {
     }
   }
 
-  private final Database db;
+  private final ControlPlaneStore db;
   private final LaunchCloud cloud;
   private final LaunchRecords records;
   private final LaunchesInFlight inFlight;
@@ -90,7 +90,7 @@ final class LaunchRunner implements AutoCloseable {
   }
 
   LaunchRunner(
-      Database db,
+      ControlPlaneStore db,
       ServerConfigurations configurations,
       Path postLaunchScriptsDir,
       LaunchCloud cloud,
@@ -187,7 +187,7 @@ final class LaunchRunner implements AutoCloseable {
     }
     try {
       records.participant(jobId, serverId, x -> x.put("launchStatus", "FAILED"));
-    } catch (SQLException e) {
+    } catch (StoreException e) {
       LOG.warning("job " + jobId + ": " + e.getMessage());
     }
     return false;
@@ -201,7 +201,7 @@ final class LaunchRunner implements AutoCloseable {
     } finally {
       try {
         inFlight.end(jobId, serverId);
-      } catch (SQLException e) {
+      } catch (StoreException e) {
         LOG.warning("job " + jobId + ": " + e.getMessage());
       }
     }
@@ -221,7 +221,7 @@ final class LaunchRunner implements AutoCloseable {
     ObjectNode replicator =
         db.transaction(
             c ->
-                Resources.get(c, ReplicationFleet.REPLICATION_SERVER, replicatorId)
+                c.body(ReplicationFleet.REPLICATION_SERVER, replicatorId)
                     .map(Json::parse)
                     .orElse(Json.MAPPER.createObjectNode()));
     LaunchCloud.ReplicatorRef ref =

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.Images;
 import io.liftshift.cloud.InstanceType;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Database;
+import io.liftshift.controlplane.store.ControlPlaneStore;
 import java.nio.file.Path;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,11 +16,11 @@ import java.util.List;
  * template, the instance type, the image's boot mode, the hostname and the post-launch actions.
  */
 final class LaunchSettings {
-  private final Database db;
+  private final ControlPlaneStore db;
   private final ServerConfigurations configurations;
   private final Path postLaunchScriptsDir;
 
-  LaunchSettings(Database db, ServerConfigurations configurations, Path postLaunchScriptsDir) {
+  LaunchSettings(ControlPlaneStore db, ServerConfigurations configurations, Path postLaunchScriptsDir) {
     this.db = db;
     this.configurations = configurations;
     this.postLaunchScriptsDir = postLaunchScriptsDir;
@@ -28,7 +28,7 @@ final class LaunchSettings {
 
   /** The post-launch actions a launch of the server runs, their scripts read. */
   List<PostLaunchActions.Action> actions(String serverId, JsonNode launchConfig, boolean test)
-      throws SQLException {
+      throws StoreException {
     return PostLaunchActions.resolve(
         db.transaction(c -> PostLaunchActions.declared(c, serverId, launchConfig, test)),
         postLaunchScriptsDir);
@@ -97,13 +97,13 @@ final class LaunchSettings {
         .name();
   }
 
-  JsonNode launchConfiguration(String serverId) throws SQLException {
+  JsonNode launchConfiguration(String serverId) throws StoreException {
     return db.transaction(
         c -> {
           try {
             return configurations.launchConfiguration(c, serverId);
           } catch (ApiException e) {
-            throw new SQLException(e.getMessage(), e);
+            throw new StoreException(e.getMessage(), e);
           }
         });
   }

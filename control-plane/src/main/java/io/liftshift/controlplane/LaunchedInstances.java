@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.Instances;
 import io.liftshift.controlplane.launch.LaunchCloud;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +27,7 @@ final class LaunchedInstances {
   }
 
   /** A cutover of a server that was never tested says so, with the reason given for it. */
-  void logSkippedTest(String jobId, String serverId) throws SQLException {
+  void logSkippedTest(String jobId, String serverId) throws StoreException {
     JsonNode skipped = LaunchRecords.priv(records.server(serverId)).path(JobService.TEST_SKIPPED);
     if (skipped.isObject()) {
       records.log(

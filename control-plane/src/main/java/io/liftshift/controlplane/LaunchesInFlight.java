@@ -2,10 +2,10 @@ package io.liftshift.controlplane;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.StagingVolume;
-import io.liftshift.controlplane.store.Database;
-import io.liftshift.controlplane.store.Resources;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.Item;
 import java.nio.file.Path;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -19,9 +19,9 @@ import java.util.function.Consumer;
 final class LaunchesInFlight {
   static final String IN_FLIGHT = "launch-in-flight";
 
-  private final Database db;
+  private final ControlPlaneStore db;
 
-  LaunchesInFlight(Database db) {
+  LaunchesInFlight(ControlPlaneStore db) {
     this.db = db;
   }
 
@@ -30,34 +30,34 @@ final class LaunchesInFlight {
   }
 
   /** The server's part of the job begins: nothing made yet. */
-  void begin(String jobId, String serverId) throws SQLException {
+  void begin(String jobId, String serverId) throws StoreException {
     ObjectNode r =
         Json.MAPPER.createObjectNode().put("jobID", jobId).put("sourceServerID", serverId);
     db.transaction(
         c -> {
-          Resources.delete(c, IN_FLIGHT, id(jobId, serverId));
-          Resources.insert(c, IN_FLIGHT, id(jobId, serverId), r.toString());
+          c.delete(IN_FLIGHT, id(jobId, serverId));
+          c.insert(IN_FLIGHT, id(jobId, serverId), r.toString());
           return null;
         });
   }
 
   /** Records a change to what the launch holds (written before the next step relies on it). */
-  void change(String jobId, String serverId, Consumer<ObjectNode> change) throws SQLException {
+  void change(String jobId, String serverId, Consumer<ObjectNode> change) throws StoreException {
     db.transaction(
         c -> {
-          Optional<String> body = Resources.get(c, IN_FLIGHT, id(jobId, serverId));
+          Optional<String> body = c.body(IN_FLIGHT, id(jobId, serverId));
           if (body.isPresent()) {
             ObjectNode r = Json.parse(body.get());
             change.accept(r);
-            Resources.update(c, IN_FLIGHT, id(jobId, serverId), r.toString());
+            c.update(IN_FLIGHT, id(jobId, serverId), r.toString());
           }
           return null;
         });
   }
 
   /** The server's part of the job ended and released what it made. */
-  void end(String jobId, String serverId) throws SQLException {
-    db.transaction(c -> Resources.delete(c, IN_FLIGHT, id(jobId, serverId)));
+  void end(String jobId, String serverId) throws StoreException {
+    db.transaction(c -> c.delete(IN_FLIGHT, id(jobId, serverId)));
   }
 
   static ObjectNode volume(StagingVolume v) {

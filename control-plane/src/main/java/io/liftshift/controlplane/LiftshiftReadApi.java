@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Database;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreException;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
@@ -32,10 +32,10 @@ final class LiftshiftReadApi {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Database db;
+  private final ControlPlaneStore db;
   private final ReplicationFleet fleet;
 
-  LiftshiftReadApi(Database db, ReplicationFleet fleet) {
+  LiftshiftReadApi(ControlPlaneStore db, ReplicationFleet fleet) {
     this.db = db;
     this.fleet = fleet;
   }
@@ -46,7 +46,7 @@ final class LiftshiftReadApi {
 
   /** Answers a signed request whose path {@link #serves} accepted; blocking (reads the store). */
   JsonNode answer(String method, String path, String sourceServerId)
-      throws SQLException, ApiException {
+      throws StoreException, ApiException {
     if (!method.equals("GET")) {
       throw new ApiException("UnknownOperationException", 404, "unknown " + method + " " + path);
     }
@@ -57,7 +57,7 @@ final class LiftshiftReadApi {
     };
   }
 
-  private JsonNode lagHistory(String id) throws SQLException, ApiException {
+  private JsonNode lagHistory(String id) throws StoreException, ApiException {
     if (id == null || !id.matches("s-[0-9a-zA-Z]{17}")) {
       throw ApiException.validation(
           "fieldValidationFailed", "sourceServerID: a source server id (s-…) is required");
@@ -65,18 +65,18 @@ final class LiftshiftReadApi {
     return ApiTransaction.run(
         db,
         c -> {
-          if (Resources.get(c, AgentApi.SOURCE_SERVER, id).isEmpty()) {
+          if (c.body(AgentApi.SOURCE_SERVER, id).isEmpty()) {
             throw ApiException.notFound("SOURCE_SERVER", id);
           }
           return LagHistory.read(c, id, System.currentTimeMillis());
         });
   }
 
-  private JsonNode replicationServers(java.sql.Connection c) throws SQLException {
+  private JsonNode replicationServers(io.liftshift.controlplane.store.StoreTransaction c) throws StoreException {
     long now = System.currentTimeMillis();
     Map<String, ArrayNode> placed = new HashMap<>();
     Map<String, Integer> disks = new HashMap<>();
-    for (Resources.Row row : Resources.list(c, AgentApi.SOURCE_SERVER)) {
+    for (Item row : c.list(AgentApi.SOURCE_SERVER)) {
       ObjectNode s = AgentApi.parse(row.body());
       String on = s.path("_private").path("replicationServerID").asText("");
       if (!ReplicationFleet.tracked(s) || on.isEmpty()) {
@@ -96,7 +96,7 @@ final class LiftshiftReadApi {
     ObjectNode out = JSON.createObjectNode();
     out.set("need", fleet.need(c).toJson());
     ArrayNode items = out.putArray("items");
-    for (Resources.Row row : Resources.list(c, ReplicationFleet.REPLICATION_SERVER)) {
+    for (Item row : c.list(ReplicationFleet.REPLICATION_SERVER)) {
       ObjectNode r = AgentApi.parse(row.body());
       JsonNode priv = r.path("_private");
       long seen = priv.path("lastSeenEpochMillis").asLong(0);

@@ -8,9 +8,9 @@ import static io.liftshift.controlplane.Documents.WAVE;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Database;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
@@ -24,13 +24,13 @@ final class OperationRouter {
   /** An operation that answers. */
   @FunctionalInterface
   interface Handler {
-    JsonNode handle(Connection c, ObjectNode request) throws SQLException, ApiException;
+    JsonNode handle(StoreTransaction c, ObjectNode request) throws StoreException, ApiException;
   }
 
   /** An operation that creates a job (launch or termination) and answers with it. */
   @FunctionalInterface
   interface JobStarter {
-    ObjectNode start(Connection c, ObjectNode request) throws SQLException, ApiException;
+    ObjectNode start(StoreTransaction c, ObjectNode request) throws StoreException, ApiException;
   }
 
   /** Where started jobs go to run, after their transaction has committed. */
@@ -45,11 +45,11 @@ final class OperationRouter {
 
   private record StartsJob(JobStarter starter) implements Route {}
 
-  private final Database db;
+  private final ControlPlaneStore db;
   private final JobQueue queue;
   private final Map<String, Route> routes;
 
-  OperationRouter(Database db, Services s, JobQueue queue) {
+  OperationRouter(ControlPlaneStore db, Services s, JobQueue queue) {
     this.db = db;
     this.queue = queue;
     TemplateService t = s.templates();
@@ -173,7 +173,7 @@ final class OperationRouter {
   }
 
   /** Runs a served operation; the answer's JSON, or null for an empty one. */
-  JsonNode run(String operation, ObjectNode request) throws SQLException, ApiException {
+  JsonNode run(String operation, ObjectNode request) throws StoreException, ApiException {
     Route route = routes.get(operation);
     if (route == null) {
       throw ApiException.validation(

@@ -3,10 +3,10 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Resources;
+import io.liftshift.controlplane.store.Item;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -47,12 +47,12 @@ final class PostLaunchActionService {
     return postLaunchScriptsDir;
   }
 
-  JsonNode put(Connection c, ObjectNode request, boolean onServer)
-      throws SQLException, ApiException {
+  JsonNode put(StoreTransaction c, ObjectNode request, boolean onServer)
+      throws StoreException, ApiException {
     String owner = owner(c, request, onServer);
     String type = onServer ? ON_SERVER : ON_TEMPLATE;
     ObjectNode all =
-        Resources.get(c, type, owner).map(Json::parse).orElse(Json.MAPPER.createObjectNode());
+        c.body(type, owner).map(Json::parse).orElse(Json.MAPPER.createObjectNode());
     String refused =
         PostLaunchActions.refusal(
             request.path("documentIdentifier").asText(), postLaunchScriptsDir);
@@ -74,12 +74,12 @@ final class PostLaunchActionService {
             "order: " + order + " is already used by action " + e.getKey());
       }
     }
-    boolean exists = Resources.get(c, type, owner).isPresent();
+    boolean exists = c.body(type, owner).isPresent();
     all.set(action.path("actionID").asText(), action);
     if (exists) {
-      Resources.update(c, type, owner, all.toString());
+      c.update(type, owner, all.toString());
     } else {
-      Resources.insert(c, type, owner, all.toString());
+      c.insert(type, owner, all.toString());
     }
     return action;
   }
@@ -88,19 +88,19 @@ final class PostLaunchActionService {
    * A new source server gets the default launch template's post-launch actions, as in MGN; later
    * changes to the template's actions do not reach it.
    */
-  static void copyTemplateActions(Connection c, String serverId) throws SQLException {
+  static void copyTemplateActions(StoreTransaction c, String serverId) throws StoreException {
     String templateId = Account.setting(c, TemplateService.DEFAULT_LAUNCH_TEMPLATE);
     if (templateId == null) {
       return;
     }
-    Optional<String> actions = Resources.get(c, ON_TEMPLATE, templateId);
-    if (actions.isPresent() && Resources.get(c, ON_SERVER, serverId).isEmpty()) {
-      Resources.insert(c, ON_SERVER, serverId, actions.get());
+    Optional<String> actions = c.body(ON_TEMPLATE, templateId);
+    if (actions.isPresent() && c.body(ON_SERVER, serverId).isEmpty()) {
+      c.insert(ON_SERVER, serverId, actions.get());
     }
   }
 
-  private String owner(Connection c, ObjectNode request, boolean onServer)
-      throws SQLException, ApiException {
+  private String owner(StoreTransaction c, ObjectNode request, boolean onServer)
+      throws StoreException, ApiException {
     if (onServer) {
       return servers.server(c, request).path("sourceServerID").asText();
     }
@@ -110,14 +110,14 @@ final class PostLaunchActionService {
     return id;
   }
 
-  JsonNode list(Connection c, ObjectNode request, boolean onServer)
-      throws SQLException, ApiException {
+  JsonNode list(StoreTransaction c, ObjectNode request, boolean onServer)
+      throws StoreException, ApiException {
     String owner = owner(c, request, onServer);
     String type = onServer ? ON_SERVER : ON_TEMPLATE;
     Set<String> ids = new HashSet<>();
     request.path("filters").path("actionIDs").forEach(n -> ids.add(n.asText()));
     List<JsonNode> items = new ArrayList<>();
-    Resources.get(c, type, owner)
+    c.body(type, owner)
         .map(Json::parse)
         .ifPresent(
             all ->
@@ -131,17 +131,17 @@ final class PostLaunchActionService {
     return Paging.page(items, request);
   }
 
-  JsonNode remove(Connection c, ObjectNode request, boolean onServer)
-      throws SQLException, ApiException {
+  JsonNode remove(StoreTransaction c, ObjectNode request, boolean onServer)
+      throws StoreException, ApiException {
     String owner = owner(c, request, onServer);
     String type = onServer ? ON_SERVER : ON_TEMPLATE;
     String id = request.path("actionID").asText();
     ObjectNode all =
-        Resources.get(c, type, owner).map(Json::parse).orElse(Json.MAPPER.createObjectNode());
+        c.body(type, owner).map(Json::parse).orElse(Json.MAPPER.createObjectNode());
     if (all.remove(id) == null) {
       throw ApiException.notFound("Action", id);
     }
-    Resources.update(c, type, owner, all.toString());
+    c.update(type, owner, all.toString());
     return null;
   }
 }

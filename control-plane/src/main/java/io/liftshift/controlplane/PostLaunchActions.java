@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.liftshift.controlplane.store.Resources;
+import io.liftshift.controlplane.store.Item;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -12,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -68,15 +68,15 @@ final class PostLaunchActions {
    * then the launch configuration's SSM documents, as its {@code deployment} allows for a test or a
    * cutover.
    */
-  static List<Declared> declared(Connection c, String serverId, JsonNode launchConfig, boolean test)
-      throws SQLException {
+  static List<Declared> declared(StoreTransaction c, String serverId, JsonNode launchConfig, boolean test)
+      throws StoreException {
     JsonNode settings = launchConfig.path("postLaunchActions");
     String deployment = settings.path("deployment").asText("TEST_AND_CUTOVER");
     if (deployment.equals(test ? "CUTOVER_ONLY" : "TEST_ONLY")) {
       return List.of();
     }
     List<JsonNode> own = new ArrayList<>();
-    Resources.get(c, "source-server-actions", serverId)
+    c.body("source-server-actions", serverId)
         .map(AgentApi::parse)
         .ifPresent(all -> all.forEach(own::add));
     own.sort(Comparator.comparingInt(a -> a.path("order").asInt()));

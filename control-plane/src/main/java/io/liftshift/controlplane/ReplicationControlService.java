@@ -3,8 +3,8 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 
 /**
  * Pause, resume, stop, start and retry of a server's replication, with MGN's preconditions. The
@@ -18,23 +18,23 @@ final class ReplicationControlService {
     this.servers = servers;
   }
 
-  JsonNode pause(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode pause(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return control(c, request, Action.PAUSE);
   }
 
-  JsonNode resume(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode resume(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return control(c, request, Action.RESUME);
   }
 
-  JsonNode stop(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode stop(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return control(c, request, Action.STOP);
   }
 
-  JsonNode start(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode start(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return control(c, request, Action.START);
   }
 
-  JsonNode retry(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode retry(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return control(c, request, Action.RETRY);
   }
 
@@ -46,8 +46,8 @@ final class ReplicationControlService {
     RETRY
   }
 
-  private JsonNode control(Connection c, ObjectNode request, Action action)
-      throws SQLException, ApiException {
+  private JsonNode control(StoreTransaction c, ObjectNode request, Action action)
+      throws StoreException, ApiException {
     ObjectNode server = servers.server(c, request);
     String id = server.path("sourceServerID").asText();
     ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Resources;
+import io.liftshift.controlplane.store.Item;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -62,7 +62,7 @@ final class ReplicationFleet {
     }
   }
 
-  JsonNode register(Connection c, ObjectNode r) throws SQLException, ApiException {
+  JsonNode register(StoreTransaction c, ObjectNode r) throws StoreException, ApiException {
     String host = r.path("host").asText("");
     int port = r.path("port").asInt(0);
     if (host.isBlank() || port <= 0 || port > 65535) {
@@ -77,7 +77,7 @@ final class ReplicationFleet {
     ObjectNode stored =
         id.isBlank()
             ? null
-            : Resources.get(c, REPLICATION_SERVER, id).map(AgentApi::parse).orElse(null);
+            : c.body(REPLICATION_SERVER, id).map(AgentApi::parse).orElse(null);
     boolean existing = stored != null;
     if (!existing) {
       id = Ids.newId("rs-");
@@ -95,9 +95,9 @@ final class ReplicationFleet {
     priv.put("localSnapshotsDir", r.path("localSnapshotsDir").asText(""));
     priv.put("lastSeenEpochMillis", System.currentTimeMillis());
     if (existing) {
-      Resources.update(c, REPLICATION_SERVER, id, stored.toString());
+      c.update(REPLICATION_SERVER, id, stored.toString());
     } else {
-      Resources.insert(c, REPLICATION_SERVER, id, stored.toString());
+      c.insert(REPLICATION_SERVER, id, stored.toString());
     }
     return JSON.createObjectNode()
         .put("replicationServerID", id)
@@ -109,10 +109,10 @@ final class ReplicationFleet {
    * A replicator's heartbeat. The answer lists the source servers placed on it with their agents'
    * token digests, so it admits exactly those agents, each only as its own server.
    */
-  JsonNode heartbeat(Connection c, String token, ObjectNode r) throws SQLException, ApiException {
+  JsonNode heartbeat(StoreTransaction c, String token, ObjectNode r) throws StoreException, ApiException {
     String id = r.path("replicationServerID").asText("");
     ObjectNode stored =
-        Resources.get(c, REPLICATION_SERVER, id)
+        c.body(REPLICATION_SERVER, id)
             .map(AgentApi::parse)
             .orElseThrow(() -> AgentApi.unauthorized("the replicator token is not valid"));
     if (token == null
@@ -128,9 +128,9 @@ final class ReplicationFleet {
     ObjectNode priv = (ObjectNode) stored.path("_private");
     priv.put("lastSeenEpochMillis", System.currentTimeMillis());
     priv.put("activeDisks", r.path("activeDisks").asInt(0));
-    Resources.update(c, REPLICATION_SERVER, id, stored.toString());
+    c.update(REPLICATION_SERVER, id, stored.toString());
     // Servers waiting for room are placed as soon as a replicator has it.
-    for (Resources.Row row : Resources.list(c, AgentApi.SOURCE_SERVER)) {
+    for (Item row : c.list(AgentApi.SOURCE_SERVER)) {
       ObjectNode server = AgentApi.parse(row.body());
       if (tracked(server) && server.path("_private").path("replicationServerID").isMissingNode()) {
         place(c, server);
@@ -140,7 +140,7 @@ final class ReplicationFleet {
     r.path("removedServers").forEach(n -> removedHere.add(n.asText()));
     ObjectNode out = JSON.createObjectNode().put("replicationServerID", id);
     ArrayNode remove = out.putArray("removeServers");
-    for (Resources.Row row : Resources.list(c, AgentApi.SOURCE_SERVER)) {
+    for (Item row : c.query(AgentApi.SOURCE_SERVER, "replicationServerID", id)) {
       ObjectNode server = AgentApi.parse(row.body());
       ObjectNode p = (ObjectNode) server.path("_private");
       if (tracked(server)
@@ -151,7 +151,7 @@ final class ReplicationFleet {
       if (removedHere.contains(row.id())) {
         // The replicator deleted the staging volumes and snapshots: the cleanup is done.
         p.put("stagingRemoved", true);
-        Resources.update(c, AgentApi.SOURCE_SERVER, row.id(), server.toString());
+        c.update(AgentApi.SOURCE_SERVER, row.id(), server.toString());
         String job = p.path("cleanupJobID").asText("");
         if (!job.isEmpty()) {
           JobService.appendJobLog(
@@ -166,7 +166,7 @@ final class ReplicationFleet {
       }
     }
     ArrayNode servers = out.putArray("sourceServers");
-    for (Resources.Row row : Resources.list(c, AgentApi.SOURCE_SERVER)) {
+    for (Item row : c.query(AgentApi.SOURCE_SERVER, "replicationServerID", id)) {
       ObjectNode server = AgentApi.parse(row.body());
       JsonNode p = server.path("_private");
       if (tracked(server) && id.equals(p.path("replicationServerID").asText())) {
@@ -179,7 +179,7 @@ final class ReplicationFleet {
             .set(
                 PitPolicies.PIT_POLICY,
                 PitPolicies.of(
-                    Resources.get(c, "replication-configuration", row.id())
+                    c.body("replication-configuration", row.id())
                         .map(AgentApi::parse)
                         .orElse(JSON.createObjectNode())));
       }
@@ -208,7 +208,7 @@ final class ReplicationFleet {
    * choice in the server; empty while no live replicator has room for all its disks. The caller
    * saves the server.
    */
-  Optional<ObjectNode> place(Connection c, ObjectNode server) throws SQLException {
+  Optional<ObjectNode> place(StoreTransaction c, ObjectNode server) throws StoreException {
     ObjectNode priv = (ObjectNode) server.path("_private");
     if (!tracked(server)) {
       priv.remove("replicationServerID");
@@ -216,7 +216,7 @@ final class ReplicationFleet {
     }
     long now = System.currentTimeMillis();
     Map<String, ObjectNode> replicators = new HashMap<>();
-    for (Resources.Row row : Resources.list(c, REPLICATION_SERVER)) {
+    for (Item row : c.list(REPLICATION_SERVER)) {
       replicators.put(row.id(), AgentApi.parse(row.body()));
     }
     String current = priv.path("replicationServerID").asText("");
@@ -226,7 +226,7 @@ final class ReplicationFleet {
     }
     Map<String, Integer> load = new HashMap<>();
     String self = server.path("sourceServerID").asText();
-    for (Resources.Row row : Resources.list(c, AgentApi.SOURCE_SERVER)) {
+    for (Item row : c.list(AgentApi.SOURCE_SERVER)) {
       ObjectNode other = AgentApi.parse(row.body());
       String on = other.path("_private").path("replicationServerID").asText("");
       if (!row.id().equals(self) && tracked(other) && !on.isEmpty()) {
@@ -261,16 +261,16 @@ final class ReplicationFleet {
     priv.put("replicationServerID", best.path("replicationServerID").asText());
     AgentApi.step(server, "CREATE_STAGING_DISKS", "SUCCEEDED");
     AgentApi.step(server, "PAIR_REPLICATION_SERVER_WITH_AGENT", "SUCCEEDED");
-    Resources.update(c, AgentApi.SOURCE_SERVER, self, server.toString());
+    c.update(AgentApi.SOURCE_SERVER, self, server.toString());
     return Optional.of(best);
   }
 
-  FleetNeed need(Connection c) throws SQLException {
+  FleetNeed need(StoreTransaction c) throws StoreException {
     long now = System.currentTimeMillis();
     int servers = 0;
     int disks = 0;
     int unassigned = 0;
-    for (Resources.Row row : Resources.list(c, AgentApi.SOURCE_SERVER)) {
+    for (Item row : c.list(AgentApi.SOURCE_SERVER)) {
       ObjectNode s = AgentApi.parse(row.body());
       if (tracked(s)) {
         servers++;
@@ -281,7 +281,7 @@ final class ReplicationFleet {
       }
     }
     int live = 0;
-    for (Resources.Row row : Resources.list(c, REPLICATION_SERVER)) {
+    for (Item row : c.list(REPLICATION_SERVER)) {
       if (live(AgentApi.parse(row.body()), now)) {
         live++;
       }

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.Optional;
 
 /**
@@ -49,40 +49,40 @@ final class ServerConfigurations {
     this.servers = servers;
   }
 
-  JsonNode getReplication(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode getReplication(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return configuration(c, request, true, false);
   }
 
-  JsonNode updateReplication(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode updateReplication(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return configuration(c, request, true, true);
   }
 
-  JsonNode getLaunch(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode getLaunch(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return configuration(c, request, false, false);
   }
 
-  JsonNode updateLaunch(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode updateLaunch(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     return configuration(c, request, false, true);
   }
 
   /** The server's launch configuration as GetLaunchConfiguration shows it, for a launch. */
-  JsonNode launchConfiguration(Connection c, String serverId) throws SQLException, ApiException {
+  JsonNode launchConfiguration(StoreTransaction c, String serverId) throws StoreException, ApiException {
     return getLaunch(c, Json.MAPPER.createObjectNode().put("sourceServerID", serverId));
   }
 
   private JsonNode configuration(
-      Connection c, ObjectNode request, boolean replication, boolean update)
-      throws SQLException, ApiException {
+      StoreTransaction c, ObjectNode request, boolean replication, boolean update)
+      throws StoreException, ApiException {
     ObjectNode server = servers.server(c, request);
     String id = server.path("sourceServerID").asText();
     String type = replication ? REPLICATION : LAUNCH;
     ObjectNode config;
-    Optional<String> stored = Resources.get(c, type, id);
+    Optional<String> stored = c.body(type, id);
     if (stored.isPresent()) {
       config = Json.parse(stored.get());
     } else {
       config = fromTemplate(c, server, replication);
-      Resources.insert(c, type, id, config.toString());
+      c.insert(type, id, config.toString());
     }
     if (update) {
       if (server.path("isArchived").asBoolean()) {
@@ -90,7 +90,7 @@ final class ServerConfigurations {
       }
       request.remove("sourceServerID");
       request.fields().forEachRemaining(f -> config.set(f.getKey(), f.getValue()));
-      Resources.update(c, type, id, config.toString());
+      c.update(type, id, config.toString());
     }
     if (replication) {
       ObjectNode shown = config.deepCopy();
@@ -100,8 +100,8 @@ final class ServerConfigurations {
     return config;
   }
 
-  private static ObjectNode fromTemplate(Connection c, ObjectNode server, boolean replication)
-      throws SQLException, ApiException {
+  private static ObjectNode fromTemplate(StoreTransaction c, ObjectNode server, boolean replication)
+      throws StoreException, ApiException {
     String id = server.path("sourceServerID").asText();
     String templateId =
         Account.setting(

@@ -3,9 +3,9 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,7 +28,7 @@ final class SourceServerService {
     this.agentNotSeenMillis = agentNotSeenMillis;
   }
 
-  JsonNode describe(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode describe(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     account.accountId(c);
     JsonNode f = request.path("filters");
     Set<String> ids = new HashSet<>();
@@ -42,7 +42,7 @@ final class SourceServerService {
     JsonNode archived = f.get("isArchived");
     Instant now = Instant.now();
     List<JsonNode> items = new ArrayList<>();
-    for (Resources.Row r : Resources.list(c, SOURCE_SERVER)) {
+    for (Item r : c.list(SOURCE_SERVER)) {
       ObjectNode s = AgentApi.view(Json.parse(r.body()), agentNotSeenMillis, now);
       if ((ids.isEmpty() || ids.contains(r.id()))
           && (states.isEmpty() || states.contains(s.path("lifeCycle").path("state").asText()))
@@ -56,17 +56,17 @@ final class SourceServerService {
   }
 
   /** The stored server the request names, in this account. */
-  ObjectNode server(Connection c, ObjectNode request) throws SQLException, ApiException {
+  ObjectNode server(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     account.check(c, request);
     return load(c, request.path("sourceServerID").asText());
   }
 
-  static ObjectNode load(Connection c, String id) throws SQLException, ApiException {
+  static ObjectNode load(StoreTransaction c, String id) throws StoreException, ApiException {
     return Documents.load(c, SOURCE_SERVER, "SourceServer", id);
   }
 
-  void save(Connection c, ObjectNode server) throws SQLException {
-    Resources.update(c, SOURCE_SERVER, server.path("sourceServerID").asText(), server.toString());
+  void save(StoreTransaction c, ObjectNode server) throws StoreException {
+    c.update(SOURCE_SERVER, server.path("sourceServerID").asText(), server.toString());
   }
 
   JsonNode viewOf(ObjectNode stored) {
@@ -102,8 +102,8 @@ final class SourceServerService {
           "READY_FOR_CUTOVER", Set.of("READY_FOR_TEST", "TESTING", "READY_FOR_CUTOVER"),
           "CUTOVER", Set.of("READY_FOR_CUTOVER", "CUTTING_OVER", "CUTOVER"));
 
-  JsonNode changeLifeCycleState(Connection c, ObjectNode request)
-      throws SQLException, ApiException {
+  JsonNode changeLifeCycleState(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     ObjectNode server = server(c, request);
     String id = server.path("sourceServerID").asText();
     String target = request.path("lifeCycle").path("state").asText();
@@ -146,7 +146,7 @@ final class SourceServerService {
     return viewOf(server);
   }
 
-  JsonNode markAsArchived(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode markAsArchived(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     ObjectNode server = server(c, request);
     String state = server.path("lifeCycle").path("state").asText();
     if (!state.equals("DISCONNECTED") && !state.equals("CUTOVER")) {
@@ -167,8 +167,8 @@ final class SourceServerService {
    * Served for AGENT_BASED, the only replication type liftshift has; SNAPSHOT_SHIPPING (agentless,
    * from vCenter) is refused with the reason.
    */
-  JsonNode updateReplicationType(Connection c, ObjectNode request)
-      throws SQLException, ApiException {
+  JsonNode updateReplicationType(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     ObjectNode server = server(c, request);
     String type = request.path("replicationType").asText();
     if (!type.equals("AGENT_BASED")) {
@@ -184,8 +184,8 @@ final class SourceServerService {
     return viewOf(server);
   }
 
-  JsonNode disconnectFromService(Connection c, ObjectNode request)
-      throws SQLException, ApiException {
+  JsonNode disconnectFromService(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     ObjectNode server = server(c, request);
     if (server.path("isArchived").asBoolean()) {
       throw conflict(
@@ -210,7 +210,7 @@ final class SourceServerService {
     ((ObjectNode) server.path("_private")).put("replicationStopped", true);
   }
 
-  JsonNode finalizeCutover(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode finalizeCutover(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     ObjectNode server = server(c, request);
     String state = server.path("lifeCycle").path("state").asText();
     if (!state.equals("CUTTING_OVER")) {
@@ -249,7 +249,7 @@ final class SourceServerService {
     return viewOf(server);
   }
 
-  JsonNode deleteSourceServer(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode deleteSourceServer(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     ObjectNode server = server(c, request);
     String id = server.path("sourceServerID").asText();
     String state = server.path("lifeCycle").path("state").asText();
@@ -258,10 +258,10 @@ final class SourceServerService {
           server,
           "source server " + id + " is " + state + "; disconnect it from the service first");
     }
-    Resources.delete(c, SOURCE_SERVER, id);
-    Resources.delete(c, ServerConfigurations.REPLICATION, id);
-    Resources.delete(c, ServerConfigurations.LAUNCH, id);
-    Resources.delete(c, PostLaunchActionService.ON_SERVER, id);
+    c.delete(SOURCE_SERVER, id);
+    c.delete(ServerConfigurations.REPLICATION, id);
+    c.delete(ServerConfigurations.LAUNCH, id);
+    c.delete(PostLaunchActionService.ON_SERVER, id);
     LagHistory.delete(c, id);
     return null;
   }

@@ -3,9 +3,9 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Resources;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.Set;
 
 /**
@@ -30,19 +30,19 @@ final class TagService {
     this.account = account;
   }
 
-  JsonNode tag(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode tag(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     Tagged t = tagged(c, request);
     request.path("tags").fields().forEachRemaining(f -> t.tags().set(f.getKey(), f.getValue()));
     return t.save(c);
   }
 
-  JsonNode untag(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode untag(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     Tagged t = tagged(c, request);
     request.path("tagKeys").forEach(k -> t.tags().remove(k.asText()));
     return t.save(c);
   }
 
-  JsonNode list(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode list(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.set("tags", tagged(c, request).tags());
     return out;
@@ -50,17 +50,17 @@ final class TagService {
 
   /** A resource found by its ARN, and its tags. */
   private record Tagged(String type, String id, ObjectNode resource, ObjectNode tags) {
-    JsonNode save(Connection c) throws SQLException, ApiException {
+    JsonNode save(StoreTransaction c) throws StoreException, ApiException {
       if (tags.size() > MAX_TAGS) {
         throw ApiException.validation(
             "fieldValidationFailed", "tags: a resource has at most " + MAX_TAGS + " tags");
       }
-      Resources.update(c, type, id, resource.toString());
+      c.update(type, id, resource.toString());
       return null;
     }
   }
 
-  private Tagged tagged(Connection c, ObjectNode request) throws SQLException, ApiException {
+  private Tagged tagged(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     String arn = request.path("resourceArn").asText();
     String prefix = account.arnPrefix(c);
     int slash = arn.indexOf('/', prefix.length());
@@ -75,7 +75,7 @@ final class TagService {
     }
     ObjectNode resource =
         Json.parse(
-            Resources.get(c, type, id).orElseThrow(() -> ApiException.notFound("Resource", arn)));
+            c.body(type, id).orElseThrow(() -> ApiException.notFound("Resource", arn)));
     ObjectNode tags =
         resource.path("tags").isObject()
             ? (ObjectNode) resource.get("tags")

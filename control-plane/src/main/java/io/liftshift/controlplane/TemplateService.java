@@ -3,8 +3,8 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import java.sql.Connection;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import io.liftshift.controlplane.store.StoreException;
 
 /**
  * The replication and launch configuration templates, and InitializeService, which creates the
@@ -23,7 +23,7 @@ final class TemplateService {
   }
 
   /** As in MGN: initializes the account once and creates the default templates. */
-  JsonNode initializeService(Connection c, ObjectNode request) throws SQLException, ApiException {
+  JsonNode initializeService(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
     account.initialize(c);
     if (Account.setting(c, DEFAULT_REPLICATION_TEMPLATE) == null) {
       ObjectNode r = Json.MAPPER.createObjectNode();
@@ -58,23 +58,23 @@ final class TemplateService {
     return null;
   }
 
-  JsonNode create(Connection c, Documents.Kind kind, ObjectNode request)
-      throws SQLException, ApiException {
+  JsonNode create(StoreTransaction c, Documents.Kind kind, ObjectNode request)
+      throws StoreException, ApiException {
     return documents.create(c, kind, request, false);
   }
 
-  JsonNode describe(Connection c, Documents.Kind kind, ObjectNode request, String idsMember)
-      throws SQLException, ApiException {
+  JsonNode describe(StoreTransaction c, Documents.Kind kind, ObjectNode request, String idsMember)
+      throws StoreException, ApiException {
     return documents.list(c, kind, request, request.path(idsMember), null);
   }
 
-  JsonNode update(Connection c, Documents.Kind kind, ObjectNode request)
-      throws SQLException, ApiException {
+  JsonNode update(StoreTransaction c, Documents.Kind kind, ObjectNode request)
+      throws StoreException, ApiException {
     return documents.update(c, kind, request, false);
   }
 
-  JsonNode delete(Connection c, Documents.Kind kind, ObjectNode request)
-      throws SQLException, ApiException {
+  JsonNode delete(StoreTransaction c, Documents.Kind kind, ObjectNode request)
+      throws StoreException, ApiException {
     return documents.delete(c, kind, request);
   }
 }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liftshift.controlplane.auth.AccessKeys;
-import io.liftshift.controlplane.store.Database;
-import io.liftshift.controlplane.store.Resources;
+import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.SqliteStore;
 import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.net.URI;
@@ -106,7 +106,7 @@ class LiftshiftReadApiTest {
 
   @Test
   void theLagHistoryKeepsOneSampleEvery10SecondsForAnHourInOrder() throws Exception {
-    try (Database db = Database.open(dir.resolve("history.db"))) {
+    try (ControlPlaneStore db = SqliteStore.open(dir.resolve("history.db"))) {
       long t0 = 1_700_000_000_000L;
       // Two hours of heartbeats every 2.5 s: one sample in four is kept, the first hour dropped.
       db.transaction(
@@ -161,8 +161,8 @@ class LiftshiftReadApiTest {
     assertThat(get("/liftshift/v1/lag-history?sourceServerID=" + id, 404).path("message").asText())
         .contains(id);
     cp.close();
-    try (Database db = Database.open(dir.resolve("cp").resolve("control-plane.db"))) {
-      Optional<String> history = db.transaction(c -> Resources.get(c, LagHistory.RESOURCE, id));
+    try (ControlPlaneStore db = SqliteStore.open(dir.resolve("cp").resolve("control-plane.db"))) {
+      Optional<String> history = db.transaction(c -> c.body(LagHistory.RESOURCE, id));
       assertThat(history).isEmpty();
     }
     cp = ControlPlane.startOnLoopback(dir);

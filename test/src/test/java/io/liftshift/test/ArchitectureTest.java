@@ -142,6 +142,19 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyTheControlPlaneStoreAdapterSpeaksSql() {
+    // Services work through the store port (ControlPlaneStore), so a second adapter (PostgreSQL)
+    // replaces the SQLite one without touching them.
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.liftshift.controlplane.store..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("java.sql..")
+        .check(classes);
+  }
+
+  @Test
   void theConverterKnowsNoOtherDaemonAndOnlyTheCliStartsIt() {
     noClasses()
         .that()

@@ -1,6 +1,6 @@
 package io.liftshift.controlplane.auth;
 
-import io.liftshift.controlplane.store.Database;
+import io.liftshift.controlplane.store.ControlPlaneStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,9 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import io.liftshift.controlplane.store.StoreException;
 import java.util.Optional;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -28,15 +26,15 @@ public final class AccessKeys {
   /** A freshly created key: the only time the secret is shown. */
   public record NewKey(String accessKeyId, String secretAccessKey) {}
 
-  private final Database db;
+  private final ControlPlaneStore db;
   private final SecretKeySpec master;
 
-  private AccessKeys(Database db, SecretKeySpec master) {
+  private AccessKeys(ControlPlaneStore db, SecretKeySpec master) {
     this.db = db;
     this.master = master;
   }
 
-  public static AccessKeys open(Database db, Path masterKeyFile) throws IOException {
+  public static AccessKeys open(ControlPlaneStore db, Path masterKeyFile) throws IOException {
     if (!Files.exists(masterKeyFile)) {
       byte[] k = new byte[32];
       RANDOM.nextBytes(k);
@@ -55,7 +53,7 @@ public final class AccessKeys {
     return new AccessKeys(db, new SecretKeySpec(k, "AES"));
   }
 
-  public NewKey create() throws SQLException {
+  public NewKey create() throws StoreException {
     StringBuilder id = new StringBuilder("AKLS");
     for (int i = 0; i < 16; i++) {
       id.append(ALNUM.charAt(RANDOM.nextInt(ALNUM.length())));
@@ -66,43 +64,20 @@ public final class AccessKeys {
     byte[] sealed = seal(id.toString(), secret.getBytes(StandardCharsets.UTF_8));
     db.transaction(
         c -> {
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "INSERT INTO access_keys(access_key_id, sealed_secret, created_at) VALUES (?,?,?)")) {
-            p.setString(1, id.toString());
-            p.setBytes(2, sealed);
-            p.setLong(3, System.currentTimeMillis());
-            p.executeUpdate();
-          }
+          c.insertAccessKey(id.toString(), sealed, System.currentTimeMillis());
           return null;
         });
     return new NewKey(id.toString(), secret);
   }
 
-  public boolean revoke(String accessKeyId) throws SQLException {
-    return db.transaction(
-        c -> {
-          try (PreparedStatement p =
-              c.prepareStatement("UPDATE access_keys SET revoked=1 WHERE access_key_id=?")) {
-            p.setString(1, accessKeyId);
-            return p.executeUpdate() == 1;
-          }
-        });
+  public boolean revoke(String accessKeyId) throws StoreException {
+    return db.transaction(c -> c.revokeAccessKey(accessKeyId));
   }
 
   /** The secret of an active key, or empty for an unknown or revoked one. */
-  public Optional<byte[]> secretOf(String accessKeyId) throws SQLException {
-    return db.transaction(
-        c -> {
-          try (PreparedStatement p =
-              c.prepareStatement(
-                  "SELECT sealed_secret FROM access_keys WHERE access_key_id=? AND revoked=0")) {
-            p.setString(1, accessKeyId);
-            try (ResultSet r = p.executeQuery()) {
-              return r.next() ? Optional.of(unseal(accessKeyId, r.getBytes(1))) : Optional.empty();
-            }
-          }
-        });
+  public Optional<byte[]> secretOf(String accessKeyId) throws StoreException {
+    Optional<byte[]> sealed = db.transaction(c -> c.activeAccessKey(accessKeyId));
+    return sealed.isPresent() ? Optional.of(unseal(accessKeyId, sealed.get())) : Optional.empty();
   }
 
   private byte[] seal(String aad, byte[] plain) {
@@ -122,14 +97,14 @@ public final class AccessKeys {
     }
   }
 
-  private byte[] unseal(String aad, byte[] sealed) throws SQLException {
+  private byte[] unseal(String aad, byte[] sealed) throws StoreException {
     try {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
       c.init(Cipher.DECRYPT_MODE, master, new GCMParameterSpec(128, sealed, 0, 12));
       c.updateAAD(aad.getBytes(StandardCharsets.UTF_8));
       return c.doFinal(sealed, 12, sealed.length - 12);
     } catch (GeneralSecurityException e) {
-      throw new SQLException("access key " + aad + " cannot be unsealed: wrong master key?", e);
+      throw new StoreException("access key " + aad + " cannot be unsealed: wrong master key?", e);
     }
   }
 }

@@ -5,18 +5,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 
 /**
- * The control plane's SQLite database. One connection, serialized: the control plane's write rate
- * is small, and SQLite serializes writers anyway. WAL mode with synchronous=FULL, so a committed
- * transaction survives a crash.
+ * The control plane's SQLite file: its connection and schema migrations. One connection,
+ * serialized: the control plane's write rate is small, and SQLite serializes writers anyway. WAL
+ * mode with synchronous=FULL, so a committed transaction survives a crash. Only {@link SqliteStore}
+ * uses it; nothing outside this package sees SQL.
  */
-public final class Database implements AutoCloseable {
+final class Database implements AutoCloseable {
   /** Migrations in order; the schema version is the number applied. Never edit a shipped one. */
   private static final List<String> MIGRATIONS =
       List.of(
@@ -49,11 +49,29 @@ public final class Database implements AutoCloseable {
           """
           ALTER TABLE install_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'AGENT'
             CHECK (role IN ('AGENT', 'REPLICATION_SERVER'));
+          """,
+          // 4: the store port (ControlPlaneStore). Items carry a version for conditional puts
+          // (existing ones start at 1), indexed attributes live in item_index (filled by
+          // SqliteStore when it opens, as the index definitions change), and store_meta keeps
+          // which definitions the index was built for.
+          """
+          ALTER TABLE resources ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+          CREATE TABLE item_index (
+            type TEXT NOT NULL,
+            attribute TEXT NOT NULL,
+            value TEXT NOT NULL,
+            id TEXT NOT NULL,
+            PRIMARY KEY (type, attribute, value, id),
+            FOREIGN KEY (type, id) REFERENCES resources(type, id) ON DELETE CASCADE);
+          CREATE INDEX item_index_by_item ON item_index(type, id);
+          CREATE TABLE store_meta (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL);
           """);
 
   /** Work inside one transaction. */
   @FunctionalInterface
-  public interface Work<T> {
+  interface Work<T> {
     T run(Connection c) throws SQLException;
   }
 
@@ -63,7 +81,7 @@ public final class Database implements AutoCloseable {
     this.connection = connection;
   }
 
-  public static Database open(Path file) throws IOException {
+  static Database open(Path file) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     try {
       Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -81,7 +99,7 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  public int schemaVersion() throws SQLException {
+  int schemaVersion() throws SQLException {
     try (Statement s = connection.createStatement();
         ResultSet r = s.executeQuery("PRAGMA user_version")) {
       return r.next() ? r.getInt(1) : 0;
@@ -117,7 +135,7 @@ public final class Database implements AutoCloseable {
   }
 
   /** Runs {@code work} in a transaction: all of it is committed, or none of it. */
-  public synchronized <T> T transaction(Work<T> work) throws SQLException {
+  synchronized <T> T transaction(Work<T> work) throws SQLException {
     connection.setAutoCommit(false);
     try {
       T result = work.run(connection);
@@ -131,15 +149,8 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Reads a service-wide setting. */
-  public synchronized String setting(String name) throws SQLException {
-    try (PreparedStatement p =
-        connection.prepareStatement("SELECT value FROM service WHERE name=?")) {
-      p.setString(1, name);
-      try (ResultSet r = p.executeQuery()) {
-        return r.next() ? r.getString(1) : null;
-      }
-    }
+  synchronized Connection connection() {
+    return connection;
   }
 
   @Override
