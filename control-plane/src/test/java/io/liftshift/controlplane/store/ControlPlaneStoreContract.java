@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,12 +41,49 @@ public abstract class ControlPlaneStoreContract {
     store.close();
   }
 
+  // Typed reads, each in its own transaction (assertThat cannot infer a generic transaction's type).
+  private Optional<Item> inGet(String type, String id) throws StoreException {
+    return store.transaction(tx -> tx.get(type, id));
+  }
+
+  private List<Item> inList(String type) throws StoreException {
+    return store.transaction(tx -> tx.list(type));
+  }
+
+  private List<Item> inQuery(String type, String attribute, String value) throws StoreException {
+    return store.transaction(tx -> tx.query(type, attribute, value));
+  }
+
+  private boolean inDelete(String type, String id) throws StoreException {
+    return store.transaction(tx -> tx.delete(type, id));
+  }
+
+  private Optional<String> inSetting(String name) throws StoreException {
+    return store.transaction(tx -> tx.setting(name));
+  }
+
+  private Optional<byte[]> inActiveAccessKey(String id) throws StoreException {
+    return store.transaction(tx -> tx.activeAccessKey(id));
+  }
+
+  private Optional<String> inActiveInstallTokenRole(String digest) throws StoreException {
+    return store.transaction(tx -> tx.activeInstallTokenRole(digest));
+  }
+
+  private boolean inRevokeAccessKey(String id) throws StoreException {
+    return store.transaction(tx -> tx.revokeAccessKey(id));
+  }
+
+  private boolean inRevokeInstallToken(String digest) throws StoreException {
+    return store.transaction(tx -> tx.revokeInstallToken(digest));
+  }
+
   private Item insert(String id, String body) throws StoreException {
     return store.transaction(tx -> tx.insert("thing", id, body));
   }
 
   private Item read(String id) throws StoreException {
-    return store.transaction(tx -> tx.get("thing", id)).orElseThrow();
+    return inGet("thing", id).orElseThrow();
   }
 
   @Test
@@ -53,12 +91,12 @@ public abstract class ControlPlaneStoreContract {
     insert("b", "{\"n\":1}");
     insert("a", "{\"n\":2}");
     insert("c", "{\"n\":3}");
-    List<Item> all = store.transaction(tx -> tx.list("thing"));
+    List<Item> all = inList("thing");
     assertThat(all).extracting(Item::id).containsExactly("b", "a", "c");
     assertThat(all).extracting(Item::version).containsOnly(1L);
     assertThat(read("a").body()).isEqualTo("{\"n\":2}");
-    assertThat(store.transaction(tx -> tx.get("thing", "zz"))).isEmpty();
-    assertThat(store.transaction(tx -> tx.list("other"))).isEmpty();
+    assertThat(inGet("thing", "zz")).isEmpty();
+    assertThat(inList("other")).isEmpty();
   }
 
   @Test
@@ -84,8 +122,8 @@ public abstract class ControlPlaneStoreContract {
   @Test
   void aPutOfADeletedItemIsAConflict() throws Exception {
     insert("a", "{}");
-    assertThat(store.transaction(tx -> tx.delete("thing", "a"))).isTrue();
-    assertThat(store.transaction(tx -> tx.delete("thing", "a"))).isFalse();
+    assertThat(inDelete("thing", "a")).isTrue();
+    assertThat(inDelete("thing", "a")).isFalse();
     assertThatThrownBy(() -> store.transaction(tx -> tx.put("thing", "a", "{}", 1)))
         .isInstanceOf(StoreConflictException.class);
   }
@@ -187,8 +225,8 @@ public abstract class ControlPlaneStoreContract {
         .hasMessage("checked too");
     assertThat(read("a").body()).isEqualTo("{\"n\":1}");
     assertThat(read("a").version()).isEqualTo(1);
-    assertThat(store.transaction(tx -> tx.list("thing"))).extracting(Item::id).containsExactly("a");
-    assertThat(store.transaction(tx -> tx.setting("s"))).isEmpty();
+    assertThat(inList("thing")).extracting(Item::id).containsExactly("a");
+    assertThat(inSetting("s")).isEmpty();
   }
 
   @Test
@@ -197,25 +235,25 @@ public abstract class ControlPlaneStoreContract {
     insert("b", "{\"owner\":\"bob\",\"members\":[\"y\"]}");
     insert("c", "{\"owner\":\"ann\"}");
     insert("d", "{\"members\":[]}");
-    assertThat(store.transaction(tx -> tx.query("thing", "owner", "ann")))
+    assertThat(inQuery("thing", "owner", "ann"))
         .extracting(Item::id)
         .containsExactly("a", "c");
-    assertThat(store.transaction(tx -> tx.query("thing", "member", "y")))
+    assertThat(inQuery("thing", "member", "y"))
         .extracting(Item::id)
         .containsExactly("a", "b");
     store.transaction(tx -> tx.put("thing", "a", "{\"owner\":\"bob\",\"members\":[\"z\"]}", 1));
-    assertThat(store.transaction(tx -> tx.query("thing", "owner", "bob")))
+    assertThat(inQuery("thing", "owner", "bob"))
         .extracting(Item::id)
         .containsExactly("a", "b");
-    assertThat(store.transaction(tx -> tx.query("thing", "member", "y")))
+    assertThat(inQuery("thing", "member", "y"))
         .extracting(Item::id)
         .containsExactly("b");
-    store.transaction(tx -> tx.delete("thing", "b"));
-    assertThat(store.transaction(tx -> tx.query("thing", "owner", "bob")))
+    inDelete("thing", "b");
+    assertThat(inQuery("thing", "owner", "bob"))
         .extracting(Item::id)
         .containsExactly("a");
-    assertThat(store.transaction(tx -> tx.query("thing", "owner", "nobody"))).isEmpty();
-    assertThatThrownBy(() -> store.transaction(tx -> tx.query("thing", "colour", "red")))
+    assertThat(inQuery("thing", "owner", "nobody")).isEmpty();
+    assertThatThrownBy(() -> inQuery("thing", "colour", "red"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -229,14 +267,14 @@ public abstract class ControlPlaneStoreContract {
           tx.insertInstallToken("digest", "AGENT", 20);
           return null;
         });
-    assertThat(store.transaction(tx -> tx.setting("accountId"))).contains("444455556666");
-    assertThat(store.transaction(tx -> tx.activeAccessKey("AKLS1")).orElseThrow())
+    assertThat(inSetting("accountId")).contains("444455556666");
+    assertThat(inActiveAccessKey("AKLS1").orElseThrow())
         .containsExactly(1, 2, 3);
-    assertThat(store.transaction(tx -> tx.activeInstallTokenRole("digest"))).contains("AGENT");
-    assertThat(store.transaction(tx -> tx.revokeAccessKey("AKLS1"))).isTrue();
-    assertThat(store.transaction(tx -> tx.revokeAccessKey("AKLS9"))).isFalse();
-    assertThat(store.transaction(tx -> tx.revokeInstallToken("digest"))).isTrue();
-    assertThat(store.transaction(tx -> tx.activeAccessKey("AKLS1"))).isEmpty();
-    assertThat(store.transaction(tx -> tx.activeInstallTokenRole("digest"))).isEmpty();
+    assertThat(inActiveInstallTokenRole("digest")).contains("AGENT");
+    assertThat(inRevokeAccessKey("AKLS1")).isTrue();
+    assertThat(inRevokeAccessKey("AKLS9")).isFalse();
+    assertThat(inRevokeInstallToken("digest")).isTrue();
+    assertThat(inActiveAccessKey("AKLS1")).isEmpty();
+    assertThat(inActiveInstallTokenRole("digest")).isEmpty();
   }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,8 +76,10 @@ class SqliteStoreUpgradeTest {
       assertThat(store.schemaVersion()).isEqualTo(4);
       Item job = store.transaction(tx -> tx.get("job", "j-1")).orElseThrow();
       assertThat(job.version()).isEqualTo(2);
-      assertThat(store.transaction(tx -> tx.query("job", "status", "STARTED"))).isEmpty();
-      assertThat(store.transaction(tx -> tx.query("job", "status", "COMPLETED")))
+      List<Item> started = store.transaction(tx -> tx.query("job", "status", "STARTED"));
+      assertThat(started).isEmpty();
+      List<Item> completed = store.transaction(tx -> tx.query("job", "status", "COMPLETED"));
+      assertThat(completed)
           .extracting(Item::id)
           .containsExactly("j-1");
     }
