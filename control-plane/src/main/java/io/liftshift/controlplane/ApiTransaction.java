@@ -2,10 +2,15 @@ package io.liftshift.controlplane;
 
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.StoreConflictException;
 import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
 
-/** Runs API work in one transaction: an API error rolls it back and reaches the caller as is. */
+/**
+ * Runs API work in one transaction: an API error rolls it back and reaches the caller as is, and a
+ * write that lost a race to another writer (the store's conflict) reaches it as MGN's
+ * ConflictException, to retry.
+ */
 final class ApiTransaction {
   /** Work that may refuse with an API error. */
   @FunctionalInterface
@@ -27,6 +32,9 @@ final class ApiTransaction {
           });
     } catch (Wrapped w) {
       throw w.api;
+    } catch (StoreConflictException e) {
+      throw new ApiException(
+          "ConflictException", 409, "changed concurrently, nothing was applied; retry: " + e.getMessage());
     }
   }
 
