@@ -3,8 +3,8 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -69,7 +69,8 @@ final class Account {
   }
 
   /** ListManagedAccounts: this installation's own account only. */
-  JsonNode listManagedAccounts(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode listManagedAccounts(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     List<JsonNode> items = new ArrayList<>();
     items.add(Json.MAPPER.createObjectNode().put("accountId", accountId(c)));
     return Paging.page(items, request);

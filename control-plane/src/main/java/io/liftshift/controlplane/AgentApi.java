@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.store.ControlPlaneStore;
 import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import io.liftshift.controlplane.store.StoreTransaction;
-import io.liftshift.controlplane.store.StoreException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -34,7 +34,10 @@ final class AgentApi {
   private final ReplicatorCertificates certificates;
 
   AgentApi(
-      ControlPlaneStore db, String region, ReplicationFleet fleet, ReplicatorCertificates certificates) {
+      ControlPlaneStore db,
+      String region,
+      ReplicationFleet fleet,
+      ReplicatorCertificates certificates) {
     this.db = db;
     this.region = region;
     this.fleet = fleet;
@@ -268,7 +271,12 @@ final class AgentApi {
   }
 
   private JsonNode heartbeat(
-      StoreTransaction c, ObjectNode server, String id, ObjectNode dri, String desired, ObjectNode r)
+      StoreTransaction c,
+      ObjectNode server,
+      String id,
+      ObjectNode dri,
+      String desired,
+      ObjectNode r)
       throws StoreException {
     if (r.has("dataReplicationState") && desired.equals("RUNNING")) {
       dri.put("dataReplicationState", r.path("dataReplicationState").asText());
@@ -358,7 +366,8 @@ final class AgentApi {
    * What the operator wants of the agent, applied without reconnecting. {@code instructionsVersion}
    * changes whenever any of it changes, for the agent's long-poll.
    */
-  private static ObjectNode instructions(StoreTransaction c, ObjectNode server) throws StoreException {
+  private static ObjectNode instructions(StoreTransaction c, ObjectNode server)
+      throws StoreException {
     String id = server.path("sourceServerID").asText();
     ObjectNode out = JSON.createObjectNode().put("sourceServerID", id);
     String desired = server.path("_private").path("desiredReplication").asText("RUNNING");

@@ -3,8 +3,8 @@ package io.liftshift.controlplane;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.store.ControlPlaneStore;
 import io.liftshift.controlplane.store.StoreConflictException;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 
 /**
  * Runs API work in one transaction: an API error rolls it back and reaches the caller as is, and a
@@ -34,7 +34,9 @@ final class ApiTransaction {
       throw w.api;
     } catch (StoreConflictException e) {
       throw new ApiException(
-          "ConflictException", 409, "changed concurrently, nothing was applied; retry: " + e.getMessage());
+          "ConflictException",
+          409,
+          "changed concurrently, nothing was applied; retry: " + e.getMessage());
     }
   }
 

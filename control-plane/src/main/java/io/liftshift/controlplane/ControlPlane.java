@@ -111,7 +111,8 @@ public final class ControlPlane implements AutoCloseable {
     ServerIdentity identity =
         installationCa.ensureServerIdentity(
             dataDir.resolve("tls"), ServerRole.CONTROL_PLANE, names);
-    ControlPlaneStore db = io.liftshift.controlplane.store.SqliteStore.open(dataDir.resolve("control-plane.db"));
+    ControlPlaneStore db =
+        io.liftshift.controlplane.store.SqliteStore.open(dataDir.resolve("control-plane.db"));
     AccessKeys keys = AccessKeys.open(db, dataDir.resolve("master.key"));
     Vertx vertx = Vertx.vertx();
     try {
@@ -188,7 +189,8 @@ public final class ControlPlane implements AutoCloseable {
   private final LaunchQueue queue;
 
   /** Opens only the key store, for {@code liftshift admin} commands. */
-  public static AccessKeys accessKeys(ControlPlaneStore db, Path dataDir) throws java.io.IOException {
+  public static AccessKeys accessKeys(ControlPlaneStore db, Path dataDir)
+      throws java.io.IOException {
     return AccessKeys.open(db, dataDir.resolve("master.key"));
   }
 
@@ -236,7 +238,8 @@ public final class ControlPlane implements AutoCloseable {
    * Issues an install token for replication servers: it registers them and certifies their 1500
    * port, so it is never the agents' token.
    */
-  public String createReplicationServerToken() throws io.liftshift.controlplane.store.StoreException {
+  public String createReplicationServerToken()
+      throws io.liftshift.controlplane.store.StoreException {
     return agentApi.createInstallToken(InstallTokenRole.REPLICATION_SERVER);
   }
 
@@ -247,7 +250,8 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /** Revokes an install token (a leaked one); false when it is none of this installation's. */
-  public static boolean revokeInstallToken(ControlPlaneStore db, String token) throws io.liftshift.controlplane.store.StoreException {
+  public static boolean revokeInstallToken(ControlPlaneStore db, String token)
+      throws io.liftshift.controlplane.store.StoreException {
     return InstallTokens.revoke(db, token);
   }
 
@@ -260,7 +264,8 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /** The fleet need read from a database directly, for {@code liftshift admin fleet}. */
-  public static String fleetNeed(ControlPlaneStore db) throws io.liftshift.controlplane.store.StoreException {
+  public static String fleetNeed(ControlPlaneStore db)
+      throws io.liftshift.controlplane.store.StoreException {
     return db.transaction(
         c ->
             new ReplicationFleet(ReplicationFleet.DEFAULT_REPLICATOR_LOST_MILLIS)

@@ -8,9 +8,9 @@ import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.launch.LaunchCloud;
 import io.liftshift.controlplane.store.ControlPlaneStore;
 import io.liftshift.controlplane.store.Item;
-import java.security.SecureRandom;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -82,8 +82,7 @@ final class ConverterApi {
     long deadline = System.currentTimeMillis() + DEFAULT_CONVERSION_TIMEOUT_MILLIS;
     boolean exited = false;
     while (System.currentTimeMillis() < deadline) {
-      JsonNode c =
-          db.transaction(x -> Json.parse(x.body(CONVERSION, conversionId).orElseThrow()));
+      JsonNode c = db.transaction(x -> Json.parse(x.body(CONVERSION, conversionId).orElseThrow()));
       if (c.has("report")) {
         return c.path("report");
       }
@@ -119,7 +118,8 @@ final class ConverterApi {
     throw AgentApi.unauthorized("the conversion job token is not valid");
   }
 
-  static JsonNode converterJob(StoreTransaction c, String bearer) throws StoreException, ApiException {
+  static JsonNode converterJob(StoreTransaction c, String bearer)
+      throws StoreException, ApiException {
     ObjectNode conv = conversionFor(c, bearer);
     if (conv.has("report")) {
       throw new ApiException(

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.store.Item;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -91,7 +91,8 @@ final class Documents {
     return t;
   }
 
-  JsonNode delete(StoreTransaction c, Kind kind, ObjectNode request) throws StoreException, ApiException {
+  JsonNode delete(StoreTransaction c, Kind kind, ObjectNode request)
+      throws StoreException, ApiException {
     account.check(c, request);
     String id = request.path(kind.idField()).asText();
     if (!c.delete(kind.type(), id)) {
@@ -104,7 +105,8 @@ final class Documents {
    * Lists by id, and with {@code filters} by archive state (and for applications by wave), one
    * page.
    */
-  JsonNode list(StoreTransaction c, Kind kind, ObjectNode request, JsonNode idFilter, JsonNode filters)
+  JsonNode list(
+      StoreTransaction c, Kind kind, ObjectNode request, JsonNode idFilter, JsonNode filters)
       throws StoreException, ApiException {
     account.check(c, request);
     Set<String> ids = new HashSet<>();
@@ -132,8 +134,7 @@ final class Documents {
 
   static ObjectNode load(StoreTransaction c, String type, String resourceType, String id)
       throws StoreException, ApiException {
-    String body =
-        c.body(type, id).orElseThrow(() -> ApiException.notFound(resourceType, id));
+    String body = c.body(type, id).orElseThrow(() -> ApiException.notFound(resourceType, id));
     try {
       return (ObjectNode) Json.MAPPER.readTree(body);
     } catch (java.io.IOException e) {

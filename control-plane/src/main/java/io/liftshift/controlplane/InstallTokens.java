@@ -2,11 +2,11 @@ package io.liftshift.controlplane;
 
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.store.ControlPlaneStore;
-import java.security.SecureRandom;
-import io.liftshift.controlplane.store.StoreTransaction;
-import java.util.Optional;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * Install tokens: issued for one role, kept only as SHA-256 digests, and checked against the role

@@ -70,8 +70,7 @@ final class InterruptedLaunches {
       String serverId = p.path("sourceServerID").asText();
       String status = p.path("launchStatus").asText();
       String inFlightId = LaunchesInFlight.id(jobId, serverId);
-      Optional<String> record =
-          db.transaction(c -> c.body(LaunchesInFlight.IN_FLIGHT, inFlightId));
+      Optional<String> record = db.transaction(c -> c.body(LaunchesInFlight.IN_FLIGHT, inFlightId));
       if (record.isEmpty() && !status.equals("PENDING") && !status.equals("IN_PROGRESS")) {
         continue; // this server's part had ended before the restart
       }
@@ -101,7 +100,11 @@ final class InterruptedLaunches {
    * blocks the cutover).
    */
   private static void endServer(
-      io.liftshift.controlplane.store.StoreTransaction c, String jobId, String serverId, boolean test, String unreleased)
+      io.liftshift.controlplane.store.StoreTransaction c,
+      String jobId,
+      String serverId,
+      boolean test,
+      String unreleased)
       throws StoreException {
     ObjectNode job = Json.parse(c.body(JobService.JOB, jobId).orElseThrow());
     String blocking = null;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.store.Item;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -65,7 +65,11 @@ final class JobService {
   }
 
   private ObjectNode newJob(
-      StoreTransaction c, String type, String initiatedBy, ObjectNode request, List<String> serverIds)
+      StoreTransaction c,
+      String type,
+      String initiatedBy,
+      ObjectNode request,
+      List<String> serverIds)
       throws StoreException, ApiException {
     String jobId = Ids.newId("mgnjob-");
     ObjectNode job = Json.MAPPER.createObjectNode();
@@ -95,7 +99,8 @@ final class JobService {
   }
 
   /** StartCutover: a launch job over the request's servers, which go to CUTTING_OVER. */
-  ObjectNode startCutover(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  ObjectNode startCutover(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     return startLaunch(c, request, "START_CUTOVER");
   }
 
@@ -207,9 +212,7 @@ final class JobService {
         server.path("lifeCycle").path("lastTest").path("initiated").path("jobID").asText("");
     if (!testJob.isEmpty()) {
       String status =
-          c.body(JOB, testJob)
-              .map(j -> Json.parse(j).path("status").asText())
-              .orElse("COMPLETED");
+          c.body(JOB, testJob).map(j -> Json.parse(j).path("status").asText()).orElse("COMPLETED");
       // PENDING is left alone: without a launch backend a job stays PENDING for good.
       if (status.equals("STARTED")) {
         return "its test launch "
@@ -222,7 +225,8 @@ final class JobService {
     return null;
   }
 
-  JsonNode describeJobs(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode describeJobs(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     account.check(c, request);
     JsonNode f = request.path("filters");
     Set<String> ids = new HashSet<>();
@@ -242,7 +246,8 @@ final class JobService {
     return Paging.page(items, request);
   }
 
-  JsonNode describeJobLogItems(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode describeJobLogItems(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     account.check(c, request);
     String id = request.path("jobID").asText();
     String log = c.body(JOB_LOG, id).orElseThrow(() -> ApiException.notFound("Job", id));

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.liftshift.controlplane.store.Item;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 
@@ -70,7 +69,8 @@ final class LagHistory {
    * The last hour's samples, oldest first: {@code {sourceServerID, sampleIntervalSeconds, samples:
    * [{dateTime, epochMillis, lagSeconds, backlogBytes}]}}.
    */
-  static ObjectNode read(StoreTransaction c, String sourceServerId, long nowMillis) throws StoreException {
+  static ObjectNode read(StoreTransaction c, String sourceServerId, long nowMillis)
+      throws StoreException {
     ObjectNode out =
         JSON.createObjectNode()
             .put("sourceServerID", sourceServerId)

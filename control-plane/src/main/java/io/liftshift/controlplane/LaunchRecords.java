@@ -3,7 +3,6 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.store.ControlPlaneStore;
-import io.liftshift.controlplane.store.Item;
 import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +41,8 @@ final class LaunchRecords {
   }
 
   /** Changes the job's entry for one of its servers (MGN's ParticipatingServer). */
-  void participant(String jobId, String serverId, Consumer<ObjectNode> change) throws StoreException {
+  void participant(String jobId, String serverId, Consumer<ObjectNode> change)
+      throws StoreException {
     updateJob(
         jobId,
         j -> {
@@ -68,15 +68,13 @@ final class LaunchRecords {
   }
 
   ObjectNode server(String serverId) throws StoreException {
-    return db.transaction(
-        c -> Json.parse(c.body(AgentApi.SOURCE_SERVER, serverId).orElseThrow()));
+    return db.transaction(c -> Json.parse(c.body(AgentApi.SOURCE_SERVER, serverId).orElseThrow()));
   }
 
   void updateServer(String serverId, Consumer<ObjectNode> change) throws StoreException {
     db.transaction(
         c -> {
-          ObjectNode s =
-              Json.parse(c.body(AgentApi.SOURCE_SERVER, serverId).orElseThrow());
+          ObjectNode s = Json.parse(c.body(AgentApi.SOURCE_SERVER, serverId).orElseThrow());
           change.accept(s);
           c.update(AgentApi.SOURCE_SERVER, serverId, s.toString());
           return null;

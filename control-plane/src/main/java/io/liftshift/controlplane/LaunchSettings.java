@@ -6,8 +6,8 @@ import io.liftshift.cloud.Images;
 import io.liftshift.cloud.InstanceType;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.store.ControlPlaneStore;
-import java.nio.file.Path;
 import io.liftshift.controlplane.store.StoreException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,7 +20,8 @@ final class LaunchSettings {
   private final ServerConfigurations configurations;
   private final Path postLaunchScriptsDir;
 
-  LaunchSettings(ControlPlaneStore db, ServerConfigurations configurations, Path postLaunchScriptsDir) {
+  LaunchSettings(
+      ControlPlaneStore db, ServerConfigurations configurations, Path postLaunchScriptsDir) {
     this.db = db;
     this.configurations = configurations;
     this.postLaunchScriptsDir = postLaunchScriptsDir;

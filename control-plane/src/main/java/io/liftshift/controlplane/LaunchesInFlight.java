@@ -3,9 +3,8 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.StagingVolume;
 import io.liftshift.controlplane.store.ControlPlaneStore;
-import io.liftshift.controlplane.store.Item;
-import java.nio.file.Path;
 import io.liftshift.controlplane.store.StoreException;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Consumer;
 

@@ -72,7 +72,8 @@ final class LiftshiftReadApi {
         });
   }
 
-  private JsonNode replicationServers(io.liftshift.controlplane.store.StoreTransaction c) throws StoreException {
+  private JsonNode replicationServers(io.liftshift.controlplane.store.StoreTransaction c)
+      throws StoreException {
     long now = System.currentTimeMillis();
     Map<String, ArrayNode> placed = new HashMap<>();
     Map<String, Integer> disks = new HashMap<>();

@@ -3,10 +3,9 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Item;
-import java.nio.file.Path;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -51,8 +50,7 @@ final class PostLaunchActionService {
       throws StoreException, ApiException {
     String owner = owner(c, request, onServer);
     String type = onServer ? ON_SERVER : ON_TEMPLATE;
-    ObjectNode all =
-        c.body(type, owner).map(Json::parse).orElse(Json.MAPPER.createObjectNode());
+    ObjectNode all = c.body(type, owner).map(Json::parse).orElse(Json.MAPPER.createObjectNode());
     String refused =
         PostLaunchActions.refusal(
             request.path("documentIdentifier").asText(), postLaunchScriptsDir);
@@ -136,8 +134,7 @@ final class PostLaunchActionService {
     String owner = owner(c, request, onServer);
     String type = onServer ? ON_SERVER : ON_TEMPLATE;
     String id = request.path("actionID").asText();
-    ObjectNode all =
-        c.body(type, owner).map(Json::parse).orElse(Json.MAPPER.createObjectNode());
+    ObjectNode all = c.body(type, owner).map(Json::parse).orElse(Json.MAPPER.createObjectNode());
     if (all.remove(id) == null) {
       throw ApiException.notFound("Action", id);
     }

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -12,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import io.liftshift.controlplane.store.StoreTransaction;
-import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -68,7 +67,8 @@ final class PostLaunchActions {
    * then the launch configuration's SSM documents, as its {@code deployment} allows for a test or a
    * cutover.
    */
-  static List<Declared> declared(StoreTransaction c, String serverId, JsonNode launchConfig, boolean test)
+  static List<Declared> declared(
+      StoreTransaction c, String serverId, JsonNode launchConfig, boolean test)
       throws StoreException {
     JsonNode settings = launchConfig.path("postLaunchActions");
     String deployment = settings.path("deployment").asText("TEST_AND_CUTOVER");

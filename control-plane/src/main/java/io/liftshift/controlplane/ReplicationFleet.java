@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.store.Item;
+import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import io.liftshift.controlplane.store.StoreTransaction;
-import io.liftshift.controlplane.store.StoreException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -75,9 +75,7 @@ final class ReplicationFleet {
     }
     String id = r.path("replicationServerID").asText("");
     ObjectNode stored =
-        id.isBlank()
-            ? null
-            : c.body(REPLICATION_SERVER, id).map(AgentApi::parse).orElse(null);
+        id.isBlank() ? null : c.body(REPLICATION_SERVER, id).map(AgentApi::parse).orElse(null);
     boolean existing = stored != null;
     if (!existing) {
       id = Ids.newId("rs-");
@@ -109,7 +107,8 @@ final class ReplicationFleet {
    * A replicator's heartbeat. The answer lists the source servers placed on it with their agents'
    * token digests, so it admits exactly those agents, each only as its own server.
    */
-  JsonNode heartbeat(StoreTransaction c, String token, ObjectNode r) throws StoreException, ApiException {
+  JsonNode heartbeat(StoreTransaction c, String token, ObjectNode r)
+      throws StoreException, ApiException {
     String id = r.path("replicationServerID").asText("");
     ObjectNode stored =
         c.body(REPLICATION_SERVER, id)

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Item;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.util.Optional;
 
 /**
@@ -49,11 +48,13 @@ final class ServerConfigurations {
     this.servers = servers;
   }
 
-  JsonNode getReplication(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode getReplication(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     return configuration(c, request, true, false);
   }
 
-  JsonNode updateReplication(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode updateReplication(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     return configuration(c, request, true, true);
   }
 
@@ -61,12 +62,14 @@ final class ServerConfigurations {
     return configuration(c, request, false, false);
   }
 
-  JsonNode updateLaunch(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode updateLaunch(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     return configuration(c, request, false, true);
   }
 
   /** The server's launch configuration as GetLaunchConfiguration shows it, for a launch. */
-  JsonNode launchConfiguration(StoreTransaction c, String serverId) throws StoreException, ApiException {
+  JsonNode launchConfiguration(StoreTransaction c, String serverId)
+      throws StoreException, ApiException {
     return getLaunch(c, Json.MAPPER.createObjectNode().put("sourceServerID", serverId));
   }
 

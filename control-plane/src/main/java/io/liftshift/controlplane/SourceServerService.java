@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.store.Item;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -146,7 +146,8 @@ final class SourceServerService {
     return viewOf(server);
   }
 
-  JsonNode markAsArchived(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode markAsArchived(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     ObjectNode server = server(c, request);
     String state = server.path("lifeCycle").path("state").asText();
     if (!state.equals("DISCONNECTED") && !state.equals("CUTOVER")) {
@@ -210,7 +211,8 @@ final class SourceServerService {
     ((ObjectNode) server.path("_private")).put("replicationStopped", true);
   }
 
-  JsonNode finalizeCutover(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode finalizeCutover(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     ObjectNode server = server(c, request);
     String state = server.path("lifeCycle").path("state").asText();
     if (!state.equals("CUTTING_OVER")) {
@@ -249,7 +251,8 @@ final class SourceServerService {
     return viewOf(server);
   }
 
-  JsonNode deleteSourceServer(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode deleteSourceServer(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     ObjectNode server = server(c, request);
     String id = server.path("sourceServerID").asText();
     String state = server.path("lifeCycle").path("state").asText();

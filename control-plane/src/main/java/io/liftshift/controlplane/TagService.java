@@ -3,9 +3,8 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.Item;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 import java.util.Set;
 
 /**
@@ -60,7 +59,8 @@ final class TagService {
     }
   }
 
-  private Tagged tagged(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  private Tagged tagged(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     String arn = request.path("resourceArn").asText();
     String prefix = account.arnPrefix(c);
     int slash = arn.indexOf('/', prefix.length());
@@ -74,8 +74,7 @@ final class TagService {
       throw ApiException.notFound("Resource", arn);
     }
     ObjectNode resource =
-        Json.parse(
-            c.body(type, id).orElseThrow(() -> ApiException.notFound("Resource", arn)));
+        Json.parse(c.body(type, id).orElseThrow(() -> ApiException.notFound("Resource", arn)));
     ObjectNode tags =
         resource.path("tags").isObject()
             ? (ObjectNode) resource.get("tags")

@@ -3,8 +3,8 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.store.StoreTransaction;
 import io.liftshift.controlplane.store.StoreException;
+import io.liftshift.controlplane.store.StoreTransaction;
 
 /**
  * The replication and launch configuration templates, and InitializeService, which creates the
@@ -23,7 +23,8 @@ final class TemplateService {
   }
 
   /** As in MGN: initializes the account once and creates the default templates. */
-  JsonNode initializeService(StoreTransaction c, ObjectNode request) throws StoreException, ApiException {
+  JsonNode initializeService(StoreTransaction c, ObjectNode request)
+      throws StoreException, ApiException {
     account.initialize(c);
     if (Account.setting(c, DEFAULT_REPLICATION_TEMPLATE) == null) {
       ObjectNode r = Json.MAPPER.createObjectNode();

@@ -1,6 +1,7 @@
 package io.liftshift.controlplane.auth;
 
 import io.liftshift.controlplane.store.ControlPlaneStore;
+import io.liftshift.controlplane.store.StoreException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import io.liftshift.controlplane.store.StoreException;
 import java.util.Optional;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;

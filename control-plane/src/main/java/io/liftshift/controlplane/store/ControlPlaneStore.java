@@ -21,10 +21,10 @@ import java.util.List;
  *   <li><b>Conditional put.</b> An item carries a version, 1 at insert and one more at every put.
  *       {@link StoreTransaction#put} names the version the writer read and fails with {@link
  *       StoreConflictException} if the stored item is at another version or gone; {@link
- *       StoreTransaction#update} does the same with the version the transaction itself read.
- *       Two writers that read the same version can therefore never both succeed: one of them
- *       sees the conflict and its transaction rolls back. A conflict is never retried by the
- *       store (the work may have done things outside it); callers decide.
+ *       StoreTransaction#update} does the same with the version the transaction itself read. Two
+ *       writers that read the same version can therefore never both succeed: one of them sees the
+ *       conflict and its transaction rolls back. A conflict is never retried by the store (the work
+ *       may have done things outside it); callers decide.
  *   <li><b>Inserts</b> of a taken id and writes that find the item deleted are conflicts too.
  *   <li><b>Order.</b> list and query return a type's items in creation order.
  *   <li><b>Indexes</b> ({@link #INDEXES}) follow every insert and put in the same transaction.

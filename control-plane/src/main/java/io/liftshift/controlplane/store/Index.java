@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * An attribute of a type's items the store can query by: the values found at {@code path} in the
- * item's JSON body, where a {@code "*"} step takes every element of an array. An item with no
- * value there is not in the index; scalars are indexed as their text.
+ * item's JSON body, where a {@code "*"} step takes every element of an array. An item with no value
+ * there is not in the index; scalars are indexed as their text.
  */
 public record Index(String type, String attribute, List<String> path) {
   public Index {

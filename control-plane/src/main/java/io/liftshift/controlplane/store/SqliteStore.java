@@ -19,8 +19,8 @@ import java.util.Set;
 /**
  * The embedded {@link ControlPlaneStore}: one SQLite file ({@link Database}). Transactions are
  * serialized on its one connection, so inside one control plane a conflict cannot happen; the
- * version checks still guard against a second process on the same file (the admin CLI) and keep
- * the contract a shared store must honour.
+ * version checks still guard against a second process on the same file (the admin CLI) and keep the
+ * contract a shared store must honour.
  */
 public final class SqliteStore implements ControlPlaneStore {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,7 +34,10 @@ public final class SqliteStore implements ControlPlaneStore {
     this.indexes = List.copyOf(indexes);
   }
 
-  /** Opens (creating or upgrading in place) the store at {@code file}, with the control plane's indexes. */
+  /**
+   * Opens (creating or upgrading in place) the store at {@code file}, with the control plane's
+   * indexes.
+   */
   public static SqliteStore open(Path file) throws IOException {
     return open(file, INDEXES);
   }
@@ -189,8 +192,7 @@ public final class SqliteStore implements ControlPlaneStore {
     public Optional<Item> get(String type, String id) throws StoreException {
       checkOpen();
       try (PreparedStatement p =
-          c.prepareStatement(
-              "SELECT " + ITEM_COLUMNS + " FROM resources WHERE type=? AND id=?")) {
+          c.prepareStatement("SELECT " + ITEM_COLUMNS + " FROM resources WHERE type=? AND id=?")) {
         p.setString(1, type);
         p.setString(2, id);
         try (ResultSet r = p.executeQuery()) {
@@ -320,7 +322,8 @@ public final class SqliteStore implements ControlPlaneStore {
     @Override
     public boolean delete(String type, String id) throws StoreException {
       checkOpen();
-      try (PreparedStatement p = c.prepareStatement("DELETE FROM resources WHERE type=? AND id=?")) {
+      try (PreparedStatement p =
+          c.prepareStatement("DELETE FROM resources WHERE type=? AND id=?")) {
         versionsSeen.remove(key(type, id));
         return bind(p, type, id).executeUpdate() == 1;
       } catch (SQLException e) {
@@ -329,7 +332,8 @@ public final class SqliteStore implements ControlPlaneStore {
     }
 
     private boolean exists(String type, String id) throws SQLException {
-      try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM resources WHERE type=? AND id=?");
+      try (PreparedStatement p =
+              c.prepareStatement("SELECT 1 FROM resources WHERE type=? AND id=?");
           ResultSet r = bind(p, type, id).executeQuery()) {
         return r.next();
       }
@@ -384,7 +388,10 @@ public final class SqliteStore implements ControlPlaneStore {
 
     void setMeta(String name, String value) throws StoreException {
       change(
-          "INSERT OR REPLACE INTO store_meta(name, value) VALUES (?,?)", "writing " + name, name, value);
+          "INSERT OR REPLACE INTO store_meta(name, value) VALUES (?,?)",
+          "writing " + name,
+          name,
+          value);
     }
 
     void execute(String sql) throws StoreException {

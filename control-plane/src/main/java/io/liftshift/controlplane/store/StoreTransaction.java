@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What a transaction over the store offers: versioned items by type and id, queries by the
- * indexed attributes ({@link ControlPlaneStore#INDEXES}), the service-wide settings, and the
- * access keys and install tokens. Valid only inside the {@link ControlPlaneStore#transaction} that
- * handed it out, and only on that thread.
+ * What a transaction over the store offers: versioned items by type and id, queries by the indexed
+ * attributes ({@link ControlPlaneStore#INDEXES}), the service-wide settings, and the access keys
+ * and install tokens. Valid only inside the {@link ControlPlaneStore#transaction} that handed it
+ * out, and only on that thread.
  */
 public interface StoreTransaction {
   Optional<Item> get(String type, String id) throws StoreException;
@@ -34,8 +34,8 @@ public interface StoreTransaction {
 
   /**
    * {@link #put} conditional on the version this transaction last read or wrote of the item
-   * (through get, list, query, insert or put); an item it never read is a programming error
-   * ({@link IllegalStateException}): a blind write could lose someone else's change.
+   * (through get, list, query, insert or put); an item it never read is a programming error ({@link
+   * IllegalStateException}): a blind write could lose someone else's change.
    */
   Item update(String type, String id, String body) throws StoreException;
 

@@ -5,7 +5,7 @@
  * conditional on the version read), queries by a few indexed attributes, settings, access keys and
  * install tokens. {@link io.liftshift.controlplane.store.SqliteStore} is the embedded adapter (one
  * SQLite file, schema versioned by migrations in {@code Database}); a shared store for several
- * nodes is a second adapter honouring the contract in the port's javadoc. Only this package
- * speaks SQL.
+ * nodes is a second adapter honouring the contract in the port's javadoc. Only this package speaks
+ * SQL.
  */
 package io.liftshift.controlplane.store;

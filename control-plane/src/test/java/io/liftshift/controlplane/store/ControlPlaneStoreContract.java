@@ -41,7 +41,8 @@ public abstract class ControlPlaneStoreContract {
     store.close();
   }
 
-  // Typed reads, each in its own transaction (assertThat cannot infer a generic transaction's type).
+  // Typed reads, each in its own transaction (assertThat cannot infer a generic transaction's
+  // type).
   private Optional<Item> inGet(String type, String id) throws StoreException {
     return store.transaction(tx -> tx.get(type, id));
   }
@@ -235,23 +236,13 @@ public abstract class ControlPlaneStoreContract {
     insert("b", "{\"owner\":\"bob\",\"members\":[\"y\"]}");
     insert("c", "{\"owner\":\"ann\"}");
     insert("d", "{\"members\":[]}");
-    assertThat(inQuery("thing", "owner", "ann"))
-        .extracting(Item::id)
-        .containsExactly("a", "c");
-    assertThat(inQuery("thing", "member", "y"))
-        .extracting(Item::id)
-        .containsExactly("a", "b");
+    assertThat(inQuery("thing", "owner", "ann")).extracting(Item::id).containsExactly("a", "c");
+    assertThat(inQuery("thing", "member", "y")).extracting(Item::id).containsExactly("a", "b");
     store.transaction(tx -> tx.put("thing", "a", "{\"owner\":\"bob\",\"members\":[\"z\"]}", 1));
-    assertThat(inQuery("thing", "owner", "bob"))
-        .extracting(Item::id)
-        .containsExactly("a", "b");
-    assertThat(inQuery("thing", "member", "y"))
-        .extracting(Item::id)
-        .containsExactly("b");
+    assertThat(inQuery("thing", "owner", "bob")).extracting(Item::id).containsExactly("a", "b");
+    assertThat(inQuery("thing", "member", "y")).extracting(Item::id).containsExactly("b");
     inDelete("thing", "b");
-    assertThat(inQuery("thing", "owner", "bob"))
-        .extracting(Item::id)
-        .containsExactly("a");
+    assertThat(inQuery("thing", "owner", "bob")).extracting(Item::id).containsExactly("a");
     assertThat(inQuery("thing", "owner", "nobody")).isEmpty();
     assertThatThrownBy(() -> inQuery("thing", "colour", "red"))
         .isInstanceOf(IllegalArgumentException.class);
@@ -268,8 +259,7 @@ public abstract class ControlPlaneStoreContract {
           return null;
         });
     assertThat(inSetting("accountId")).contains("444455556666");
-    assertThat(inActiveAccessKey("AKLS1").orElseThrow())
-        .containsExactly(1, 2, 3);
+    assertThat(inActiveAccessKey("AKLS1").orElseThrow()).containsExactly(1, 2, 3);
     assertThat(inActiveInstallTokenRole("digest")).contains("AGENT");
     assertThat(inRevokeAccessKey("AKLS1")).isTrue();
     assertThat(inRevokeAccessKey("AKLS9")).isFalse();

@@ -41,8 +41,9 @@ class SqliteStoreUpgradeTest {
               + " '{\"sourceServerID\":\"s-1\",\"_private\":{\"replicationServerID\":\"rs-1\"}}')");
       s.execute("INSERT INTO resources VALUES ('job', 'j-1', 7, '{\"status\":\"STARTED\"}')");
       s.execute("INSERT INTO service VALUES ('accountId', '111122223333')");
-      s.execute("INSERT INTO access_keys(access_key_id, sealed_secret, created_at) VALUES"
-          + " ('AKLS1', X'0102', 1)");
+      s.execute(
+          "INSERT INTO access_keys(access_key_id, sealed_secret, created_at) VALUES"
+              + " ('AKLS1', X'0102', 1)");
       s.execute(
           "INSERT INTO install_tokens(token_sha256, created_at, role) VALUES"
               + " ('digest', 1, 'REPLICATION_SERVER')");
@@ -79,9 +80,7 @@ class SqliteStoreUpgradeTest {
       List<Item> started = store.transaction(tx -> tx.query("job", "status", "STARTED"));
       assertThat(started).isEmpty();
       List<Item> completed = store.transaction(tx -> tx.query("job", "status", "COMPLETED"));
-      assertThat(completed)
-          .extracting(Item::id)
-          .containsExactly("j-1");
+      assertThat(completed).extracting(Item::id).containsExactly("j-1");
     }
   }
 }
