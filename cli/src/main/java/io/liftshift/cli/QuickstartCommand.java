@@ -490,7 +490,7 @@ final class QuickstartCommand implements Callable<Integer> {
             + (accel.equals("kvm") ? "with KVM" : "under TCG: KVM cannot boot Linux here")
             + "; about a minute under TCG)");
     cp.enableLaunches(
-        new io.liftshift.controlplane.launch.LocalLaunchCloud(
+        new io.liftshift.cloud.local.LocalLaunchCloud(
             launchDir,
             ControlPlaneCommand.converterCommand(),
             java.net.URI.create("https://127.0.0.1:" + cp.port()),

@@ -159,7 +159,7 @@ public final class ControlPlane implements AutoCloseable {
    * ({@code InterruptedLaunches}).
    */
   public void enableLaunches(
-      io.liftshift.controlplane.launch.LaunchCloud cloud,
+      io.liftshift.cloud.LaunchCloud cloud,
       long firstBootTimeoutMillis,
       long freshSnapshotTimeoutMillis) {
     LaunchRunner runner =
@@ -177,7 +177,7 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /** The defaults: first boot within 15 minutes, a fresh snapshot within 2. */
-  public void enableLaunches(io.liftshift.controlplane.launch.LaunchCloud cloud) {
+  public void enableLaunches(io.liftshift.cloud.LaunchCloud cloud) {
     enableLaunches(
         cloud,
         LaunchRunner.DEFAULT_FIRST_BOOT_TIMEOUT_MILLIS,

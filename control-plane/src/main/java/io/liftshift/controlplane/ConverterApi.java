@@ -3,9 +3,9 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.cloud.LaunchCloud;
 import io.liftshift.cloud.StagingVolume;
 import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.launch.LaunchCloud;
 import io.liftshift.controlplane.store.Database;
 import io.liftshift.controlplane.store.Resources;
 import java.security.SecureRandom;
@@ -93,7 +93,7 @@ final class ConverterApi {
             "conversion server " + conversionServer + " stopped without a report");
       }
       // One more look after the server stopped: its report may have just landed.
-      exited = !cloud.conversionServerRunning(conversionServer);
+      exited = !cloud.conversionServers().running(conversionServer);
       Thread.sleep(500);
     }
     throw new LaunchFailure(

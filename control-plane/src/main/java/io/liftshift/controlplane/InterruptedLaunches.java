@@ -2,8 +2,8 @@ package io.liftshift.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.cloud.LaunchCloud;
 import io.liftshift.cloud.StagingVolume;
-import io.liftshift.controlplane.launch.LaunchCloud;
 import io.liftshift.controlplane.store.Database;
 import io.liftshift.controlplane.store.Resources;
 import java.sql.SQLException;
@@ -163,7 +163,7 @@ final class InterruptedLaunches {
       attempt(
           failed,
           "conversion server " + conversionServer,
-          () -> cloud.stopConversionServer(conversionServer, volumes));
+          () -> cloud.conversionServers().stopLeftBehind(conversionServer, volumes));
     }
     for (StagingVolume v : volumes) {
       attempt(failed, "launch volume " + v.volumeId(), () -> cloud.deleteVolume(v));
