@@ -27,9 +27,9 @@ import java.util.regex.Pattern;
 /**
  * The agent's side of the control plane's private API (docs/control-plane.md, "Agent API"):
  * registration, which needs no reboot and survives restarts through a small state file, and
- * heartbeats. The paths and bodies are {@link AgentContract}'s; JSON is written by hand, as the agent
- * carries no JSON library for three small messages (the agent's tests read them with the contract's
- * records).
+ * heartbeats. The paths and bodies are {@link AgentContract}'s; JSON is written by hand, as the
+ * agent carries no JSON library for three small messages (the agent's tests read them with the
+ * contract's records).
  */
 public final class ControlPlaneLink {
   /** What registration left on disk: enough to re-register as the same server and to report. */
@@ -227,7 +227,11 @@ public final class ControlPlaneLink {
     b.append("]}");
     HttpResponse<String> r =
         post(
-            http, identity.endpoint(), AgentContract.HEARTBEAT, identity.agentToken(), b.toString());
+            http,
+            identity.endpoint(),
+            AgentContract.HEARTBEAT,
+            identity.agentToken(),
+            b.toString());
     if (r.statusCode() == AgentContract.DISCONNECTED_STATUS) {
       throw new DisconnectedFromServiceException(r.body());
     }

@@ -52,9 +52,11 @@ class ControlPlaneLinkWireTest {
 
     assertThat(i)
         .isEqualTo(new ControlPlaneLink.Instructions("10.0.0.9", 1500, "PAUSED", 50, 1234567));
-    assertThat(ControlPlaneLink.Instructions.parse(
-                ContractJson.write(new AgentContract.Instructions("s-1", "RUNNING", 0, 7, null)))
-            .placed())
+    assertThat(
+            ControlPlaneLink.Instructions.parse(
+                    ContractJson.write(
+                        new AgentContract.Instructions("s-1", "RUNNING", 0, 7, null)))
+                .placed())
         .isFalse();
   }
 }

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /**
- * What a conversion server says to the control plane and hears back (docs/launch.md,
- * "Conversion"): with the one-job token it was started with, it fetches its {@link Job} and posts
- * its {@link Report}.
+ * What a conversion server says to the control plane and hears back (docs/launch.md, "Conversion"):
+ * with the one-job token it was started with, it fetches its {@link Job} and posts its {@link
+ * Report}.
  */
 public final class ConverterContract {
   /** Job token, body {@code {}}: answers {@link Job}, or 409 once reported. */

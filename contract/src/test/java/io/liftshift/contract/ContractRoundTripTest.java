@@ -7,8 +7,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every body of the private API, as today's agents, replicators, converters and control plane
- * write it, reads into its record and writes back byte for byte: the records are the wire.
+ * Every body of the private API, as today's agents, replicators, converters and control plane write
+ * it, reads into its record and writes back byte for byte: the records are the wire.
  */
 class ContractRoundTripTest {
   record Sample(Class<?> type, String json) {
@@ -139,7 +139,8 @@ class ContractRoundTripTest {
   @Test
   void theAgentsKnownVersionIsAbsentNotZeroWhenItHoldsNone() throws Exception {
     assertThat(
-            ContractJson.read("{\"sourceServerID\":\"s-1\"}", AgentContract.InstructionsRequest.class)
+            ContractJson.read(
+                    "{\"sourceServerID\":\"s-1\"}", AgentContract.InstructionsRequest.class)
                 .knownVersion())
         .isNull();
   }

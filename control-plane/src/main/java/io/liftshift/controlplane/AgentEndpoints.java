@@ -120,9 +120,7 @@ final class AgentEndpoints {
         "disks", raw.path("disks").isArray() ? raw.get("disks") : Json.MAPPER.createArrayNode());
     props.set("cpus", raw.path("cpus").isArray() ? raw.get("cpus") : Json.MAPPER.createArrayNode());
     props.put("ramBytes", r.ramBytes() == null ? 0 : r.ramBytes());
-    props
-        .putObject("os")
-        .put("fullString", r.os() == null ? "" : orEmpty(r.os().fullString()));
+    props.putObject("os").put("fullString", r.os() == null ? "" : orEmpty(r.os().fullString()));
     server.set("sourceProperties", props);
     ObjectNode step =
         (ObjectNode) server.path("dataReplicationInfo").path("dataReplicationInitiation");

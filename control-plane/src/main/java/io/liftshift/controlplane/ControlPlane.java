@@ -217,8 +217,7 @@ public final class ControlPlane implements AutoCloseable {
    */
   public String call(String operation, String requestJson) throws Exception {
     var request =
-        (com.fasterxml.jackson.databind.node.ObjectNode)
-            Json.MAPPER.readTree(requestJson);
+        (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(requestJson);
     var answer = operations.run(operation, request);
     return answer == null ? "" : answer.toString();
   }

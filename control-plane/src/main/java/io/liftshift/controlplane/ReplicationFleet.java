@@ -12,9 +12,9 @@ import java.util.Optional;
 
 /**
  * The replication-server fleet: replicators register and heartbeat ({@link ReplicatorEndpoints}),
- * and every source server's disks are placed here on one replicator with room (one replicator per server, so that its
- * point-in-time snapshots can be consistent across all its disks). The fleet need it reports is
- * what the fleet's Auto Scaling group follows.
+ * and every source server's disks are placed here on one replicator with room (one replicator per
+ * server, so that its point-in-time snapshots can be consistent across all its disks). The fleet
+ * need it reports is what the fleet's Auto Scaling group follows.
  */
 final class ReplicationFleet {
   static final String REPLICATION_SERVER = "replication-server";
@@ -28,7 +28,6 @@ final class ReplicationFleet {
    * cause.
    */
   static final long DEFAULT_REPLICATOR_LOST_MILLIS = 15 * 60_000L;
-
 
   private final long replicatorLostMillis;
 

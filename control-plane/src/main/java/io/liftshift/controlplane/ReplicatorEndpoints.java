@@ -94,8 +94,7 @@ final class ReplicatorEndpoints {
    * A replicator's heartbeat. The answer lists the source servers placed on it with their agents'
    * token digests, so it admits exactly those agents, each only as its own server.
    */
-  JsonNode heartbeat(Connection c, String token, ObjectNode raw)
-      throws SQLException, ApiException {
+  JsonNode heartbeat(Connection c, String token, ObjectNode raw) throws SQLException, ApiException {
     Heartbeat r = PrivateBodies.read(raw, Heartbeat.class);
     String id = r.replicationServerID() == null ? "" : r.replicationServerID();
     ObjectNode stored =

@@ -92,10 +92,7 @@ public final class ConverterVerticle extends VerticleBase {
     for (ConverterContract.PostLaunchAction a : orEmpty(j.postLaunchActions())) {
       actions.add(
           new PostLaunchAction(
-              a.id(),
-              a.name(),
-              a.script(),
-              a.timeoutSeconds() == null ? 600 : a.timeoutSeconds()));
+              a.id(), a.name(), a.script(), a.timeoutSeconds() == null ? 600 : a.timeoutSeconds()));
     }
     LOG.info("job " + j.jobID() + ": " + volumes.size() + " volume(s)");
     return new ConversionJob(j.jobID(), j.sourceServerID(), volumes, names, actions);

@@ -119,9 +119,7 @@ final class ControlPlaneRegistration implements AutoCloseable {
               ReplicatorContract.HEARTBEAT,
               token,
               new ReplicatorContract.Heartbeat(
-                  replicationServerId,
-                  activeDisks.getAsInt(),
-                  new java.util.ArrayList<>(removed)));
+                  replicationServerId, activeDisks.getAsInt(), new java.util.ArrayList<>(removed)));
       if (r.statusCode() == 401) {
         // The control plane no longer knows this token (its state was restored, or we were
         // re-registered elsewhere): register again under the same id.
