@@ -191,8 +191,8 @@ final class AgentEndpoints {
 
   JsonNode heartbeat(Connection c, String agentToken, ObjectNode raw)
       throws SQLException, ApiException {
-    Heartbeat r = PrivateBodies.read(raw, Heartbeat.class);
-    String id = orEmpty(r.sourceServerID());
+    // The token first: a caller without one learns nothing, not even what its body lacks.
+    String id = raw.path("sourceServerID").asText();
     ObjectNode server = authenticated(c, agentToken, id);
     if (server.path("_private").path("replicationStopped").asBoolean()
         || server.path("isArchived").asBoolean()) {
@@ -202,6 +202,7 @@ final class AgentEndpoints {
           AgentContract.DISCONNECTED_STATUS,
           "source server " + id + " was disconnected from the service");
     }
+    Heartbeat r = PrivateBodies.read(raw, Heartbeat.class);
     ObjectNode dri = (ObjectNode) server.path("dataReplicationInfo");
     String desired = server.path("_private").path("desiredReplication").asText("RUNNING");
     return PrivateBodies.write(heartbeat(c, server, id, dri, desired, r));
@@ -338,11 +339,11 @@ final class AgentEndpoints {
   record Poll(JsonNode answer, boolean changed) {}
 
   Poll instructions(String agentToken, JsonNode body) throws SQLException, ApiException {
-    InstructionsRequest r = PrivateBodies.read(body, InstructionsRequest.class);
     return ApiTransaction.run(
         db,
         c -> {
-          ObjectNode server = authenticated(c, agentToken, orEmpty(r.sourceServerID()));
+          ObjectNode server = authenticated(c, agentToken, body.path("sourceServerID").asText());
+          InstructionsRequest r = PrivateBodies.read(body, InstructionsRequest.class);
           Instructions out = instructions(c, server);
           long known = r.knownVersion() == null ? -1 : r.knownVersion();
           return new Poll(PrivateBodies.write(out), out.instructionsVersion() != known);

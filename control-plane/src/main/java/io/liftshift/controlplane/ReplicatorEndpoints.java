@@ -95,8 +95,8 @@ final class ReplicatorEndpoints {
    * token digests, so it admits exactly those agents, each only as its own server.
    */
   JsonNode heartbeat(Connection c, String token, ObjectNode raw) throws SQLException, ApiException {
-    Heartbeat r = PrivateBodies.read(raw, Heartbeat.class);
-    String id = r.replicationServerID() == null ? "" : r.replicationServerID();
+    // The token first: a caller without one learns nothing, not even what its body lacks.
+    String id = raw.path("replicationServerID").asText("");
     ObjectNode stored =
         Resources.get(c, REPLICATION_SERVER, id)
             .map(Json::parse)
@@ -104,6 +104,7 @@ final class ReplicatorEndpoints {
     if (!BearerTokens.matches(token, stored.path("_private").path("tokenSha256").asText())) {
       throw BearerTokens.unauthorized("the replicator token is not valid for " + id);
     }
+    Heartbeat r = PrivateBodies.read(raw, Heartbeat.class);
     ObjectNode priv = (ObjectNode) stored.path("_private");
     priv.put("lastSeenEpochMillis", System.currentTimeMillis());
     priv.put("activeDisks", r.activeDisks() == null ? 0 : r.activeDisks());
