@@ -498,8 +498,7 @@ final class QuickstartCommand implements Callable<Integer> {
             accel),
         15 * 60_000L,
         5_000L);
-    com.fasterxml.jackson.databind.ObjectMapper json =
-        new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper json = io.liftshift.contract.ContractJson.MAPPER;
     String servers = "{\"sourceServerIDs\":[\"" + id + "\"]}";
     if (!followJob(cp, json, json.readTree(cp.call("StartTest", servers)))) {
       return 3;

@@ -28,7 +28,7 @@ final class InstallTokens {
           try (PreparedStatement p =
               c.prepareStatement(
                   "INSERT INTO install_tokens(token_sha256, created_at, role) VALUES (?,?,?)")) {
-            p.setString(1, AgentApi.sha256(token));
+            p.setString(1, BearerTokens.sha256(token));
             p.setLong(2, System.currentTimeMillis());
             p.setString(3, role.name());
             p.executeUpdate();
@@ -47,7 +47,7 @@ final class InstallTokens {
         c -> {
           try (PreparedStatement p =
               c.prepareStatement("UPDATE install_tokens SET revoked=1 WHERE token_sha256=?")) {
-            p.setString(1, AgentApi.sha256(token.strip()));
+            p.setString(1, BearerTokens.sha256(token.strip()));
             return p.executeUpdate() == 1;
           }
         });
@@ -60,20 +60,20 @@ final class InstallTokens {
   static void check(Connection c, String token, InstallTokenRole needed)
       throws SQLException, ApiException {
     if (token == null) {
-      throw AgentApi.unauthorized(
+      throw BearerTokens.unauthorized(
           "registration needs an install token (Authorization: Bearer ...) made with "
               + needed.command());
     }
     try (PreparedStatement p =
         c.prepareStatement("SELECT role FROM install_tokens WHERE token_sha256=? AND revoked=0")) {
-      p.setString(1, AgentApi.sha256(token));
+      p.setString(1, BearerTokens.sha256(token));
       try (ResultSet rs = p.executeQuery()) {
         if (!rs.next()) {
-          throw AgentApi.unauthorized("the install token is not valid");
+          throw BearerTokens.unauthorized("the install token is not valid");
         }
         InstallTokenRole role = role(rs.getString(1));
         if (role != needed) {
-          throw AgentApi.unauthorized(
+          throw BearerTokens.unauthorized(
               "this install token admits "
                   + role.described()
                   + "; "

@@ -126,7 +126,7 @@ final class InterruptedLaunches {
       }
     }
     Resources.update(c, JobService.JOB, jobId, job.toString());
-    Optional<String> body = Resources.get(c, AgentApi.SOURCE_SERVER, serverId);
+    Optional<String> body = Resources.get(c, SourceServerService.SOURCE_SERVER, serverId);
     if (body.isPresent()) {
       ObjectNode server = Json.parse(body.get());
       JsonNode launched = server.path("launchedInstance");
@@ -138,7 +138,7 @@ final class InterruptedLaunches {
         ((ObjectNode) server.get("_private"))
             .put(JobService.CUTOVER_BLOCKED_BY, blocking + " (job " + jobId + ")");
       }
-      Resources.update(c, AgentApi.SOURCE_SERVER, serverId, server.toString());
+      Resources.update(c, SourceServerService.SOURCE_SERVER, serverId, server.toString());
     }
     JobService.appendJobLog(
         c,
@@ -190,7 +190,7 @@ final class InterruptedLaunches {
   private boolean ownedByTheServer(String serverId, String imageId) {
     try {
       JsonNode priv =
-          db.transaction(c -> Resources.get(c, AgentApi.SOURCE_SERVER, serverId))
+          db.transaction(c -> Resources.get(c, SourceServerService.SOURCE_SERVER, serverId))
               .map(Json::parse)
               .map(s -> s.path("_private"))
               .orElse(Json.MAPPER.createObjectNode());

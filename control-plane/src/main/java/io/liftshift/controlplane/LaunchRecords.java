@@ -69,16 +69,19 @@ final class LaunchRecords {
 
   ObjectNode server(String serverId) throws SQLException {
     return db.transaction(
-        c -> Json.parse(Resources.get(c, AgentApi.SOURCE_SERVER, serverId).orElseThrow()));
+        c ->
+            Json.parse(
+                Resources.get(c, SourceServerService.SOURCE_SERVER, serverId).orElseThrow()));
   }
 
   void updateServer(String serverId, Consumer<ObjectNode> change) throws SQLException {
     db.transaction(
         c -> {
           ObjectNode s =
-              Json.parse(Resources.get(c, AgentApi.SOURCE_SERVER, serverId).orElseThrow());
+              Json.parse(
+                  Resources.get(c, SourceServerService.SOURCE_SERVER, serverId).orElseThrow());
           change.accept(s);
-          Resources.update(c, AgentApi.SOURCE_SERVER, serverId, s.toString());
+          Resources.update(c, SourceServerService.SOURCE_SERVER, serverId, s.toString());
           return null;
         });
   }

@@ -30,7 +30,7 @@ final class LiftshiftReadApi {
   static final String REPLICATION_SERVERS = PREFIX + "replication-servers";
   static final String LAG_HISTORY = PREFIX + "lag-history";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private final Database db;
   private final ReplicationFleet fleet;
@@ -65,7 +65,7 @@ final class LiftshiftReadApi {
     return ApiTransaction.run(
         db,
         c -> {
-          if (Resources.get(c, AgentApi.SOURCE_SERVER, id).isEmpty()) {
+          if (Resources.get(c, SourceServerService.SOURCE_SERVER, id).isEmpty()) {
             throw ApiException.notFound("SOURCE_SERVER", id);
           }
           return LagHistory.read(c, id, System.currentTimeMillis());
@@ -76,8 +76,8 @@ final class LiftshiftReadApi {
     long now = System.currentTimeMillis();
     Map<String, ArrayNode> placed = new HashMap<>();
     Map<String, Integer> disks = new HashMap<>();
-    for (Resources.Row row : Resources.list(c, AgentApi.SOURCE_SERVER)) {
-      ObjectNode s = AgentApi.parse(row.body());
+    for (Resources.Row row : Resources.list(c, SourceServerService.SOURCE_SERVER)) {
+      ObjectNode s = Json.parse(row.body());
       String on = s.path("_private").path("replicationServerID").asText("");
       if (!ReplicationFleet.tracked(s) || on.isEmpty()) {
         continue;
@@ -97,7 +97,7 @@ final class LiftshiftReadApi {
     out.set("need", fleet.need(c).toJson());
     ArrayNode items = out.putArray("items");
     for (Resources.Row row : Resources.list(c, ReplicationFleet.REPLICATION_SERVER)) {
-      ObjectNode r = AgentApi.parse(row.body());
+      ObjectNode r = Json.parse(row.body());
       JsonNode priv = r.path("_private");
       long seen = priv.path("lastSeenEpochMillis").asLong(0);
       int max = r.path("maxDisks").asInt(ReplicationFleet.DEFAULT_DISKS_PER_REPLICATOR);

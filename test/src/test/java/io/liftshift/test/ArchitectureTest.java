@@ -205,4 +205,43 @@ class ArchitectureTest {
                 .and(resideOutsideOfPackage("software.amazon.awssdk.services.mgn..")))
         .check(classes);
   }
+
+  @Test
+  void thePrivateApiContractKnowsOnlyTheJdkAndJackson() {
+    // As protocol/ is for 1500: every caller of 443 can use it without dragging in a runtime.
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.contract..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.vertx..",
+            "io.netty..",
+            "software.amazon..",
+            "io.liftshift.agent..",
+            "io.liftshift.replicator..",
+            "io.liftshift.converter..",
+            "io.liftshift.controlplane..",
+            "io.liftshift.cloud..",
+            "io.liftshift.trust..",
+            "io.liftshift.protocol..",
+            "io.liftshift.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void theAgentCarriesNoJsonLibrary() {
+    // The agent bundle holds no Jackson (its runtime would need java.desktop and java.sql): the
+    // agent takes the contract's paths and client, and writes its few bodies by hand.
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.agent..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("com.fasterxml..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("io.liftshift.contract.ContractJson")
+        .check(classes);
+  }
 }
