@@ -2,7 +2,7 @@ package io.liftshift.agent;
 
 import io.liftshift.protocol.VolumeDigest;
 import io.liftshift.trust.CaFingerprint;
-import io.liftshift.trust.TlsPolicy;
+import io.liftshift.trust.TlsSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,8 +176,7 @@ public final class AgentOptions {
   private int replicatorPort = 1500;
   private String token;
   private String sourceServerId;
-  private CaFingerprint caFingerprint;
-  private String cipherSuite = TlsPolicy.DEFAULT_CIPHER_SUITE;
+  private TlsSettings tls = TlsSettings.DEFAULT;
   private final List<Path> disks = new ArrayList<>();
   private int readChunkBytes = DEFAULT_READ_CHUNK_BYTES;
   private int blockBytes = DEFAULT_BLOCK_BYTES;
@@ -246,22 +245,26 @@ public final class AgentOptions {
     return this;
   }
 
+  /** The CA pinned and the suite offered on port 1500. */
+  public TlsSettings tls() {
+    return tls;
+  }
+
   public CaFingerprint caFingerprint() {
-    return caFingerprint;
+    return tls.caFingerprint();
   }
 
   public AgentOptions caFingerprint(CaFingerprint pin) {
-    this.caFingerprint = pin;
+    this.tls = tls.withCaFingerprint(pin);
     return this;
   }
 
   public String cipherSuite() {
-    return cipherSuite;
+    return tls.cipherSuite();
   }
 
   public AgentOptions cipherSuite(String suite) {
-    TlsPolicy.cipherSuites(suite);
-    this.cipherSuite = suite;
+    this.tls = tls.withCipherSuite(suite);
     return this;
   }
 
@@ -399,7 +402,7 @@ public final class AgentOptions {
     if (sourceServerId == null || sourceServerId.isBlank()) {
       problems.add("a source server id is required");
     }
-    if (caFingerprint == null) {
+    if (tls.caFingerprint() == null) {
       problems.add("--ca-fingerprint is required: the agent trusts only the installation CA");
     }
     if (disks.isEmpty()) {

@@ -38,21 +38,13 @@ final class ContinuousReplication {
   private final Map<Integer, ArrayDeque<InFlight>> inFlight = new HashMap<>();
   private final AtomicLong inFlightBytes = new AtomicLong();
   private final AtomicLong barriersAcked;
-  private final RateMeter drainRate = new RateMeter();
-  private final RateMeter writeRate = new RateMeter();
-  private final RateMeter wireRate = new RateMeter();
+  private final ReplicationStatusReport report;
   private ChangeTracking tracking;
 
   /** The replicator's outstanding SNAPSHOT_REQUEST, or 0. */
   private final AtomicLong requestedPoint = new AtomicLong();
 
   private int pointAttempts;
-
-  /** A CONSISTENCY_POINT was sent and its SNAPSHOT_TAKEN not yet received: CREATING_SNAPSHOT. */
-  private volatile long creatingSnapshotPoint;
-
-  private volatile long lastSnapshotMillis;
-  private volatile String snapshotError = "";
 
   /** A cut is tried only when the backlog is small, so that the tracker is held briefly. */
   static final long POINT_MAX_BACKLOG_BYTES = 64L << 20;
@@ -75,6 +67,7 @@ final class ContinuousReplication {
     this.stop = stop;
     this.barriersAcked = barriersAcked;
     this.durableListener = durableListener;
+    this.report = new ReplicationStatusReport(options, control);
   }
 
   /** Runs until {@link #stop} is set (returns) or the link fails (throws). */
@@ -110,15 +103,7 @@ final class ContinuousReplication {
           if (m instanceof Message.SnapshotRequest r) {
             requestedPoint.set(r.pointId());
           } else if (m instanceof Message.SnapshotTaken t) {
-            if (t.pointId() == creatingSnapshotPoint) {
-              creatingSnapshotPoint = 0;
-            }
-            if (t.status() == 0) {
-              lastSnapshotMillis = System.currentTimeMillis();
-              snapshotError = "";
-            } else {
-              snapshotError = t.detail();
-            }
+            report.snapshotTaken(t);
           }
         });
     java.util.concurrent.BlockingQueue<ChunkBuffer> buffers =
@@ -135,7 +120,7 @@ final class ContinuousReplication {
       long now = System.nanoTime();
       if (now - lastReport > 500_000_000L) {
         lastReport = now;
-        listener.onStatus(status(disks, trackerKind, now));
+        listener.onStatus(report.status(disks, trackerKind, now));
       }
       if (control.desired() == ReplicationControl.Desired.DISCONNECTED) {
         LOG.info("disconnected from the service: continuous replication ends");
@@ -187,7 +172,7 @@ final class ContinuousReplication {
       }
     }
     awaitInFlight(link, 30_000);
-    listener.onStatus(status(disks, trackerKind, System.nanoTime()));
+    listener.onStatus(report.status(disks, trackerKind, System.nanoTime()));
   }
 
   /**
@@ -270,7 +255,7 @@ final class ContinuousReplication {
       return false;
     }
     pointAttempts = 0;
-    creatingSnapshotPoint = point;
+    report.creatingSnapshot(point);
     link.send(
         new Message.ConsistencyPoint(
             point, disks.size(), exact ? Message.ConsistencyPoint.CRASH_CONSISTENT : 0));
@@ -357,7 +342,7 @@ final class ContinuousReplication {
           buf.encode(codec, options.blockBytes(), features, governor);
           throttle.acquire(buf.framesLength);
           link.write(buf.frames, 0, buf.framesLength);
-          wireRate.add(buf.framesLength);
+          report.sent(buf.framesLength);
           d.dataBytesSent.addAndGet(buf.dataBytes);
           d.zeroBytes.addAndGet(r.length() - buf.dataBytes);
           d.compressedPayloadBytes.addAndGet(buf.payloadBytes);
@@ -423,7 +408,7 @@ final class ContinuousReplication {
         continue; // a late acknowledgement of blocks that were handed out again since
       }
       d.changedBytesDurable.addAndGet(f.batch().blockCount() * blockBytes);
-      drainRate.add(f.batch().blockCount() * blockBytes);
+      report.drained(f.batch().blockCount() * blockBytes);
       barriersAcked.incrementAndGet();
       durableListener.onDurable(d.disk.diskKey, f.batch(), now);
     }
@@ -494,128 +479,6 @@ final class ContinuousReplication {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
-    }
-  }
-
-  /** Builds the status report: MGN's state names, lag, ETA and convergence. */
-  ReplicationStatus status(List<DiskProgress> disks, String trackerKind, long now) {
-    long lag = 0;
-    long backlog = 0;
-    long marked = 0;
-    List<ReplicationStatus.Disk> each = new ArrayList<>();
-    String worst = "CONTINUOUS";
-    String error = "";
-    String detail = "";
-    for (DiskProgress d : disks) {
-      ChangeMap m = d.changes;
-      long pending = m.pendingBlocks() * m.blockBytes();
-      long diskLag = m.lagNanos(now);
-      lag = Math.max(lag, diskLag);
-      backlog += pending;
-      marked += m.markedBlocksTotal() * m.blockBytes();
-      String state;
-      String diskError = "";
-      if (d.stalledReason != null) {
-        state = "STALLED";
-        diskError = d.stalledReason;
-        error = "FAILED_TO_START_DATA_TRANSFER";
-        detail = d.stalledReason;
-      } else if (d.rescanReason != null) {
-        state = "RESCAN";
-        diskError = d.rescanReason;
-      } else if (control.desired() == ReplicationControl.Desired.PAUSED) {
-        state = "PAUSED";
-      } else if (pending > 0 && diskLag > options.continuousLagSeconds() * 1_000_000_000L) {
-        state = "BACKLOG";
-      } else {
-        state = "CONTINUOUS";
-      }
-      worst = worse(worst, state);
-      each.add(
-          new ReplicationStatus.Disk(
-              d.disk.diskKey,
-              state,
-              d.disk.sizeBytes,
-              d.disk.sizeBytes,
-              pending,
-              d.rescannedBytes.get(),
-              diskError));
-    }
-    writeRate.set(marked);
-    long drain = drainRate.perSecond();
-    long writes = writeRate.perSecond();
-    long eta = backlog == 0 ? 0 : drain > 0 ? backlog / drain : -1;
-    if (error.isEmpty()
-        && backlog > 0
-        && lag > options.continuousLagSeconds() * 1_000_000_000L
-        && writes > drain) {
-      // The source outruns replication: say so early, with the figures.
-      error = "NOT_CONVERGING";
-      detail =
-          String.format(
-              java.util.Locale.ROOT,
-              "the source writes %.1f MB/s, replication drains %.1f MB/s; backlog %d MB",
-              writes / 1e6,
-              drain / 1e6,
-              backlog / 1_000_000);
-    }
-    if (creatingSnapshotPoint != 0 && (worst.equals("CONTINUOUS") || worst.equals("BACKLOG"))) {
-      worst = "CREATING_SNAPSHOT";
-    }
-    if (error.isEmpty() && !snapshotError.isEmpty()) {
-      error = "SNAPSHOTS_FAILURE";
-      detail = snapshotError;
-    }
-    return new ReplicationStatus(
-        worst,
-        lag / 1_000_000_000L,
-        eta,
-        error,
-        detail,
-        trackerKind,
-        wireRate.perSecond(),
-        writes,
-        each,
-        lastSnapshotMillis);
-  }
-
-  private static final List<String> SEVERITY =
-      List.of("CONTINUOUS", "BACKLOG", "PAUSED", "RESCAN", "STALLED");
-
-  private static String worse(String a, String b) {
-    return SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a;
-  }
-
-  /** Bytes per second over the last ~10 s, from added amounts or a running total. */
-  static final class RateMeter {
-    private final ArrayDeque<long[]> samples = new ArrayDeque<>();
-    private long total;
-
-    synchronized void add(long bytes) {
-      total += bytes;
-      tick();
-    }
-
-    synchronized void set(long runningTotal) {
-      total = runningTotal;
-      tick();
-    }
-
-    private void tick() {
-      long now = System.nanoTime();
-      if (samples.isEmpty() || now - samples.peekLast()[0] >= 1_000_000_000L) {
-        samples.addLast(new long[] {now, total});
-        if (samples.size() > 11) {
-          samples.removeFirst();
-        }
-      }
-    }
-
-    synchronized long perSecond() {
-      tick();
-      long[] oldest = samples.peekFirst();
-      long dt = System.nanoTime() - oldest[0];
-      return dt < 500_000_000L ? 0 : (total - oldest[1]) * 1_000_000_000L / dt;
     }
   }
 }

@@ -1,14 +1,14 @@
 package io.liftshift.agent;
 
+import io.liftshift.contract.AgentContract;
+import io.liftshift.contract.PrivateApiClient;
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
 /**
  * The agent's side of the control plane's private API (docs/control-plane.md, "Agent API"):
  * registration, which needs no reboot and survives restarts through a small state file, and
- * heartbeats. JSON is written by hand: the agent carries no JSON library for two small messages.
+ * heartbeats. The paths and bodies are {@link AgentContract}'s; JSON is written by hand, as the
+ * agent carries no JSON library for three small messages (the agent's tests read them with the
+ * contract's records).
  */
 public final class ControlPlaneLink {
   /** What registration left on disk: enough to re-register as the same server and to report. */
@@ -76,7 +78,7 @@ public final class ControlPlaneLink {
       throws IOException {
     HttpClient http = client(ca);
     String body = registration(disks, tags);
-    HttpResponse<String> r = post(http, endpoint, "/agent/v1/register", installToken, body);
+    HttpResponse<String> r = post(http, endpoint, AgentContract.REGISTER, installToken, body);
     if (r.statusCode() != 200) {
       throw new IOException("registration refused (" + r.statusCode() + "): " + r.body());
     }
@@ -224,8 +226,13 @@ public final class ControlPlaneLink {
     }
     b.append("]}");
     HttpResponse<String> r =
-        post(http, identity.endpoint(), "/agent/v1/heartbeat", identity.agentToken(), b.toString());
-    if (r.statusCode() == 410) {
+        post(
+            http,
+            identity.endpoint(),
+            AgentContract.HEARTBEAT,
+            identity.agentToken(),
+            b.toString());
+    if (r.statusCode() == AgentContract.DISCONNECTED_STATUS) {
       throw new DisconnectedFromServiceException(r.body());
     }
     if (r.statusCode() != 200) {
@@ -243,7 +250,7 @@ public final class ControlPlaneLink {
         post(
             http,
             identity.endpoint(),
-            "/agent/v1/instructions",
+            AgentContract.INSTRUCTIONS,
             identity.agentToken(),
             "{\"sourceServerID\":"
                 + quote(identity.sourceServerId())
@@ -251,7 +258,7 @@ public final class ControlPlaneLink {
                 + knownVersion
                 + "}",
             Duration.ofSeconds(60));
-    if (r.statusCode() == 410) {
+    if (r.statusCode() == AgentContract.DISCONNECTED_STATUS) {
       throw new DisconnectedFromServiceException(r.body());
     }
     if (r.statusCode() != 200) {
@@ -269,19 +276,7 @@ public final class ControlPlaneLink {
   private static HttpResponse<String> post(
       HttpClient http, String endpoint, String path, String bearer, String body, Duration timeout)
       throws IOException {
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create(endpoint.replaceAll("/+$", "") + path))
-            .timeout(timeout)
-            .header("Authorization", "Bearer " + bearer)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build();
-    try {
-      return http.send(req, HttpResponse.BodyHandlers.ofString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
+    return new PrivateApiClient(http, endpoint).post(path, bearer, body, timeout);
   }
 
   /** The machine's facts as MGN's SourceProperties expect them. */

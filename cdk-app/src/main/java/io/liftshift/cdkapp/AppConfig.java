@@ -1,7 +1,7 @@
 package io.liftshift.cdkapp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liftshift.contract.ContractJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ final class AppConfig {
     JsonNode parsed = null;
     if (file != null && Files.isRegularFile(file)) {
       try {
-        parsed = new ObjectMapper().readTree(file.toFile());
+        parsed = ContractJson.MAPPER.readTree(file.toFile());
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
       }

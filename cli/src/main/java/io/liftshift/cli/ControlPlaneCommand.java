@@ -103,7 +103,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
       names = "--converter-instance-type",
       description =
           "aws: conversion server size (default: the launch template's, else "
-              + io.liftshift.controlplane.launch.AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE
+              + io.liftshift.cloud.aws.AwsLaunchCloud.DEFAULT_CONVERTER_INSTANCE_TYPE
               + ").")
   String converterInstanceType;
 
@@ -114,8 +114,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
   String installation;
 
   /** The launch backend for {@code --cloud}. */
-  private io.liftshift.controlplane.launch.LaunchCloud launchCloud(ControlPlane cp)
-      throws Exception {
+  private io.liftshift.cloud.LaunchCloud launchCloud(ControlPlane cp) throws Exception {
     if (cloud.equals("aws")) {
       if (converterLaunchTemplate != null && converterAmi != null) {
         throw new IllegalArgumentException(
@@ -130,13 +129,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
       var imds =
           new io.liftshift.cloud.aws.InstanceMetadata(
               io.liftshift.cloud.aws.InstanceMetadata.DEFAULT_ENDPOINT);
-      var ec2 =
-          software.amazon.awssdk.services.ec2.Ec2Client.builder()
-              .httpClient(software.amazon.awssdk.http.apache.ApacheHttpClient.create())
-              .build();
-      return new io.liftshift.controlplane.launch.AwsLaunchCloud(
-          ec2,
-          new io.liftshift.controlplane.launch.AwsLaunchCloud.Settings(
+      return io.liftshift.cloud.aws.AwsCloud.launchCloud(
+          new io.liftshift.cloud.aws.AwsLaunchCloud.Settings(
               installation,
               imds.availabilityZone(),
               converterLaunchTemplate,
@@ -151,7 +145,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
     if (!cloud.equals("local")) {
       throw new IllegalArgumentException("--cloud must be local or aws, not " + cloud);
     }
-    return new io.liftshift.controlplane.launch.LocalLaunchCloud(
+    return new io.liftshift.cloud.local.LocalLaunchCloud(
         launchDir != null ? launchDir : Home.dir().resolve("launch"),
         converterCommand(),
         java.net.URI.create("https://127.0.0.1:" + cp.port()),

@@ -1,7 +1,7 @@
 package io.liftshift.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.liftshift.contract.ContractJson;
 import io.liftshift.converter.Conversion;
 import io.liftshift.converter.ConversionJob;
 import io.liftshift.converter.ConverterOptions;
@@ -31,8 +31,7 @@ import picocli.CommandLine.Option;
       "Needs root (loop devices, mount, chroot)."
     })
 final class ConverterCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectWriter JSON = ContractJson.MAPPER.writerWithDefaultPrettyPrinter();
 
   @Option(names = "--control-plane", description = "Control plane endpoint (https://host:443).")
   URI controlPlane;

@@ -490,7 +490,7 @@ final class QuickstartCommand implements Callable<Integer> {
             + (accel.equals("kvm") ? "with KVM" : "under TCG: KVM cannot boot Linux here")
             + "; about a minute under TCG)");
     cp.enableLaunches(
-        new io.liftshift.controlplane.launch.LocalLaunchCloud(
+        new io.liftshift.cloud.local.LocalLaunchCloud(
             launchDir,
             ControlPlaneCommand.converterCommand(),
             java.net.URI.create("https://127.0.0.1:" + cp.port()),
@@ -498,8 +498,7 @@ final class QuickstartCommand implements Callable<Integer> {
             accel),
         15 * 60_000L,
         5_000L);
-    com.fasterxml.jackson.databind.ObjectMapper json =
-        new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper json = io.liftshift.contract.ContractJson.MAPPER;
     String servers = "{\"sourceServerIDs\":[\"" + id + "\"]}";
     if (!followJob(cp, json, json.readTree(cp.call("StartTest", servers)))) {
       return 3;

@@ -190,36 +190,8 @@ final class ReplicatorCommand implements Callable<Integer> {
     o.snapshotIntervalMillis(snapshotIntervalSeconds * 1000);
     Replicator r;
     if (cloud.equals("aws")) {
-      var imds =
-          new io.liftshift.cloud.aws.InstanceMetadata(
-              io.liftshift.cloud.aws.InstanceMetadata.DEFAULT_ENDPOINT);
-      String instance = imds.instanceId();
-      String zone = imds.availabilityZone();
-      var ec2 = software.amazon.awssdk.services.ec2.Ec2Client.create();
-      var settings =
-          new io.liftshift.cloud.aws.AwsStagingVolumes.Settings(
-              installation,
-              software.amazon.awssdk.services.ec2.model.VolumeType.GP3,
-              true,
-              kmsKeyId);
-      r =
-          Replicator.start(
-              null,
-              o,
-              new io.liftshift.cloud.aws.AwsStagingVolumes(
-                  ec2,
-                  instance,
-                  zone,
-                  settings,
-                  io.liftshift.cloud.aws.AwsStagingVolumes::nvmeDevice,
-                  600_000,
-                  io.liftshift.cloud.aws.AwsStagingVolumes.DEFAULT_POLL_MILLIS),
-              new io.liftshift.cloud.aws.AwsSnapshots(
-                  ec2,
-                  instance,
-                  zone,
-                  installation,
-                  io.liftshift.cloud.aws.AwsStagingVolumes.DEFAULT_POLL_MILLIS));
+      var aws = io.liftshift.cloud.aws.AwsCloud.replicationOnThisInstance(installation, kmsKeyId);
+      r = Replicator.start(null, o, aws.volumes(), aws.snapshots());
     } else if (cloud.equals("local")) {
       r = Replicator.start(o);
     } else {

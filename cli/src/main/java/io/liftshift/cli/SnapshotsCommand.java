@@ -177,8 +177,7 @@ final class SnapshotsCommand {
 
     @Override
     public Integer call() throws Exception {
-      com.fasterxml.jackson.databind.ObjectMapper json =
-          new com.fasterxml.jackson.databind.ObjectMapper();
+      com.fasterxml.jackson.databind.ObjectMapper json = io.liftshift.contract.ContractJson.MAPPER;
       java.util.List<java.util.Map<String, Object>> wanted = new java.util.ArrayList<>();
       for (String r : rules) {
         String[] p = r.split(":");

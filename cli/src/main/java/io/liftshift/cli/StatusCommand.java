@@ -2,6 +2,7 @@ package io.liftshift.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liftshift.contract.ContractJson;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,7 @@ import software.amazon.awssdk.services.mgn.model.SourceServer;
       "the AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, ...)."
     })
 final class StatusCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = ContractJson.MAPPER;
 
   @picocli.CommandLine.Mixin ControlPlaneClient controlPlane;
 

@@ -20,7 +20,7 @@ public final class ControlPlane implements AutoCloseable {
   private final Vertx vertx;
   private final ControlPlaneStore db;
   private final AccessKeys keys;
-  private final AgentApi agentApi;
+  private final PrivateApi privateApi;
   private final OperationRouter operations;
   private final Services services;
   private final ReplicationFleet fleet;
@@ -31,7 +31,7 @@ public final class ControlPlane implements AutoCloseable {
       Vertx vertx,
       ControlPlaneStore db,
       AccessKeys keys,
-      AgentApi agentApi,
+      PrivateApi privateApi,
       OperationRouter operations,
       Services services,
       LaunchQueue queue,
@@ -40,7 +40,7 @@ public final class ControlPlane implements AutoCloseable {
       CaFingerprint ca) {
     this.queue = queue;
     this.fleet = fleet;
-    this.agentApi = agentApi;
+    this.privateApi = privateApi;
     this.operations = operations;
     this.services = services;
     this.vertx = vertx;
@@ -117,8 +117,8 @@ public final class ControlPlane implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     try {
       ReplicationFleet fleet = new ReplicationFleet(replicatorLostMillis);
-      AgentApi agentApi =
-          new AgentApi(db, region, fleet, new ReplicatorCertificates(installationCa));
+      PrivateApi privateApi =
+          new PrivateApi(db, region, fleet, new ReplicatorCertificates(installationCa));
       Path scripts = Files.createDirectories(dataDir.resolve(POST_LAUNCH_SCRIPTS));
       Services services = Services.create(region, agentNotSeenMillis, scripts);
       LaunchQueue queue = new LaunchQueue();
@@ -131,7 +131,7 @@ public final class ControlPlane implements AutoCloseable {
               identity,
               keys,
               operations,
-              agentApi,
+              privateApi,
               fleet,
               db,
               ServiceModel.load());
@@ -140,7 +140,7 @@ public final class ControlPlane implements AutoCloseable {
           vertx,
           db,
           keys,
-          agentApi,
+          privateApi,
           operations,
           services,
           queue,
@@ -160,7 +160,7 @@ public final class ControlPlane implements AutoCloseable {
    * ({@code InterruptedLaunches}).
    */
   public void enableLaunches(
-      io.liftshift.controlplane.launch.LaunchCloud cloud,
+      io.liftshift.cloud.LaunchCloud cloud,
       long firstBootTimeoutMillis,
       long freshSnapshotTimeoutMillis) {
     LaunchRunner runner =
@@ -178,7 +178,7 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   /** The defaults: first boot within 15 minutes, a fresh snapshot within 2. */
-  public void enableLaunches(io.liftshift.controlplane.launch.LaunchCloud cloud) {
+  public void enableLaunches(io.liftshift.cloud.LaunchCloud cloud) {
     enableLaunches(
         cloud,
         LaunchRunner.DEFAULT_FIRST_BOOT_TIMEOUT_MILLIS,
@@ -219,8 +219,7 @@ public final class ControlPlane implements AutoCloseable {
    */
   public String call(String operation, String requestJson) throws Exception {
     var request =
-        (com.fasterxml.jackson.databind.node.ObjectNode)
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(requestJson);
+        (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(requestJson);
     var answer = operations.run(operation, request);
     return answer == null ? "" : answer.toString();
   }
@@ -231,7 +230,7 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Issues an install token for agents (shown once; only its digest is kept). */
   public String createInstallToken() throws io.liftshift.controlplane.store.StoreException {
-    return agentApi.createInstallToken(InstallTokenRole.AGENT);
+    return privateApi.createInstallToken(InstallTokenRole.AGENT);
   }
 
   /**
@@ -240,7 +239,7 @@ public final class ControlPlane implements AutoCloseable {
    */
   public String createReplicationServerToken()
       throws io.liftshift.controlplane.store.StoreException {
-    return agentApi.createInstallToken(InstallTokenRole.REPLICATION_SERVER);
+    return privateApi.createInstallToken(InstallTokenRole.REPLICATION_SERVER);
   }
 
   /** Issues an install token against a database directly, for {@code liftshift admin}. */

@@ -3,6 +3,7 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.contract.AgentContract;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.controlplane.api.ServiceModel;
 import io.liftshift.controlplane.api.ShapeValidator;
@@ -40,14 +41,14 @@ public final class ControlPlaneVerticle extends VerticleBase {
   /** Outside the MGN API: the replication fleet's need, for the fleet's scaler (SigV4-signed). */
   public static final String FLEET_NEED_PATH = "/fleet/v1/need";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private final String host;
   private final int port;
   private final ServerIdentity identity;
   private final AccessKeys keys;
   private final OperationRouter operations;
-  private final AgentApi agentApi;
+  private final PrivateApi privateApi;
   private final ReplicationFleet fleet;
   private final io.liftshift.controlplane.store.ControlPlaneStore db;
   private final ServiceModel model;
@@ -68,11 +69,11 @@ public final class ControlPlaneVerticle extends VerticleBase {
       ServerIdentity identity,
       AccessKeys keys,
       OperationRouter operations,
-      AgentApi agentApi,
+      PrivateApi privateApi,
       ReplicationFleet fleet,
       io.liftshift.controlplane.store.ControlPlaneStore db,
       ServiceModel model) {
-    this.agentApi = agentApi;
+    this.privateApi = privateApi;
     this.fleet = fleet;
     this.db = db;
     this.host = host;
@@ -156,7 +157,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
     String server = body.path("sourceServerID").asText();
     long changesBefore = instructionChanges.getOrDefault(server, 0L);
     vertx
-        .executeBlocking(() -> agentApi.instructions(bearer, body))
+        .executeBlocking(() -> privateApi.instructions(bearer, body))
         .onComplete(
             ar -> {
               if (ar.failed()) {
@@ -228,7 +229,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
           if (req.response().ended()) {
             return;
           }
-          if (req.path().equals("/agent/v1/instructions")) {
+          if (req.path().equals(AgentContract.INSTRUCTIONS)) {
             String auth = req.getHeader("authorization");
             String bearer =
                 auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : null;
@@ -428,7 +429,7 @@ public final class ControlPlaneVerticle extends VerticleBase {
     if (req.method() != io.vertx.core.http.HttpMethod.POST || request == null) {
       throw new ApiException("UnknownOperationException", 404, "unknown " + req.path());
     }
-    return new Answer(200, agentApi.handle(req.path(), bearer, request));
+    return new Answer(200, privateApi.handle(req.path(), bearer, request));
   }
 
   /**

@@ -1,23 +1,22 @@
 package io.liftshift.controlplane;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.cloud.LaunchCloud;
 import io.liftshift.cloud.StagingVolume;
-import io.liftshift.controlplane.api.ApiException;
-import io.liftshift.controlplane.launch.LaunchCloud;
+import io.liftshift.contract.ConverterContract;
 import io.liftshift.controlplane.store.ControlPlaneStore;
-import io.liftshift.controlplane.store.Item;
 import io.liftshift.controlplane.store.StoreException;
-import io.liftshift.controlplane.store.StoreTransaction;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
 /**
  * A conversion server's job and report: the launch writes the job (its volumes and post-launch
  * actions) under a token only that server gets, the server fetches it and reports through the
- * control plane's converter API, and the launch waits for the report.
+ * control plane's converter API ({@link ConverterEndpoints}), and the launch waits for the report.
  */
 final class ConverterApi {
   static final String CONVERSION = "conversion";
@@ -54,20 +53,26 @@ final class ConverterApi {
     byte[] t = new byte[32];
     RANDOM.nextBytes(t);
     String token = "lsct-" + HexFormat.of().formatHex(t);
-    ObjectNode conversion = Json.MAPPER.createObjectNode();
-    conversion.put("jobID", jobId).put("sourceServerID", serverId);
-    conversion.put("tokenSha256", AgentApi.sha256(token));
-    ArrayNode vols = conversion.putArray("volumes");
+    List<ConverterContract.Volume> vols = new ArrayList<>();
     for (int i = 0; i < volumes.size(); i++) {
-      ObjectNode v = vols.addObject();
-      if (volumes.get(i).devicePath() != null) {
-        v.put("path", volumes.get(i).devicePath().toString());
-      } else {
-        v.put("volumeId", volumes.get(i).volumeId());
-      }
-      v.put("sourceDeviceName", i < deviceNames.size() ? deviceNames.get(i) : "");
+      StagingVolume v = volumes.get(i);
+      vols.add(
+          new ConverterContract.Volume(
+              v.devicePath() != null ? v.devicePath().toString() : null,
+              v.devicePath() != null ? null : v.volumeId(),
+              i < deviceNames.size() ? deviceNames.get(i) : ""));
     }
-    conversion.set("postLaunchActions", PostLaunchActions.forConversion(actions));
+    ConverterContract.Job job =
+        new ConverterContract.Job(
+            jobId,
+            serverId,
+            vols,
+            Json.MAPPER.convertValue(
+                PostLaunchActions.forConversion(actions),
+                new TypeReference<List<ConverterContract.PostLaunchAction>>() {}));
+    // Stored as served (ConverterEndpoints.job), with the token's digest beside it.
+    ObjectNode conversion = Json.MAPPER.valueToTree(job);
+    conversion.put("tokenSha256", BearerTokens.sha256(token));
     String conversionId = conversionId(jobId, serverId);
     db.transaction(
         c -> {
@@ -92,56 +97,10 @@ final class ConverterApi {
             "conversion server " + conversionServer + " stopped without a report");
       }
       // One more look after the server stopped: its report may have just landed.
-      exited = !cloud.conversionServerRunning(conversionServer);
+      exited = !cloud.conversionServers().running(conversionServer);
       Thread.sleep(500);
     }
     throw new LaunchFailure(
         "CONVERSION_FAIL", "conversion server " + conversionServer + " did not finish in time");
-  }
-
-  private static ObjectNode conversionFor(StoreTransaction c, String bearer)
-      throws StoreException, ApiException {
-    if (bearer != null) {
-      String digest = AgentApi.sha256(bearer);
-      for (Item r : c.query(CONVERSION, "tokenSha256", digest)) {
-        ObjectNode conv = Json.parse(r.body());
-        if (java.security.MessageDigest.isEqual(
-            digest.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-            conv.path("tokenSha256")
-                .asText()
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
-          conv.put("_id", r.id());
-          return conv;
-        }
-      }
-    }
-    throw AgentApi.unauthorized("the conversion job token is not valid");
-  }
-
-  static JsonNode converterJob(StoreTransaction c, String bearer)
-      throws StoreException, ApiException {
-    ObjectNode conv = conversionFor(c, bearer);
-    if (conv.has("report")) {
-      throw new ApiException(
-          "ConflictException", 409, "job " + conv.path("jobID").asText() + " is already reported");
-    }
-    ObjectNode out = conv.deepCopy();
-    out.remove("tokenSha256");
-    out.remove("_id");
-    return out;
-  }
-
-  static JsonNode converterReport(StoreTransaction c, String bearer, ObjectNode request)
-      throws StoreException, ApiException {
-    ObjectNode conv = conversionFor(c, bearer);
-    String id = conv.remove("_id").asText();
-    if (!request.path("report").isObject()) {
-      throw ApiException.validation(
-          "fieldValidationFailed", "report: the conversion report is required");
-    }
-    conv.set("report", request.get("report"));
-    conv.set("plan", request.path("plan"));
-    c.update(CONVERSION, id, conv.toString());
-    return Json.MAPPER.createObjectNode().put("accepted", true);
   }
 }

@@ -2,7 +2,7 @@ package io.liftshift.controlplane;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.Instances;
-import io.liftshift.controlplane.launch.LaunchCloud;
+import io.liftshift.cloud.LaunchCloud;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

@@ -24,7 +24,7 @@ final class InstallTokens {
     String token = "lsit-" + HexFormat.of().formatHex(b);
     db.transaction(
         c -> {
-          c.insertInstallToken(AgentApi.sha256(token), role.name(), System.currentTimeMillis());
+          c.insertInstallToken(BearerTokens.sha256(token), role.name(), System.currentTimeMillis());
           return null;
         });
     return token;
@@ -35,7 +35,7 @@ final class InstallTokens {
    * and replication servers hold their own credentials). False when it is no install token here.
    */
   static boolean revoke(ControlPlaneStore db, String token) throws StoreException {
-    return db.transaction(c -> c.revokeInstallToken(AgentApi.sha256(token.strip())));
+    return db.transaction(c -> c.revokeInstallToken(BearerTokens.sha256(token.strip())));
   }
 
   /**
@@ -45,17 +45,17 @@ final class InstallTokens {
   static void check(StoreTransaction c, String token, InstallTokenRole needed)
       throws StoreException, ApiException {
     if (token == null) {
-      throw AgentApi.unauthorized(
+      throw BearerTokens.unauthorized(
           "registration needs an install token (Authorization: Bearer ...) made with "
               + needed.command());
     }
-    Optional<String> stored = c.activeInstallTokenRole(AgentApi.sha256(token));
+    Optional<String> stored = c.activeInstallTokenRole(BearerTokens.sha256(token));
     if (stored.isEmpty()) {
-      throw AgentApi.unauthorized("the install token is not valid");
+      throw BearerTokens.unauthorized("the install token is not valid");
     }
     InstallTokenRole role = role(stored.get());
     if (role != needed) {
-      throw AgentApi.unauthorized(
+      throw BearerTokens.unauthorized(
           "this install token admits "
               + role.described()
               + "; "

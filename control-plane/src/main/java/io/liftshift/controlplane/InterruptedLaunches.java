@@ -2,8 +2,8 @@ package io.liftshift.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.cloud.LaunchCloud;
 import io.liftshift.cloud.StagingVolume;
-import io.liftshift.controlplane.launch.LaunchCloud;
 import io.liftshift.controlplane.store.ControlPlaneStore;
 import io.liftshift.controlplane.store.Item;
 import io.liftshift.controlplane.store.StoreException;
@@ -129,7 +129,7 @@ final class InterruptedLaunches {
       }
     }
     c.update(JobService.JOB, jobId, job.toString());
-    Optional<String> body = c.body(AgentApi.SOURCE_SERVER, serverId);
+    Optional<String> body = c.body(SourceServerService.SOURCE_SERVER, serverId);
     if (body.isPresent()) {
       ObjectNode server = Json.parse(body.get());
       JsonNode launched = server.path("launchedInstance");
@@ -141,7 +141,7 @@ final class InterruptedLaunches {
         ((ObjectNode) server.get("_private"))
             .put(JobService.CUTOVER_BLOCKED_BY, blocking + " (job " + jobId + ")");
       }
-      c.update(AgentApi.SOURCE_SERVER, serverId, server.toString());
+      c.update(SourceServerService.SOURCE_SERVER, serverId, server.toString());
     }
     JobService.appendJobLog(
         c,
@@ -166,7 +166,7 @@ final class InterruptedLaunches {
       attempt(
           failed,
           "conversion server " + conversionServer,
-          () -> cloud.stopConversionServer(conversionServer, volumes));
+          () -> cloud.conversionServers().stopLeftBehind(conversionServer, volumes));
     }
     for (StagingVolume v : volumes) {
       attempt(failed, "launch volume " + v.volumeId(), () -> cloud.deleteVolume(v));
@@ -193,7 +193,7 @@ final class InterruptedLaunches {
   private boolean ownedByTheServer(String serverId, String imageId) {
     try {
       JsonNode priv =
-          db.transaction(c -> c.body(AgentApi.SOURCE_SERVER, serverId))
+          db.transaction(c -> c.body(SourceServerService.SOURCE_SERVER, serverId))
               .map(Json::parse)
               .map(s -> s.path("_private"))
               .orElse(Json.MAPPER.createObjectNode());

@@ -2,10 +2,11 @@ package io.liftshift.controlplane;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.contract.ContractJson;
 
-/** The control plane's one JSON configuration, and the reading of stored documents. */
+/** The control plane's JSON: liftshift's one configuration, and the reading of stored documents. */
 final class Json {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  static final ObjectMapper MAPPER = ContractJson.MAPPER;
 
   private Json() {}
 

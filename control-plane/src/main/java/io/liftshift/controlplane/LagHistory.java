@@ -30,7 +30,7 @@ final class LagHistory {
   /** An hour of samples every 10 s, both ends included. */
   static final int MAX_SAMPLES = (int) (WINDOW_MILLIS / SAMPLE_INTERVAL_MILLIS) + 1;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private LagHistory() {}
 
@@ -99,7 +99,7 @@ final class LagHistory {
     if (body == null) {
       return JSON.createArrayNode();
     }
-    JsonNode doc = AgentApi.parse(body);
+    JsonNode doc = Json.parse(body);
     return doc.path("version").asInt() == VERSION && doc.path("samples").isArray()
         ? (ArrayNode) doc.get("samples")
         : JSON.createArrayNode();

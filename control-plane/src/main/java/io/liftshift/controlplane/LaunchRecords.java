@@ -68,15 +68,17 @@ final class LaunchRecords {
   }
 
   ObjectNode server(String serverId) throws StoreException {
-    return db.transaction(c -> Json.parse(c.body(AgentApi.SOURCE_SERVER, serverId).orElseThrow()));
+    return db.transaction(
+        c -> Json.parse(c.body(SourceServerService.SOURCE_SERVER, serverId).orElseThrow()));
   }
 
   void updateServer(String serverId, Consumer<ObjectNode> change) throws StoreException {
     db.transaction(
         c -> {
-          ObjectNode s = Json.parse(c.body(AgentApi.SOURCE_SERVER, serverId).orElseThrow());
+          ObjectNode s =
+              Json.parse(c.body(SourceServerService.SOURCE_SERVER, serverId).orElseThrow());
           change.accept(s);
-          c.update(AgentApi.SOURCE_SERVER, serverId, s.toString());
+          c.update(SourceServerService.SOURCE_SERVER, serverId, s.toString());
           return null;
         });
   }

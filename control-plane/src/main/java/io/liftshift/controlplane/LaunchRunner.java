@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.Images;
 import io.liftshift.cloud.Instances;
+import io.liftshift.cloud.LaunchCloud;
 import io.liftshift.cloud.PointInTimeSnapshot;
 import io.liftshift.cloud.Snapshots;
 import io.liftshift.cloud.StagingVolume;
 import io.liftshift.cloud.VolumeSnapshot;
-import io.liftshift.controlplane.launch.LaunchCloud;
 import io.liftshift.controlplane.store.ControlPlaneStore;
 import io.liftshift.controlplane.store.StoreException;
 import java.io.IOException;
@@ -257,7 +257,7 @@ final class LaunchRunner implements AutoCloseable {
       List<PostLaunchActions.Action> actions = settings.actions(serverId, launchConfig, test);
       String token = converter.open(jobId, serverId, volumes, deviceNames, actions);
       String conversionId = ConverterApi.conversionId(jobId, serverId);
-      conversionServer = cloud.startConversionServer(jobId, serverId, token, volumes);
+      conversionServer = cloud.conversionServers().start(jobId, serverId, token, volumes);
       String started = conversionServer;
       inFlight.change(jobId, serverId, r -> r.put("conversionServerID", started));
       records.log(
@@ -265,7 +265,7 @@ final class LaunchRunner implements AutoCloseable {
           "CONVERSION_START",
           Map.of("sourceServerID", serverId, "conversionServerID", conversionServer));
       JsonNode report = converter.awaitConversion(conversionId, conversionServer);
-      cloud.stopConversionServer(conversionServer);
+      cloud.conversionServers().stop(conversionServer);
       conversionStopped = true;
       inFlight.change(jobId, serverId, r -> r.remove("conversionServerID"));
       if (!report.path("status").asText().equals("SUCCEEDED")) {
@@ -374,7 +374,7 @@ final class LaunchRunner implements AutoCloseable {
     } finally {
       // The conversion server goes first: its volumes can be deleted only once it lets go.
       if (conversionServer != null && !conversionStopped) {
-        cloud.stopConversionServer(conversionServer);
+        cloud.conversionServers().stop(conversionServer);
       }
       for (StagingVolume v : volumes) {
         try {

@@ -2,11 +2,11 @@ package io.liftshift.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.cloud.LaunchCloud;
 import io.liftshift.cloud.PointInTimeSnapshot;
 import io.liftshift.cloud.Snapshots;
 import io.liftshift.cloud.VolumeNames;
 import io.liftshift.cloud.VolumeSnapshot;
-import io.liftshift.controlplane.launch.LaunchCloud;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

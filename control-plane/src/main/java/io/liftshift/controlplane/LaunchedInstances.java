@@ -3,7 +3,7 @@ package io.liftshift.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.Instances;
-import io.liftshift.controlplane.launch.LaunchCloud;
+import io.liftshift.cloud.LaunchCloud;
 import io.liftshift.controlplane.store.StoreException;
 import java.util.ArrayList;
 import java.util.List;

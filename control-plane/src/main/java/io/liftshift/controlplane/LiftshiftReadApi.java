@@ -30,7 +30,7 @@ final class LiftshiftReadApi {
   static final String REPLICATION_SERVERS = PREFIX + "replication-servers";
   static final String LAG_HISTORY = PREFIX + "lag-history";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private final ControlPlaneStore db;
   private final ReplicationFleet fleet;
@@ -65,7 +65,7 @@ final class LiftshiftReadApi {
     return ApiTransaction.run(
         db,
         c -> {
-          if (c.body(AgentApi.SOURCE_SERVER, id).isEmpty()) {
+          if (c.body(SourceServerService.SOURCE_SERVER, id).isEmpty()) {
             throw ApiException.notFound("SOURCE_SERVER", id);
           }
           return LagHistory.read(c, id, System.currentTimeMillis());
@@ -77,8 +77,8 @@ final class LiftshiftReadApi {
     long now = System.currentTimeMillis();
     Map<String, ArrayNode> placed = new HashMap<>();
     Map<String, Integer> disks = new HashMap<>();
-    for (Item row : c.list(AgentApi.SOURCE_SERVER)) {
-      ObjectNode s = AgentApi.parse(row.body());
+    for (Item row : c.list(SourceServerService.SOURCE_SERVER)) {
+      ObjectNode s = Json.parse(row.body());
       String on = s.path("_private").path("replicationServerID").asText("");
       if (!ReplicationFleet.tracked(s) || on.isEmpty()) {
         continue;
@@ -98,7 +98,7 @@ final class LiftshiftReadApi {
     out.set("need", fleet.need(c).toJson());
     ArrayNode items = out.putArray("items");
     for (Item row : c.list(ReplicationFleet.REPLICATION_SERVER)) {
-      ObjectNode r = AgentApi.parse(row.body());
+      ObjectNode r = Json.parse(row.body());
       JsonNode priv = r.path("_private");
       long seen = priv.path("lastSeenEpochMillis").asLong(0);
       int max = r.path("maxDisks").asInt(ReplicationFleet.DEFAULT_DISKS_PER_REPLICATOR);

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * document is reported FAILED with that reason, never silently dropped.
  */
 final class PostLaunchActions {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /** A script longer than this is refused (a post-launch action is glue, not a payload). */
   static final int MAX_SCRIPT_BYTES = 1 << 20;
@@ -77,7 +77,7 @@ final class PostLaunchActions {
     }
     List<JsonNode> own = new ArrayList<>();
     c.body("source-server-actions", serverId)
-        .map(AgentApi::parse)
+        .map(Json::parse)
         .ifPresent(all -> all.forEach(own::add));
     own.sort(Comparator.comparingInt(a -> a.path("order").asInt()));
     List<Declared> out = new ArrayList<>();

@@ -1,8 +1,8 @@
 package io.liftshift.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liftshift.contract.ReplicatorContract;
 import io.liftshift.controlplane.api.ApiException;
 import io.liftshift.trust.InstallationCa;
 import io.liftshift.trust.ServerCertificateRequest;
@@ -36,7 +36,7 @@ final class ReplicatorCertificates {
    * Answers {@code {"certificateChain": PEM leaf + CA}} for {@code {"certificateRequest": PEM,
    * "subjectAltNames": [...]}}; the caller has checked the install token.
    */
-  JsonNode issue(ObjectNode request) throws ApiException {
+  ReplicatorContract.CertificateChain issue(ObjectNode request) throws ApiException {
     JsonNode pem = request.path("certificateRequest");
     if (!pem.isTextual()) {
       throw ApiException.validation(
@@ -77,7 +77,7 @@ final class ReplicatorCertificates {
       String chain = ca.signRequest(csr, ROLE);
       // Every certificate the CA signs is worth a line in the log: it is what agents will trust.
       LOG.info("issued a replication server certificate for " + sans);
-      return JsonNodeFactory.instance.objectNode().put("certificateChain", chain);
+      return new ReplicatorContract.CertificateChain(chain);
     } catch (IOException e) {
       throw new IllegalStateException("the installation CA cannot sign: " + e.getMessage(), e);
     }

@@ -43,7 +43,7 @@ final class SourceServerService {
     Instant now = Instant.now();
     List<JsonNode> items = new ArrayList<>();
     for (Item r : c.list(SOURCE_SERVER)) {
-      ObjectNode s = AgentApi.view(Json.parse(r.body()), agentNotSeenMillis, now);
+      ObjectNode s = SourceServerView.view(Json.parse(r.body()), agentNotSeenMillis, now);
       if ((ids.isEmpty() || ids.contains(r.id()))
           && (states.isEmpty() || states.contains(s.path("lifeCycle").path("state").asText()))
           && (types.isEmpty() || types.contains(s.path("replicationType").asText()))
@@ -70,7 +70,7 @@ final class SourceServerService {
   }
 
   JsonNode viewOf(ObjectNode stored) {
-    return AgentApi.view(stored, agentNotSeenMillis, Instant.now());
+    return SourceServerView.view(stored, agentNotSeenMillis, Instant.now());
   }
 
   static ApiException conflict(ObjectNode server, String message) {

@@ -1,6 +1,6 @@
 package io.liftshift.controlplane;
 
-import io.liftshift.controlplane.launch.AwsLaunchCloud;
+import io.liftshift.cloud.aws.AwsLaunchCloud;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -162,7 +162,7 @@ class InstallTokenRolesTest {
               + " created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)");
       s.execute(
           "INSERT INTO install_tokens(token_sha256, created_at) VALUES ('"
-              + AgentApi.sha256(token)
+              + BearerTokens.sha256(token)
               + "', 0)");
       s.execute("PRAGMA user_version = 2");
     }

@@ -119,7 +119,7 @@ class ReplicationFleetTest {
         .isEqualTo(s.path("sourceServerID").asText());
     // The replicator learns the agent's credential only as a digest, bound to its server.
     assertThat(hb.path("sourceServers").get(0).path("agentTokenSha256").asText())
-        .isEqualTo(AgentApi.sha256(s.path("agentToken").asText()));
+        .isEqualTo(BearerTokens.sha256(s.path("agentToken").asText()));
 
     JsonNode agentHeartbeat =
         post(

@@ -1,9 +1,10 @@
 package io.liftshift.converter;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liftshift.cloud.aws.AwsStagingVolumes;
+import io.liftshift.contract.ContractJson;
+import io.liftshift.contract.ConverterContract;
+import io.liftshift.contract.PrivateApiClient;
 import io.liftshift.converter.plan.LinuxConversionPlanner.PostLaunchAction;
 import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
@@ -12,7 +13,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -27,13 +27,11 @@ import java.util.logging.Logger;
  */
 public final class ConverterVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(ConverterVerticle.class.getName());
-  static final ObjectMapper JSON = new ObjectMapper();
-  public static final String JOB_PATH = "/converter/v1/job";
-  public static final String REPORT_PATH = "/converter/v1/report";
+  static final ObjectMapper JSON = ContractJson.MAPPER;
 
   private final ConverterOptions options;
   private final Promise<Conversion.Outcome> done = Promise.promise();
-  private HttpClient http;
+  private PrivateApiClient controlPlane;
 
   public ConverterVerticle(ConverterOptions options) {
     this.options = options;
@@ -46,12 +44,15 @@ public final class ConverterVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    http =
-        HttpClient.newBuilder()
-            .sslContext(
-                TlsPolicy.pinnedClientContext(options.caFingerprint(), ServerRole.CONTROL_PLANE))
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+    controlPlane =
+        new PrivateApiClient(
+            HttpClient.newBuilder()
+                .sslContext(
+                    TlsPolicy.pinnedClientContext(
+                        options.caFingerprint(), ServerRole.CONTROL_PLANE))
+                .connectTimeout(Duration.ofSeconds(10))
+                .build(),
+            options.controlPlane().resolve("/").toString());
     Future<ConversionJob> job = vertx.executeBlocking(this::fetchJob);
     job.onSuccess(
         j ->
@@ -70,43 +71,35 @@ public final class ConverterVerticle extends VerticleBase {
 
   private ConversionJob fetchJob() throws IOException, InterruptedException {
     HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(options.controlPlane().resolve(JOB_PATH))
-                .header("Authorization", "Bearer " + options.jobToken())
-                .header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        controlPlane.post(ConverterContract.JOB, options.jobToken(), "{}", Duration.ofSeconds(30));
     if (r.statusCode() != 200) {
       throw new IOException(
           "the control plane refused the job (" + r.statusCode() + "): " + r.body());
     }
-    JsonNode j = JSON.readTree(r.body());
+    ConverterContract.Job j = ContractJson.read(r.body(), ConverterContract.Job.class);
     List<String> volumes = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    for (JsonNode v : j.path("volumes")) {
-      if (v.has("path")) {
-        volumes.add(v.path("path").asText());
+    for (ConverterContract.Volume v : orEmpty(j.volumes())) {
+      if (v.path() != null) {
+        volumes.add(v.path());
       } else {
         // An EBS volume attached to this instance: its NVMe device is named by the volume id.
-        String id = v.path("volumeId").asText();
-        volumes.add(awaitNvme(id));
+        volumes.add(awaitNvme(v.volumeId()));
       }
-      names.add(v.path("sourceDeviceName").asText(""));
+      names.add(v.sourceDeviceName() == null ? "" : v.sourceDeviceName());
     }
     List<PostLaunchAction> actions = new ArrayList<>();
-    for (JsonNode a : j.path("postLaunchActions")) {
+    for (ConverterContract.PostLaunchAction a : orEmpty(j.postLaunchActions())) {
       actions.add(
           new PostLaunchAction(
-              a.path("id").asText(),
-              a.path("name").asText(),
-              a.path("script").asText(),
-              a.path("timeoutSeconds").asInt(600)));
+              a.id(), a.name(), a.script(), a.timeoutSeconds() == null ? 600 : a.timeoutSeconds()));
     }
-    LOG.info("job " + j.path("jobID").asText() + ": " + volumes.size() + " volume(s)");
-    return new ConversionJob(
-        j.path("jobID").asText(), j.path("sourceServerID").asText(), volumes, names, actions);
+    LOG.info("job " + j.jobID() + ": " + volumes.size() + " volume(s)");
+    return new ConversionJob(j.jobID(), j.sourceServerID(), volumes, names, actions);
+  }
+
+  private static <T> List<T> orEmpty(List<T> list) {
+    return list == null ? List.of() : list;
   }
 
   private static String awaitNvme(String volumeId) throws IOException, InterruptedException {
@@ -121,22 +114,18 @@ public final class ConverterVerticle extends VerticleBase {
   }
 
   private void report(ConversionJob job, Conversion.Outcome o) throws IOException {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("jobID", job.jobId());
-    body.set("plan", JSON.valueToTree(o.plan()));
-    body.set("report", JSON.valueToTree(o.report()));
+    ConverterContract.Report body =
+        new ConverterContract.Report(
+            job.jobId(), JSON.valueToTree(o.plan()), JSON.valueToTree(o.report()));
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       try {
         HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(options.controlPlane().resolve(REPORT_PATH))
-                    .header("Authorization", "Bearer " + options.jobToken())
-                    .header("Content-Type", "application/json")
-                    .timeout(Duration.ofSeconds(30))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+            controlPlane.post(
+                ConverterContract.REPORT,
+                options.jobToken(),
+                ContractJson.write(body),
+                Duration.ofSeconds(30));
         if (r.statusCode() == 200) {
           return;
         }
@@ -146,9 +135,6 @@ public final class ConverterVerticle extends VerticleBase {
         }
       } catch (IOException e) {
         last = e;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
       }
       try {
         Thread.sleep(1000L << attempt);
@@ -159,7 +145,8 @@ public final class ConverterVerticle extends VerticleBase {
     }
     // Kept on this server's disk too, for whoever looks at it.
     Files.writeString(
-        options.workDir().resolve("report-" + job.jobId() + ".json"), body.toPrettyString());
+        options.workDir().resolve("report-" + job.jobId() + ".json"),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
     throw last;
   }
 }

@@ -1,15 +1,15 @@
 package io.liftshift.replicator;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.liftshift.contract.ContractJson;
+import io.liftshift.contract.PrivateApiClient;
+import io.liftshift.contract.ReplicatorContract;
 import io.liftshift.trust.ServerEnrolment;
 import io.liftshift.trust.ServerIdentity;
 import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.cert.CertificateException;
 import java.time.Duration;
@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  */
 final class CertificateEnrolment {
   private static final Logger LOG = Logger.getLogger(CertificateEnrolment.class.getName());
-  static final String PATH = "/replicator/v1/certificate";
+  static final String PATH = ReplicatorContract.CERTIFICATE;
 
   /**
    * Waits 1, 2, 4, 8, 16 and 30 s between attempts: about a minute for a control plane that boots
@@ -57,24 +57,20 @@ final class CertificateEnrolment {
     if (stored.isPresent()) {
       return stored.get();
     }
-    JsonObject body =
-        new JsonObject()
-            .put("certificateRequest", enrolment.certificateRequest())
-            .put("subjectAltNames", new JsonArray(options.subjectAltNames()));
-    HttpClient http =
-        HttpClient.newBuilder()
-            .sslContext(
-                TlsPolicy.pinnedClientContext(options.caFingerprint(), ServerRole.CONTROL_PLANE))
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
-    String endpoint = options.controlPlaneEndpoint().replaceAll("/+$", "");
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(endpoint + PATH))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + options.installToken())
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
-            .build();
+    String body =
+        ContractJson.write(
+            new ReplicatorContract.CertificateRequest(
+                enrolment.certificateRequest(), options.subjectAltNames()));
+    PrivateApiClient controlPlane =
+        new PrivateApiClient(
+            HttpClient.newBuilder()
+                .sslContext(
+                    TlsPolicy.pinnedClientContext(
+                        options.caFingerprint(), ServerRole.CONTROL_PLANE))
+                .connectTimeout(Duration.ofSeconds(5))
+                .build(),
+            options.controlPlaneEndpoint());
+    String endpoint = controlPlane.endpoint();
     String last = "";
     long backoff = firstBackoffMillis;
     for (int attempt = 1; attempt <= attempts; attempt++) {
@@ -92,7 +88,7 @@ final class CertificateEnrolment {
       }
       HttpResponse<String> r;
       try {
-        r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        r = controlPlane.post(PATH, options.installToken(), body, Duration.ofSeconds(10));
       } catch (IOException e) {
         if (pinRefused(e)) {
           throw new IOException(
@@ -139,10 +135,12 @@ final class CertificateEnrolment {
     try {
       ServerIdentity id =
           enrolment.accept(
-              new JsonObject(answer).getString("certificateChain"), options.subjectAltNames());
+              ContractJson.read(answer, ReplicatorContract.CertificateChain.class)
+                  .certificateChain(),
+              options.subjectAltNames());
       LOG.info("certificate for " + options.subjectAltNames() + " issued by the control plane");
       return id;
-    } catch (CertificateException | RuntimeException e) {
+    } catch (CertificateException | JsonProcessingException | RuntimeException e) {
       throw new IOException(
           "the certificate the control plane answered was refused: " + e.getMessage(), e);
     }

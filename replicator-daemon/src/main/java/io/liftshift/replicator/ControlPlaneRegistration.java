@@ -1,14 +1,16 @@
 package io.liftshift.replicator;
 
+import io.liftshift.contract.ContractJson;
+import io.liftshift.contract.PrivateApiClient;
+import io.liftshift.contract.ReplicatorContract;
+import io.liftshift.contract.ReplicatorContract.HeartbeatAnswer;
+import io.liftshift.contract.ReplicatorContract.PlacedServer;
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.ServerRole;
 import io.liftshift.trust.TlsPolicy;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +54,7 @@ final class ControlPlaneRegistration implements AutoCloseable {
   }
 
   private final IntSupplier activeDisks;
-  private final HttpClient http;
+  private final PrivateApiClient controlPlane;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -78,11 +80,13 @@ final class ControlPlaneRegistration implements AutoCloseable {
     this.port = port;
     this.admission = admission;
     this.activeDisks = activeDisks;
-    this.http =
-        HttpClient.newBuilder()
-            .sslContext(TlsPolicy.pinnedClientContext(ca, ServerRole.CONTROL_PLANE))
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    this.controlPlane =
+        new PrivateApiClient(
+            HttpClient.newBuilder()
+                .sslContext(TlsPolicy.pinnedClientContext(ca, ServerRole.CONTROL_PLANE))
+                .connectTimeout(Duration.ofSeconds(5))
+                .build(),
+            options.controlPlaneEndpoint());
   }
 
   /** Registers (retrying in the background if the control plane is not reachable yet). */
@@ -112,12 +116,10 @@ final class ControlPlaneRegistration implements AutoCloseable {
       }
       HttpResponse<String> r =
           post(
-              "/replicator/v1/heartbeat",
+              ReplicatorContract.HEARTBEAT,
               token,
-              new JsonObject()
-                  .put("replicationServerID", replicationServerId)
-                  .put("activeDisks", activeDisks.getAsInt())
-                  .put("removedServers", new JsonArray(new java.util.ArrayList<>(removed))));
+              new ReplicatorContract.Heartbeat(
+                  replicationServerId, activeDisks.getAsInt(), new java.util.ArrayList<>(removed)));
       if (r.statusCode() == 401) {
         // The control plane no longer knows this token (its state was restored, or we were
         // re-registered elsewhere): register again under the same id.
@@ -128,32 +130,25 @@ final class ControlPlaneRegistration implements AutoCloseable {
       if (r.statusCode() != 200) {
         throw new IOException("heartbeat refused (" + r.statusCode() + "): " + r.body());
       }
-      JsonObject answer = new JsonObject(r.body());
+      HeartbeatAnswer answer = ContractJson.read(r.body(), HeartbeatAnswer.class);
       Map<String, String> servers = new HashMap<>();
-      JsonArray list = answer.getJsonArray("sourceServers", new JsonArray());
-      for (int i = 0; i < list.size(); i++) {
-        JsonObject s = list.getJsonObject(i);
-        servers.put(s.getString("sourceServerID"), s.getString("agentTokenSha256"));
-        long asked = s.getLong("snapshotRequestedEpochMillis", 0L);
-        if (asked > 0) {
-          settings.snapshotRequested(s.getString("sourceServerID"), asked);
+      for (PlacedServer s : listOrEmpty(answer.sourceServers())) {
+        servers.put(s.sourceServerID(), s.agentTokenSha256());
+        if (s.snapshotRequestedEpochMillis() > 0) {
+          settings.snapshotRequested(s.sourceServerID(), s.snapshotRequestedEpochMillis());
         }
-        JsonArray rules = s.getJsonArray("pitPolicy");
-        if (rules != null) {
+        if (s.pitPolicy() != null) {
           try {
             settings.pitPolicy(
-                s.getString("sourceServerID"),
-                io.liftshift.cloud.PointInTimePolicy.fromRules(rules.getList()));
+                s.sourceServerID(), io.liftshift.cloud.PointInTimePolicy.fromRules(s.pitPolicy()));
           } catch (IllegalArgumentException e) {
-            LOG.warning("PIT policy of " + s.getString("sourceServerID") + ": " + e.getMessage());
+            LOG.warning("PIT policy of " + s.sourceServerID() + ": " + e.getMessage());
           }
         }
       }
       admission.replaceServerTokens(servers);
       java.util.Set<String> stillToRemove = new java.util.HashSet<>();
-      JsonArray remove = answer.getJsonArray("removeServers", new JsonArray());
-      for (int i = 0; i < remove.size(); i++) {
-        String server = remove.getString(i);
+      for (String server : listOrEmpty(answer.removeServers())) {
         stillToRemove.add(server);
         if (!removed.contains(server) && settings.remove(server)) {
           LOG.info("removed the staging volumes and snapshots of " + server);
@@ -162,7 +157,10 @@ final class ControlPlaneRegistration implements AutoCloseable {
       }
       // Reported until the control plane stops asking.
       removed.retainAll(stillToRemove);
-      lastFleet = answer.getJsonObject("fleet", new JsonObject());
+      lastFleet =
+          answer.fleet() == null
+              ? new JsonObject()
+              : new JsonObject(ContractJson.write(answer.fleet()));
     } catch (IOException | RuntimeException e) {
       LOG.warning("control plane " + options.controlPlaneEndpoint() + ": " + e.getMessage());
     }
@@ -176,24 +174,21 @@ final class ControlPlaneRegistration implements AutoCloseable {
         p.load(in);
       }
     }
-    JsonObject body =
-        new JsonObject()
-            .put("host", options.advertisedHost())
-            .put("port", port)
-            .put("maxDisks", options.maxActiveDisks());
-    if (localSnapshotsDir != null) {
-      body.put("localSnapshotsDir", localSnapshotsDir);
-    }
-    if (p.getProperty("replicationServerID") != null) {
-      body.put("replicationServerID", p.getProperty("replicationServerID"));
-    }
-    HttpResponse<String> r = post("/replicator/v1/register", options.installToken(), body);
+    ReplicatorContract.Registration body =
+        new ReplicatorContract.Registration(
+            options.advertisedHost(),
+            port,
+            options.maxActiveDisks(),
+            localSnapshotsDir,
+            p.getProperty("replicationServerID"));
+    HttpResponse<String> r = post(ReplicatorContract.REGISTER, options.installToken(), body);
     if (r.statusCode() != 200) {
       throw new IOException("registration refused (" + r.statusCode() + "): " + r.body());
     }
-    JsonObject answer = new JsonObject(r.body());
-    replicationServerId = answer.getString("replicationServerID");
-    token = answer.getString("replicatorToken");
+    ReplicatorContract.Registered answer =
+        ContractJson.read(r.body(), ReplicatorContract.Registered.class);
+    replicationServerId = answer.replicationServerID();
+    token = answer.replicatorToken();
     p.setProperty("replicationServerID", replicationServerId);
     Files.createDirectories(options.dataDir());
     Path tmp = options.dataDir().resolve(STATE_FILE + ".tmp");
@@ -207,22 +202,12 @@ final class ControlPlaneRegistration implements AutoCloseable {
     LOG.info("registered with the control plane as replication server " + replicationServerId);
   }
 
-  private HttpResponse<String> post(String path, String bearer, JsonObject body)
-      throws IOException {
-    HttpRequest req =
-        HttpRequest.newBuilder(
-                URI.create(options.controlPlaneEndpoint().replaceAll("/+$", "") + path))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + bearer)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.encode()))
-            .build();
-    try {
-      return http.send(req, HttpResponse.BodyHandlers.ofString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
+  private HttpResponse<String> post(String path, String bearer, Object body) throws IOException {
+    return controlPlane.post(path, bearer, ContractJson.write(body), Duration.ofSeconds(10));
+  }
+
+  private static <T> java.util.List<T> listOrEmpty(java.util.List<T> list) {
+    return list == null ? java.util.List.of() : list;
   }
 
   @Override

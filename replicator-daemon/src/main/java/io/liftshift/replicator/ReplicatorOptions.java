@@ -2,7 +2,7 @@ package io.liftshift.replicator;
 
 import io.liftshift.trust.CaFingerprint;
 import io.liftshift.trust.InstallationCa;
-import io.liftshift.trust.TlsPolicy;
+import io.liftshift.trust.TlsSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,9 +114,8 @@ public final class ReplicatorOptions {
   private int port = DEFAULT_PORT;
   private Path dataDir;
   private Path caDir;
-  private CaFingerprint caFingerprint;
   private List<String> subjectAltNames = new ArrayList<>(List.of("localhost", "127.0.0.1"));
-  private String cipherSuite = TlsPolicy.DEFAULT_CIPHER_SUITE;
+  private TlsSettings tls = TlsSettings.DEFAULT;
   private AgentTokens agentTokens = AgentTokens.none();
   private int maxActiveDisks = DEFAULT_MAX_ACTIVE_DISKS;
   private long fsyncBatchBytes = DEFAULT_FSYNC_BATCH_BYTES;
@@ -253,8 +252,13 @@ public final class ReplicatorOptions {
     return this;
   }
 
+  /** The CA pinned (to enrol, and on the control plane's connection) and the suite offered. */
+  public TlsSettings tls() {
+    return tls;
+  }
+
   public CaFingerprint caFingerprint() {
-    return caFingerprint;
+    return tls.caFingerprint();
   }
 
   /**
@@ -263,14 +267,14 @@ public final class ReplicatorOptions {
    * trusts the control plane only under this CA. With a CA key, the key must be this CA's.
    */
   public ReplicatorOptions caFingerprint(CaFingerprint fingerprint) {
-    this.caFingerprint = fingerprint;
+    this.tls = tls.withCaFingerprint(fingerprint);
     return this;
   }
 
   /** True when this replicator gets its certificate from the control plane, not from a CA key. */
   boolean enrolsWithControlPlane() {
     return controlPlaneEndpoint != null
-        && caFingerprint != null
+        && tls.caFingerprint() != null
         && (caDir == null || !InstallationCa.exists(caDir));
   }
 
@@ -285,12 +289,11 @@ public final class ReplicatorOptions {
   }
 
   public String cipherSuite() {
-    return cipherSuite;
+    return tls.cipherSuite();
   }
 
   public ReplicatorOptions cipherSuite(String suite) {
-    TlsPolicy.cipherSuites(suite);
-    this.cipherSuite = suite;
+    this.tls = tls.withCipherSuite(suite);
     return this;
   }
 
@@ -388,13 +391,13 @@ public final class ReplicatorOptions {
     if (dataDir == null) {
       throw new IllegalArgumentException("dataDir is required: where staging volumes are kept");
     }
-    if (caFingerprint != null && controlPlaneEndpoint == null) {
+    if (tls.caFingerprint() != null && controlPlaneEndpoint == null) {
       throw new IllegalArgumentException(
           "a CA fingerprint is used only with a control plane, to enrol with it: pass"
               + " --control-plane and --install-token too, or drop --ca-fingerprint");
     }
     if (controlPlaneEndpoint != null
-        && caFingerprint == null
+        && tls.caFingerprint() == null
         && (caDir == null || !InstallationCa.exists(caDir))) {
       // A CA made here would not be the control plane's, and registration would be refused.
       throw new IllegalArgumentException(

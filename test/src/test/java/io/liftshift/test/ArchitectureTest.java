@@ -1,5 +1,7 @@
 package io.liftshift.test;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -187,6 +189,72 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("io.liftshift.converter.apply..", "io.liftshift.converter.inspect..")
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheCloudPortAndTheLaunchHandlerTalkToAws() {
+    // One AWS adapter per thing the cloud does: volumes, snapshots, images, instances and
+    // conversion servers are ports in io.liftshift.cloud, whose AWS adapters alone use the SDK.
+    // The construct library's launch handler runs in a Lambda and calls MGN on its own.
+    noClasses()
+        .that()
+        .resideOutsideOfPackages(
+            "io.liftshift.cloud..",
+            "io.liftshift.constructs.launch.handler..",
+            "io.liftshift.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("software.amazon.awssdk..")
+        .check(classes);
+    // The command line speaks MGN's API to the control plane with the MGN SDK, as the AWS CLI
+    // would; any other AWS service (EC2 above all) it reaches only through the cloud port.
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.cli..")
+        .should()
+        .dependOnClassesThat(
+            resideInAPackage("software.amazon.awssdk.services..")
+                .and(resideOutsideOfPackage("software.amazon.awssdk.services.mgn..")))
+        .check(classes);
+  }
+
+  @Test
+  void thePrivateApiContractKnowsOnlyTheJdkAndJackson() {
+    // As protocol/ is for 1500: every caller of 443 can use it without dragging in a runtime.
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.contract..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.vertx..",
+            "io.netty..",
+            "software.amazon..",
+            "io.liftshift.agent..",
+            "io.liftshift.replicator..",
+            "io.liftshift.converter..",
+            "io.liftshift.controlplane..",
+            "io.liftshift.cloud..",
+            "io.liftshift.trust..",
+            "io.liftshift.protocol..",
+            "io.liftshift.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void theAgentCarriesNoJsonLibrary() {
+    // The agent bundle holds no Jackson (its runtime would need java.desktop and java.sql): the
+    // agent takes the contract's paths and client, and writes its few bodies by hand.
+    noClasses()
+        .that()
+        .resideInAPackage("io.liftshift.agent..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("com.fasterxml..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("io.liftshift.contract.ContractJson")
         .check(classes);
   }
 }

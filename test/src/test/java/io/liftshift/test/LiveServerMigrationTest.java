@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.liftshift.cloud.local.LocalInstances;
+import io.liftshift.cloud.local.LocalLaunchCloud;
 import io.liftshift.controlplane.ControlPlane;
 import io.liftshift.controlplane.downloads.AgentDownloads;
-import io.liftshift.controlplane.launch.LocalLaunchCloud;
 import io.liftshift.replicator.ReplicatorOptions;
 import java.net.URI;
 import java.nio.file.Files;

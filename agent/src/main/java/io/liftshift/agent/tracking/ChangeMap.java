@@ -1,20 +1,16 @@
 package io.liftshift.agent.tracking;
 
+import static io.liftshift.agent.tracking.Bitmap.count;
+import static io.liftshift.agent.tracking.Bitmap.get;
+import static io.liftshift.agent.tracking.ChangeJournal.CLEAN;
+import static io.liftshift.agent.tracking.ChangeJournal.MARK;
+
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * The blocks of one source disk that still have to reach the staging volume: <i>dirty</i> (changed,
@@ -23,20 +19,15 @@ import java.util.zip.CRC32C;
  * meanwhile.
  *
  * <p>Persistence (docs/continuous-replication.md, "Change state"): a versioned snapshot of dirty ∪
- * in-flight, CRC-32C checked on read and replaced atomically at a bounded interval, plus a journal
- * of MARK and CLEAN records written (not fsynced) as they happen. A killed agent loses nothing: the
- * journal's writes are in the page cache. After a reboot the journal may be short, so the caller
- * adds a fingerprint scan ({@link #opened()} says so). A missing or corrupt snapshot means every
- * block is dirty: a full rescan, and the state says why.
+ * in-flight, CRC-32C checked on read and replaced atomically at a bounded interval ({@link
+ * ChangeSnapshot}), plus a journal of MARK and CLEAN records written (not fsynced) as they happen
+ * ({@link ChangeJournal}); {@link ChangeRecovery} reads both back at open. A killed agent loses
+ * nothing: the journal's writes are in the page cache. After a reboot the journal may be short, so
+ * the caller adds a fingerprint scan ({@link #opened()} says so). A missing or corrupt snapshot
+ * means every block is dirty: a full rescan, and the state says why.
  */
 public final class ChangeMap implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ChangeMap.class.getName());
-  private static final int MAGIC = 0x4C53434D; // "LSCM"
-  private static final int VERSION = 1;
-  private static final int FLAG_CLEAN_SHUTDOWN = 1;
-  private static final int FLAG_INITIAL_SYNC_COMPLETE = 2;
-  private static final byte MARK = 1;
-  private static final byte CLEAN = 2;
 
   /** Longest run handed out by {@link #take}: one BLOCK_DATA frame's payload at most. */
   public static final int MAX_RUN_BYTES = 1 << 20;
@@ -60,9 +51,8 @@ public final class ChangeMap implements AutoCloseable {
   public record Batch(
       List<BlockRun> runs, long blockCount, long takeNanos, boolean drainedAll, long generation) {}
 
-  private final Path stateFile;
-  private final Path dir;
-  private final String name;
+  private final ChangeSnapshot snapshotFile;
+  private final ChangeJournal journal;
   private final String diskKey;
   private final long diskBytes;
   private final int blockBytes;
@@ -84,8 +74,6 @@ public final class ChangeMap implements AutoCloseable {
   private long inflightCount;
   private long cursor;
   private long segment;
-  private FileChannel journal;
-  private long journalPosition;
   private boolean initialSyncComplete;
   private long durableThroughNanos = System.nanoTime();
   private long markedBlocksTotal;
@@ -97,16 +85,12 @@ public final class ChangeMap implements AutoCloseable {
    */
   private long generation;
 
-  private boolean cleanShutdown;
-
   /** Changes since the last snapshot; a checkpoint with none is skipped. */
   private long modifications;
 
   private ChangeMap(
       Path dir, String name, String diskKey, long diskBytes, int blockBytes, Fingerprints fp)
       throws IOException {
-    this.dir = dir;
-    this.name = name;
     this.diskKey = diskKey;
     this.diskBytes = diskBytes;
     this.blockBytes = blockBytes;
@@ -114,7 +98,8 @@ public final class ChangeMap implements AutoCloseable {
     this.dirty = new long[(int) ((blocks + 63) / 64)];
     this.inflight = new long[dirty.length];
     this.marked = new long[dirty.length];
-    this.stateFile = dir.resolve(name + ".state");
+    this.snapshotFile = new ChangeSnapshot(dir, name, diskKey, diskBytes, blockBytes);
+    this.journal = new ChangeJournal(dir, name, diskKey);
     this.fingerprints = fp;
     this.opened = load();
   }
@@ -157,253 +142,30 @@ public final class ChangeMap implements AutoCloseable {
   // ---- loading ---------------------------------------------------------------------------------
 
   private Opened load() throws IOException {
-    Opened result;
-    if (!Files.exists(stateFile)) {
-      result = new Opened(Origin.NEW, "no change state for " + diskKey);
-    } else {
-      String problem = readSnapshot();
-      if (problem != null) {
-        java.util.Arrays.fill(dirty, 0);
-        result = new Opened(Origin.RESCAN, problem);
-      } else {
-        String journalProblem = replayJournals();
-        result = bootProblem();
-        if (journalProblem != null && result.origin() == Origin.RESUMED) {
-          result = new Opened(Origin.RESUMED_NEEDS_SCAN, journalProblem);
-        }
-      }
-    }
-    if (result.origin() == Origin.RESCAN || result.origin() == Origin.NEW) {
-      // Nothing is known about the staging volume's content: every block goes.
-      fillAll();
-      initialSyncComplete = false;
-    }
-    if (result.origin() == Origin.RESUMED || result.origin() == Origin.RESUMED_NEEDS_SCAN) {
-      // A saved mark cannot be told from a saved fill: every one is kept as a write's.
-      System.arraycopy(dirty, 0, marked, 0, dirty.length);
-    }
+    ChangeRecovery.Recovered r =
+        ChangeRecovery.recover(snapshotFile, journal, diskKey, dirty, marked, blocks);
+    segment = r.segment();
+    initialSyncComplete = r.initialSyncComplete();
     dirtyCount = count(dirty);
     // Start a fresh journal segment after everything that was replayed.
-    segment = Math.max(segment, lastSegment() + 1);
-    openJournal();
+    segment = Math.max(segment, journal.lastSegment(segment - 1) + 1);
+    journal.open(segment);
     writeSnapshot(false);
-    deleteJournalsBefore(segment);
+    journal.deleteBefore(segment);
+    Opened result = r.opened();
     if (result.origin() != Origin.RESUMED) {
       LOG.info(diskKey + ": change state " + result.origin() + " (" + result.reason() + ")");
     }
     return result;
   }
 
-  private Opened bootProblem() {
-    if (!savedBootId.equals(bootId())) {
-      return new Opened(
-          Origin.RESUMED_NEEDS_SCAN,
-          "the machine restarted since the state was saved: writes made before tracking"
-              + " resumed are found by a fingerprint scan");
-    }
-    if (!cleanShutdown) {
-      // Events read from the kernel but not yet journaled when the agent died are lost.
-      return new Opened(
-          Origin.RESUMED_NEEDS_SCAN,
-          "the agent did not stop cleanly: a fingerprint scan finds writes it had read from the"
-              + " kernel trace but not yet recorded");
-    }
-    return new Opened(Origin.RESUMED, initialSyncComplete ? "resumed" : "initial sync resumes");
-  }
-
-  private String savedBootId = "";
-
-  /** Returns null when the snapshot was loaded, else what is wrong with it. */
-  private String readSnapshot() throws IOException {
-    byte[] all = Files.readAllBytes(stateFile);
-    if (all.length < 80) {
-      return "change state is truncated (" + all.length + " bytes)";
-    }
-    ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.BIG_ENDIAN);
-    CRC32C crc = new CRC32C();
-    crc.update(all, 0, all.length - 4);
-    if ((int) crc.getValue() != b.getInt(all.length - 4)) {
-      return "change state fails its CRC-32C check";
-    }
-    if (b.getInt(0) != MAGIC) {
-      return "change state has a bad magic number";
-    }
-    if (b.getInt(4) != VERSION) {
-      return "change state version " + b.getInt(4) + " is not supported (this agent reads 1)";
-    }
-    if (b.getInt(8) != blockBytes || b.getLong(16) != diskBytes) {
-      return "change state is for "
-          + b.getLong(16)
-          + " bytes in blocks of "
-          + b.getInt(8)
-          + ", the disk now has "
-          + diskBytes
-          + " in blocks of "
-          + blockBytes;
-    }
-    int flags = b.getInt(12);
-    segment = b.getLong(24);
-    byte[] boot = new byte[36];
-    b.get(40, boot);
-    savedBootId = new String(boot, StandardCharsets.US_ASCII).trim();
-    int keyLength = b.getShort(76) & 0xFFFF;
-    String key = new String(all, 78, keyLength, StandardCharsets.UTF_8);
-    if (!key.equals(diskKey)) {
-      return "change state belongs to " + key;
-    }
-    int pos = 78 + keyLength;
-    if (all.length != pos + dirty.length * 8 + 4) {
-      return "change state has the wrong length";
-    }
-    for (int i = 0; i < dirty.length; i++) {
-      dirty[i] = b.getLong(pos + i * 8);
-    }
-    initialSyncComplete = (flags & FLAG_INITIAL_SYNC_COMPLETE) != 0;
-    cleanShutdown = (flags & FLAG_CLEAN_SHUTDOWN) != 0;
-    return null;
-  }
-
-  /** Replays journal segments from the snapshot's; returns a problem or null. */
-  private String replayJournals() throws IOException {
-    String problem = null;
-    for (long s : segments()) {
-      if (s < segment) {
-        continue;
-      }
-      byte[] j = Files.readAllBytes(journalFile(s));
-      ByteBuffer b = ByteBuffer.wrap(j).order(ByteOrder.BIG_ENDIAN);
-      while (b.remaining() >= 8) {
-        int start = b.position();
-        byte type = b.get();
-        b.get();
-        b.getShort();
-        int n = b.getInt();
-        if (n < 0 || b.remaining() < n * 12L + 4) {
-          problem = "the change journal ends in a torn record";
-          break;
-        }
-        List<BlockRun> runs = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          runs.add(new BlockRun(b.getLong(), b.getInt()));
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(j, start, b.position() - start);
-        if ((int) crc.getValue() != b.getInt()) {
-          problem = "the change journal has a damaged record";
-          break;
-        }
-        for (BlockRun r : runs) {
-          if (r.firstBlock() < 0 || r.blockCount() < 0 || r.endBlock() > blocks) {
-            return "the change journal names blocks outside the disk";
-          }
-          setRange(dirty, r.firstBlock(), r.endBlock(), type == MARK);
-        }
-      }
-      segment = Math.max(segment, s);
-    }
-    return problem;
-  }
-
-  private List<Long> segments() throws IOException {
-    String prefix = name + ".journal.";
-    try (Stream<Path> files = Files.list(dir)) {
-      return files
-          .map(p -> p.getFileName().toString())
-          .filter(f -> f.startsWith(prefix) && f.substring(prefix.length()).matches("\\d{1,18}"))
-          .map(f -> Long.parseLong(f.substring(prefix.length())))
-          .sorted()
-          .toList();
-    }
-  }
-
-  private long lastSegment() throws IOException {
-    List<Long> s = segments();
-    return s.isEmpty() ? segment - 1 : s.get(s.size() - 1);
-  }
-
-  private Path journalFile(long s) {
-    return dir.resolve(name + ".journal." + s);
-  }
-
-  private void deleteJournalsBefore(long s) throws IOException {
-    for (long old : segments()) {
-      if (old < s) {
-        Files.deleteIfExists(journalFile(old));
-      }
-    }
-  }
-
-  private void openJournal() throws IOException {
-    journal =
-        FileChannel.open(
-            journalFile(segment),
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING);
-    journalPosition = 0;
-  }
-
-  static String bootId() {
-    try {
-      return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
-  // ---- bitmap helpers (callers hold the lock) --------------------------------------------------
-
-  private static boolean get(long[] bits, long i) {
-    return (bits[(int) (i >>> 6)] & (1L << i)) != 0;
-  }
-
-  private static void setRange(long[] bits, long from, long to, boolean value) {
-    for (long i = from; i < to; i++) {
-      if (value) {
-        bits[(int) (i >>> 6)] |= 1L << i;
-      } else {
-        bits[(int) (i >>> 6)] &= ~(1L << i);
-      }
-    }
-  }
-
-  private static long count(long[] bits) {
-    long n = 0;
-    for (long w : bits) {
-      n += Long.bitCount(w);
-    }
-    return n;
-  }
-
-  private void fillAll() {
-    java.util.Arrays.fill(dirty, -1L);
-    int tail = (int) (blocks % 64);
-    if (tail != 0) {
-      dirty[dirty.length - 1] = (1L << tail) - 1;
-    }
-  }
+  // ---- helpers (callers hold the lock) ---------------------------------------------------------
 
   private void journal(byte type, List<BlockRun> runs) {
     if (runs.isEmpty() || closed) {
       return;
     }
-    ByteBuffer b = ByteBuffer.allocate(8 + runs.size() * 12 + 4).order(ByteOrder.BIG_ENDIAN);
-    b.put(type).put((byte) 0).putShort((short) 0).putInt(runs.size());
-    for (BlockRun r : runs) {
-      b.putLong(r.firstBlock()).putInt(r.blockCount());
-    }
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    b.putInt((int) crc.getValue());
-    b.flip();
-    try {
-      while (b.hasRemaining()) {
-        journalPosition += journal.write(b, journalPosition);
-      }
-    } catch (IOException e) {
-      // The next snapshot still records everything; only a crash before it would miss this.
-      LOG.warning(diskKey + ": change journal write failed: " + e.getMessage());
-    }
+    journal.append(type, runs);
   }
 
   // ---- tracking --------------------------------------------------------------------------------
@@ -472,7 +234,7 @@ public final class ChangeMap implements AutoCloseable {
     markRuns(List.of(new BlockRun(0, (int) Math.min(Integer.MAX_VALUE, blocks))));
     if (blocks > Integer.MAX_VALUE) {
       synchronized (lock) {
-        fillAll();
+        Bitmap.fill(dirty, blocks);
         System.arraycopy(dirty, 0, marked, 0, dirty.length);
         dirtyCount = count(dirty);
         lock.notifyAll();
@@ -784,14 +546,14 @@ public final class ChangeMap implements AutoCloseable {
         // Only the switch and the copy hold the lock: the tracker keeps marking meanwhile.
         journal.close();
         segment++;
-        openJournal();
+        journal.open(segment);
         newSegment = segment;
         snapshot = encodeSnapshot(false);
         modifications = 0;
       }
-      writeSnapshotFile(snapshot);
+      snapshotFile.write(snapshot);
       // Until the snapshot is durable, the old segments are what recovery replays.
-      deleteJournalsBefore(newSegment);
+      journal.deleteBefore(newSegment);
     }
     fingerprints.force();
   }
@@ -799,60 +561,12 @@ public final class ChangeMap implements AutoCloseable {
   private final Object checkpointLock = new Object();
 
   private void writeSnapshot(boolean cleanShutdown) throws IOException {
-    writeSnapshotFile(encodeSnapshot(cleanShutdown));
+    snapshotFile.write(encodeSnapshot(cleanShutdown));
   }
 
   /** The snapshot's bytes; called under the lock. */
   private byte[] encodeSnapshot(boolean cleanShutdown) {
-    byte[] key = diskKey.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(78 + key.length + dirty.length * 8 + 4);
-    b.order(ByteOrder.BIG_ENDIAN);
-    int flags =
-        (cleanShutdown ? FLAG_CLEAN_SHUTDOWN : 0)
-            | (initialSyncComplete ? FLAG_INITIAL_SYNC_COMPLETE : 0);
-    b.putInt(MAGIC).putInt(VERSION).putInt(blockBytes).putInt(flags).putLong(diskBytes);
-    b.putLong(segment).putLong(System.currentTimeMillis());
-    byte[] boot = java.util.Arrays.copyOf(bootId().getBytes(StandardCharsets.US_ASCII), 36);
-    for (int i = 0; i < boot.length; i++) {
-      if (boot[i] == 0) {
-        boot[i] = ' ';
-      }
-    }
-    b.put(boot).putShort((short) key.length).put(key);
-    for (int i = 0; i < dirty.length; i++) {
-      b.putLong(dirty[i] | inflight[i]);
-    }
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    b.putInt((int) crc.getValue());
-    return b.array();
-  }
-
-  private void writeSnapshotFile(byte[] bytes) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(bytes);
-    Path tmp = dir.resolve(name + ".state.tmp");
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
-    }
-    try {
-      Files.move(
-          tmp, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING);
-    }
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // Some filesystems cannot fsync a directory; the rename is still atomic.
-    }
+    return snapshotFile.encode(dirty, inflight, segment, cleanShutdown, initialSyncComplete);
   }
 
   @Override
@@ -872,9 +586,9 @@ public final class ChangeMap implements AutoCloseable {
         }
         journal.close();
         segment++;
-        openJournal();
+        journal.open(segment);
         writeSnapshot(clean);
-        deleteJournalsBefore(segment);
+        journal.deleteBefore(segment);
         journal.close();
         closed = true;
       }

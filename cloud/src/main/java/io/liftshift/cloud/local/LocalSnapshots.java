@@ -5,11 +5,10 @@ import io.liftshift.cloud.PointInTimeSnapshot;
 import io.liftshift.cloud.Snapshots;
 import io.liftshift.cloud.StagingVolume;
 import io.liftshift.cloud.VolumeSnapshot;
+import io.liftshift.cloud.local.Manifest.Entry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,7 +28,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * Snapshots on this machine: an incremental, deduplicating block store (docs/snapshots.md).
@@ -47,28 +45,12 @@ import java.util.zip.CRC32C;
  */
 public final class LocalSnapshots implements Snapshots {
   private static final Logger LOG = Logger.getLogger(LocalSnapshots.class.getName());
-  private static final int MANIFEST_MAGIC = 0x4C53564D; // "LSVM"
-  private static final int SET_MAGIC = 0x4C535053; // "LSPS"
-  private static final int VERSION = 1;
-  private static final int ZERO_PACK = -1;
+  private static final int ZERO_PACK = Manifest.ZERO_PACK;
   private static final long PACK_LIMIT_BYTES = 1L << 30;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** Chunk size: the replicator's change granularity, so a 4 KiB write costs 4 KiB here. */
-  public static final int CHUNK_BYTES = 4096;
-
-  /** One chunk of a manifest; {@code pack == -1} means all zeros. */
-  record Entry(long chunk, int pack, long packOffset, int length, byte[] sha256) {}
-
-  record Manifest(
-      String snapshotId,
-      String setId,
-      String volumeName,
-      long sizeBytes,
-      String parentId,
-      long changedBytes,
-      long storedBytes,
-      List<Entry> entries) {}
+  public static final int CHUNK_BYTES = Manifest.CHUNK_BYTES;
 
   record Location(int pack, long offset, int length) {}
 
@@ -81,7 +63,7 @@ public final class LocalSnapshots implements Snapshots {
   private final Map<String, Location> byHash = new HashMap<>();
   private int currentPack;
   private final boolean readOnly;
-  private final Path holds;
+  private final SnapshotHolds holds;
   private final Path launchVolumes;
 
   public LocalSnapshots(Path dir) throws IOException {
@@ -95,7 +77,7 @@ public final class LocalSnapshots implements Snapshots {
     this.packs = Files.createDirectories(dir.resolve("packs"));
     this.manifests = Files.createDirectories(dir.resolve("manifests"));
     this.sets = Files.createDirectories(dir.resolve("sets"));
-    this.holds = Files.createDirectories(dir.resolve("holds"));
+    this.holds = new SnapshotHolds(Files.createDirectories(dir.resolve("holds")));
     load();
   }
 
@@ -122,9 +104,10 @@ public final class LocalSnapshots implements Snapshots {
     try (Stream<Path> s = Files.list(sets)) {
       for (Path p : s.filter(f -> f.toString().endsWith(".pit")).toList()) {
         try {
-          PointInTimeSnapshot set = readSet(p);
+          PointInTimeSnapshot set = SnapshotFiles.readSet(p);
           for (VolumeSnapshot v : set.volumes()) {
-            manifestById.put(v.snapshotId(), readManifest(manifests.resolve(v.snapshotId())));
+            manifestById.put(
+                v.snapshotId(), SnapshotFiles.readManifest(manifests.resolve(v.snapshotId())));
           }
           committed.put(set.snapshotSetId(), set);
         } catch (IOException e) {
@@ -189,13 +172,14 @@ public final class LocalSnapshots implements Snapshots {
     pack.close();
     List<VolumeSnapshot> vs = new ArrayList<>();
     for (Manifest m : made) {
-      writeAtomically(manifests.resolve(m.snapshotId()), encodeManifest(m));
-      vs.add(toVolumeSnapshot(m));
+      SnapshotFiles.writeAtomically(
+          manifests.resolve(m.snapshotId()), SnapshotFiles.encodeManifest(m));
+      vs.add(SnapshotFiles.toVolumeSnapshot(m));
     }
     PointInTimeSnapshot set = new PointInTimeSnapshot(setId, sourceServerId, takenAt, vs);
     crashHereIfAsked();
     // The commit point: without this file the manifests above are discarded on the next open.
-    writeAtomically(sets.resolve(setId + ".pit"), encodeSet(set));
+    SnapshotFiles.writeAtomically(sets.resolve(setId + ".pit"), SnapshotFiles.encodeSet(set));
     for (Manifest m : made) {
       manifestById.put(m.snapshotId(), m);
     }
@@ -487,113 +471,7 @@ public final class LocalSnapshots implements Snapshots {
       }
       view = resolve(m);
     }
-    TreeMap<Long, Entry> ordered = new TreeMap<>(view);
-    Map<Integer, FileChannel> open = new HashMap<>();
-    MessageDigest sha = sha256();
-    try (FileChannel out =
-        FileChannel.open(
-            target, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-      boolean file = Files.isRegularFile(target);
-      if (file) {
-        // Emptied first: chunks the snapshot has no entry for are zeros, whatever was there.
-        out.truncate(0);
-        out.write(ByteBuffer.allocate(1), snapshot.sizeBytes() - 1);
-      }
-      byte[] zeros = new byte[CHUNK_BYTES];
-      byte[] span = new byte[1 << 20];
-      List<Entry> run = new ArrayList<>();
-      long next = 0;
-      long chunks = (snapshot.sizeBytes() + CHUNK_BYTES - 1) / CHUNK_BYTES;
-      for (Entry e : ordered.values()) {
-        if (!file) {
-          // A device keeps old bytes where a file would read zeros: write them.
-          zeroFill(out, next, e.chunk(), snapshot.sizeBytes());
-        }
-        next = e.chunk() + 1;
-        if (e.pack() == ZERO_PACK) {
-          restoreSpan(run, span, open, out, sha, snapshot);
-          out.write(ByteBuffer.wrap(zeros, 0, e.length()), e.chunk() * CHUNK_BYTES);
-          continue;
-        }
-        Entry last = run.isEmpty() ? null : run.get(run.size() - 1);
-        // Chunks next to each other on the volume and in the same pack are read and written at
-        // once.
-        boolean extends_ =
-            last != null
-                && last.chunk() + 1 == e.chunk()
-                && last.pack() == e.pack()
-                && last.packOffset() + last.length() == e.packOffset()
-                && (run.size() + 1) * CHUNK_BYTES <= span.length;
-        if (!extends_) {
-          restoreSpan(run, span, open, out, sha, snapshot);
-        }
-        run.add(e);
-      }
-      restoreSpan(run, span, open, out, sha, snapshot);
-      if (!file) {
-        zeroFill(out, next, chunks, snapshot.sizeBytes());
-      }
-      out.force(true);
-    } finally {
-      for (FileChannel c : open.values()) {
-        c.close();
-      }
-    }
-  }
-
-  private static void zeroFill(FileChannel out, long fromChunk, long toChunk, long size)
-      throws IOException {
-    ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
-    long pos = fromChunk * CHUNK_BYTES;
-    long end = Math.min(size, toChunk * CHUNK_BYTES);
-    while (pos < end) {
-      zeros.clear().limit((int) Math.min(zeros.capacity(), end - pos));
-      pos += out.write(zeros, pos);
-    }
-  }
-
-  private void restoreSpan(
-      List<Entry> run,
-      byte[] span,
-      Map<Integer, FileChannel> open,
-      FileChannel out,
-      MessageDigest sha,
-      VolumeSnapshot snapshot)
-      throws IOException {
-    if (run.isEmpty()) {
-      return;
-    }
-    Entry first = run.get(0);
-    int len = 0;
-    for (Entry e : run) {
-      len += e.length();
-    }
-    FileChannel p = open.get(first.pack());
-    if (p == null) {
-      p = FileChannel.open(packs.resolve("pack-" + first.pack() + ".dat"), StandardOpenOption.READ);
-      open.put(first.pack(), p);
-    }
-    ByteBuffer b = ByteBuffer.wrap(span, 0, len);
-    while (b.hasRemaining()) {
-      if (p.read(b, first.packOffset() + b.position()) < 0) {
-        throw new IOException("pack " + first.pack() + " is truncated: snapshot is damaged");
-      }
-    }
-    int off = 0;
-    for (Entry e : run) {
-      sha.update(span, off, e.length());
-      if (!Arrays.equals(sha.digest(), e.sha256())) {
-        throw new IOException(
-            "chunk " + e.chunk() + " of " + snapshot.snapshotId() + " fails its SHA-256 check");
-      }
-      off += e.length();
-    }
-    ByteBuffer w = ByteBuffer.wrap(span, 0, len);
-    long pos = first.chunk() * CHUNK_BYTES;
-    while (w.hasRemaining()) {
-      pos += out.write(w, pos);
-    }
-    run.clear();
+    new ChunkRestore(packs).restore(view, snapshot, target);
   }
 
   /** A sparse file under {@code <store>/volumes/}, restored and checked chunk by chunk. */
@@ -617,33 +495,17 @@ public final class LocalSnapshots implements Snapshots {
   /** A hold is a file {@code holds/<set>@<holder>}: visible to every process sharing the store. */
   @Override
   public void hold(String snapshotSetId, String holder) throws IOException {
-    Path h = holds.resolve(holdName(snapshotSetId, holder));
-    if (!Files.exists(h)) {
-      Files.writeString(h, Instant.now().toString());
-    }
+    holds.hold(snapshotSetId, holder);
   }
 
   @Override
   public void release(String snapshotSetId, String holder) throws IOException {
-    Files.deleteIfExists(holds.resolve(holdName(snapshotSetId, holder)));
+    holds.release(snapshotSetId, holder);
   }
 
   @Override
   public Set<String> holders(String snapshotSetId) throws IOException {
-    Set<String> out = new java.util.TreeSet<>();
-    try (Stream<Path> s = Files.list(holds)) {
-      s.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith(snapshotSetId + "@"))
-          .forEach(n -> out.add(n.substring(snapshotSetId.length() + 1)));
-    }
-    return out;
-  }
-
-  private static String holdName(String snapshotSetId, String holder) {
-    if (!holder.matches("[A-Za-z0-9._-]+") || !snapshotSetId.matches("[A-Za-z0-9._-]+")) {
-      throw new IllegalArgumentException("invalid hold '" + snapshotSetId + "@" + holder + "'");
-    }
-    return snapshotSetId + "@" + holder;
+    return holds.holders(snapshotSetId);
   }
 
   private void requireWritable() throws IOException {
@@ -696,7 +558,8 @@ public final class LocalSnapshots implements Snapshots {
                     m.storedBytes(),
                     m.entries().stream().filter(e -> e.pack() != ZERO_PACK).toList());
           }
-          writeAtomically(manifests.resolve(m.snapshotId()), encodeManifest(m));
+          SnapshotFiles.writeAtomically(
+              manifests.resolve(m.snapshotId()), SnapshotFiles.encodeManifest(m));
           manifestById.put(m.snapshotId(), m);
         }
       }
@@ -710,161 +573,7 @@ public final class LocalSnapshots implements Snapshots {
     // Pack space of chunks no manifest names any more is reclaimed by compaction (not yet).
   }
 
-  // ---- encoding --------------------------------------------------------------------------------
-
-  private static VolumeSnapshot toVolumeSnapshot(Manifest m) {
-    return new VolumeSnapshot(
-        m.snapshotId(),
-        m.volumeName(),
-        m.sizeBytes(),
-        m.parentId(),
-        m.changedBytes(),
-        m.storedBytes());
-  }
-
-  private static byte[] encodeManifest(Manifest m) {
-    ByteBuffer b =
-        ByteBuffer.allocate(
-                256 + m.volumeName().length() * 4 + m.entries().size() * (8 + 4 + 8 + 4 + 32) + 4)
-            .order(ByteOrder.BIG_ENDIAN);
-    b.putInt(MANIFEST_MAGIC).putInt(VERSION).putInt(CHUNK_BYTES).putInt(0);
-    b.putLong(m.sizeBytes()).putLong(m.changedBytes()).putLong(m.storedBytes());
-    str(b, m.snapshotId());
-    str(b, m.setId());
-    str(b, m.volumeName());
-    str(b, m.parentId());
-    b.putInt(m.entries().size());
-    for (Entry e : m.entries()) {
-      b.putLong(e.chunk()).putInt(e.pack()).putLong(e.packOffset()).putInt(e.length());
-      b.put(e.sha256());
-    }
-    return withCrc(b);
-  }
-
-  private static Manifest readManifest(Path p) throws IOException {
-    ByteBuffer b = checked(p, MANIFEST_MAGIC);
-    if (b.getInt() != CHUNK_BYTES) {
-      throw new IOException(p + ": chunk size differs");
-    }
-    b.getInt();
-    long size = b.getLong();
-    long changed = b.getLong();
-    long stored = b.getLong();
-    String id = str(b);
-    String set = str(b);
-    String volume = str(b);
-    String parent = str(b);
-    int n = b.getInt();
-    List<Entry> entries = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      long chunk = b.getLong();
-      int pack = b.getInt();
-      long off = b.getLong();
-      int len = b.getInt();
-      byte[] h = new byte[32];
-      b.get(h);
-      entries.add(new Entry(chunk, pack, off, len, h));
-    }
-    return new Manifest(id, set, volume, size, parent, changed, stored, entries);
-  }
-
-  private static byte[] encodeSet(PointInTimeSnapshot s) {
-    ByteBuffer b = ByteBuffer.allocate(4096 + s.volumes().size() * 512).order(ByteOrder.BIG_ENDIAN);
-    b.putInt(SET_MAGIC).putInt(VERSION);
-    str(b, s.snapshotSetId());
-    str(b, s.sourceServerId());
-    b.putLong(s.takenAt().toEpochMilli());
-    b.putInt(s.volumes().size());
-    for (VolumeSnapshot v : s.volumes()) {
-      str(b, v.snapshotId());
-      str(b, v.volumeName());
-      b.putLong(v.sizeBytes()).putLong(v.changedBytes()).putLong(v.storedBytes());
-      str(b, v.parentSnapshotId());
-    }
-    return withCrc(b);
-  }
-
-  private static PointInTimeSnapshot readSet(Path p) throws IOException {
-    ByteBuffer b = checked(p, SET_MAGIC);
-    String id = str(b);
-    String server = str(b);
-    Instant at = Instant.ofEpochMilli(b.getLong());
-    int n = b.getInt();
-    List<VolumeSnapshot> vs = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      String sid = str(b);
-      String vol = str(b);
-      long size = b.getLong();
-      long changed = b.getLong();
-      long stored = b.getLong();
-      vs.add(new VolumeSnapshot(sid, vol, size, str(b), changed, stored));
-    }
-    return new PointInTimeSnapshot(id, server, at, vs);
-  }
-
-  private static ByteBuffer checked(Path p, int magic) throws IOException {
-    byte[] all = Files.readAllBytes(p);
-    if (all.length < 12) {
-      throw new IOException(p.getFileName() + " is truncated");
-    }
-    CRC32C crc = new CRC32C();
-    crc.update(all, 0, all.length - 4);
-    ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.BIG_ENDIAN);
-    if ((int) crc.getValue() != b.getInt(all.length - 4)) {
-      throw new IOException(p.getFileName() + " fails its CRC-32C check");
-    }
-    if (b.getInt() != magic) {
-      throw new IOException(p.getFileName() + " has a bad magic number");
-    }
-    int v = b.getInt();
-    if (v != VERSION) {
-      throw new IOException(p.getFileName() + " has version " + v + "; this build reads 1");
-    }
-    b.limit(all.length - 4);
-    return b;
-  }
-
-  private static byte[] withCrc(ByteBuffer b) {
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    b.putInt((int) crc.getValue());
-    return Arrays.copyOf(b.array(), b.position());
-  }
-
-  private static void str(ByteBuffer b, String s) {
-    byte[] u = s.getBytes(StandardCharsets.UTF_8);
-    b.putShort((short) u.length).put(u);
-  }
-
-  private static String str(ByteBuffer b) {
-    byte[] u = new byte[b.getShort() & 0xFFFF];
-    b.get(u);
-    return new String(u, StandardCharsets.UTF_8);
-  }
-
-  private void writeAtomically(Path target, byte[] data) throws IOException {
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer b = ByteBuffer.wrap(data);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
-    }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // not every filesystem syncs directories; the rename is atomic regardless
-    }
-  }
-
-  private static MessageDigest sha256() {
+  static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

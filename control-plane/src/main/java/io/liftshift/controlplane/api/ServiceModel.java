@@ -1,7 +1,6 @@
 package io.liftshift.controlplane.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
@@ -26,7 +25,7 @@ public final class ServiceModel {
       if (in == null) {
         throw new IllegalStateException("missing " + RESOURCE);
       }
-      return new ServiceModel(new ObjectMapper().readTree(in));
+      return new ServiceModel(io.liftshift.contract.ContractJson.MAPPER.readTree(in));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the MGN model", e);
     }

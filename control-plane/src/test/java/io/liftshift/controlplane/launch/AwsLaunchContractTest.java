@@ -3,6 +3,7 @@ package io.liftshift.controlplane.launch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.liftshift.cloud.aws.AwsLaunchCloud;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -10,6 +10,7 @@ import io.liftshift.cloud.Snapshots;
 import io.liftshift.cloud.StagingVolume;
 import io.liftshift.cloud.VolumeNames;
 import io.liftshift.cloud.aws.AwsImages;
+import io.liftshift.cloud.aws.AwsLaunchCloud;
 import io.liftshift.cloud.aws.AwsSnapshots;
 import io.liftshift.cloud.aws.AwsStagingVolumes;
 import io.liftshift.cloud.aws.Ec2ContractFake;

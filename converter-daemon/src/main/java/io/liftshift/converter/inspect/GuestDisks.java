@@ -162,8 +162,7 @@ public final class GuestDisks implements AutoCloseable {
     } catch (IOException e) {
       return out; // no partition table: a whole-disk filesystem or an empty disk
     }
-    var table =
-        new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("partitiontable");
+    var table = io.liftshift.contract.ContractJson.MAPPER.readTree(json).path("partitiontable");
     long sector = table.path("sectorsize").asLong(512);
     for (var part : table.path("partitions")) {
       String node = part.path("node").asText();

@@ -87,4 +87,12 @@ public sealed interface ConversionStep {
    */
   record CopyFile(String area, String path, String source, String sha256, String why)
       implements ConversionStep {}
+
+  /** The edit, or a skip when the file already reads as the target needs it. */
+  static ConversionStep editOrSkip(
+      String area, String path, String before, String after, String why) {
+    return before.equals(after)
+        ? new Skip(area, path, "already as the target needs it")
+        : new EditFile(area, path, before, after, why);
+  }
 }

@@ -1,10 +1,8 @@
 package io.liftshift.converter.plan;
 
 import io.liftshift.converter.plan.ConversionStep.EditFile;
-import io.liftshift.converter.plan.ConversionStep.RemoveFile;
 import io.liftshift.converter.plan.ConversionStep.RunInChroot;
 import io.liftshift.converter.plan.ConversionStep.Skip;
-import io.liftshift.converter.plan.ConversionStep.Symlink;
 import io.liftshift.converter.plan.ConversionStep.WriteFile;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,7 +24,7 @@ public final class LinuxConversionPlanner {
   public static final String SERIAL_CONSOLE_ARGS = "console=tty0 console=ttyS0,115200n8";
 
   /** The line the first-boot unit prints on the serial console; the launch watches for it. */
-  public static final String FIRST_BOOT_MARKER = "liftshift-first-boot: SUCCEEDED";
+  public static final String FIRST_BOOT_MARKER = FirstBootSetup.MARKER;
 
   /**
    * Drivers the target needs in the initramfs: NVMe for the disks, ENA for the network on AWS, and
@@ -34,28 +32,6 @@ public final class LinuxConversionPlanner {
    */
   static final List<String> TARGET_DRIVERS =
       List.of("nvme", "nvme_core", "ena", "virtio_net", "virtio_pci");
-
-  /** Other hypervisors' guest tools (VMware, Hyper-V, VirtualBox, Xen, Azure, qemu's agent). */
-  static final List<String> GUEST_TOOLS =
-      List.of(
-          "open-vm-tools",
-          "vmtoolsd",
-          "vgauth",
-          "vmware-tools",
-          "hv-kvp-daemon",
-          "hv-vss-daemon",
-          "hv-fcopy-daemon",
-          "hypervkvpd",
-          "hypervvssd",
-          "hypervfcopyd",
-          "vboxadd",
-          "vboxadd-service",
-          "virtualbox-guest-utils",
-          "xe-daemon",
-          "xe-linux-distribution",
-          "walinuxagent",
-          "waagent",
-          "qemu-guest-agent");
 
   private static final Pattern ROOT_ARG = Pattern.compile("(?<=\\s)root=(/dev/[^\\s]+)");
 
@@ -102,11 +78,10 @@ public final class LinuxConversionPlanner {
     bootLoader(steps, facts);
     efiFallbackLoader(steps);
     initramfs(steps, facts);
-    network(steps, facts);
-    persistentNetRules(steps);
-    guestTools(steps);
+    steps.addAll(new NetworkReconfiguration(guest).steps(facts));
+    steps.addAll(new GuestToolsRemoval(guest).steps());
     steps.addAll(new ReplicationAgentRemoval(guest).steps());
-    firstBoot(steps);
+    steps.addAll(new FirstBootSetup(guest, jobId, postLaunch).steps());
     return new ConversionPlan(facts, steps);
   }
 
@@ -343,13 +318,14 @@ public final class LinuxConversionPlanner {
         // GRUB's own menu on the serial console too, so a stalled boot is visible there.
         after = GRUB_SERIAL + after;
       }
-      editOrSkip(steps, "bootloader", cfg.get(), before, after, bootWhy());
+      steps.add(ConversionStep.editOrSkip("bootloader", cfg.get(), before, after, bootWhy()));
     }
     for (String entry : guest.list("/boot/loader/entries")) {
       if (entry.endsWith(".conf")) {
         String before = guest.read(entry).orElse("");
-        editOrSkip(
-            steps, "bootloader", entry, before, kernelLines(before, "^options\\s"), bootWhy());
+        steps.add(
+            ConversionStep.editOrSkip(
+                "bootloader", entry, before, kernelLines(before, "^options\\s"), bootWhy()));
       }
     }
     Optional<String> defaults = guest.read("/etc/default/grub");
@@ -374,13 +350,13 @@ public final class LinuxConversionPlanner {
       }
       after =
           after.replaceAll("(?m)^GRUB_DISABLE_LINUX_UUID=true", "GRUB_DISABLE_LINUX_UUID=false");
-      editOrSkip(
-          steps,
-          "bootloader",
-          "/etc/default/grub",
-          defaults.get(),
-          after,
-          "so that a later update-grub on the target keeps the serial console and UUIDs");
+      steps.add(
+          ConversionStep.editOrSkip(
+              "bootloader",
+              "/etc/default/grub",
+              defaults.get(),
+              after,
+              "so that a later update-grub on the target keeps the serial console and UUIDs"));
     }
   }
 
@@ -421,20 +397,6 @@ public final class LinuxConversionPlanner {
       out.append(l).append('\n');
     }
     return out.substring(0, out.length() - 1);
-  }
-
-  private static void editOrSkip(
-      List<ConversionStep> steps,
-      String area,
-      String path,
-      String before,
-      String after,
-      String why) {
-    if (before.equals(after)) {
-      steps.add(new Skip(area, path, "already as the target needs it"));
-    } else {
-      steps.add(new EditFile(area, path, before, after, why));
-    }
   }
 
   // ---- initramfs -------------------------------------------------------------------------------
@@ -547,335 +509,5 @@ public final class LinuxConversionPlanner {
       }
     }
     return builtIn ? Availability.BUILT_IN : Availability.MISSING;
-  }
-
-  // ---- network ---------------------------------------------------------------------------------
-
-  static final String IFUPDOWN_DHCP =
-      """
-      # Written by liftshift's converter. The target's network interface has a new name and MAC, so
-      # the first Ethernet interface, whatever its name, gets its address by DHCP (ifupdown >= 0.8).
-      source /etc/network/interfaces.d/*
-
-      auto lo
-      iface lo inet loopback
-
-      auto type/1/1=primary
-      iface primary inet dhcp
-      """;
-
-  static final String NETPLAN_DHCP =
-      """
-      # Written by liftshift's converter: DHCP on the first Ethernet interface, whatever its name.
-      network:
-        version: 2
-        ethernets:
-          primary:
-            match:
-              name: "e*"
-            dhcp4: true
-      """;
-
-  static final String NM_DHCP =
-      """
-      # Written by liftshift's converter: DHCP on any Ethernet interface, whatever its name or MAC.
-      [connection]
-      id=liftshift-dhcp
-      type=ethernet
-      autoconnect=true
-
-      [ipv4]
-      method=auto
-
-      [ipv6]
-      method=auto
-      """;
-
-  private void network(List<ConversionStep> steps, GuestFacts facts) throws IOException {
-    List<String> stacks = facts.networkStacks();
-    if (stacks.isEmpty()) {
-      steps.add(
-          new Skip(
-              "network",
-              "network configuration",
-              "none found (ifupdown, netplan, NetworkManager, ifcfg): the guest's defaults apply"));
-      return;
-    }
-    if (stacks.contains("ifupdown")) {
-      String before = guest.read("/etc/network/interfaces").orElseThrow();
-      editOrSkip(
-          steps,
-          "network",
-          "/etc/network/interfaces",
-          before,
-          IFUPDOWN_DHCP,
-          "static addresses and interface names of the source do not exist on the target");
-      for (String f : guest.list("/etc/network/interfaces.d")) {
-        String text = guest.read(f).orElse("");
-        if (Pattern.compile("(?m)^\\s*iface\\s+(?!lo\\s)").matcher(text).find()) {
-          steps.add(
-              new RemoveFile(
-                  "network", f, text, "configures an interface of the source by name or address"));
-        }
-      }
-    }
-    if (stacks.contains("netplan")) {
-      for (String f : guest.list("/etc/netplan")) {
-        if (f.endsWith(".yaml")) {
-          steps.add(
-              new RemoveFile(
-                  "network", f, guest.read(f).orElse(""), "binds the source's interfaces"));
-        }
-      }
-      steps.add(
-          new WriteFile(
-              "network",
-              "/etc/netplan/50-liftshift.yaml",
-              NETPLAN_DHCP,
-              "0600",
-              "DHCP on the first interface, whatever its name"));
-    }
-    if (stacks.contains("NetworkManager")) {
-      for (String f : guest.list("/etc/NetworkManager/system-connections")) {
-        String text = guest.read(f).orElse("");
-        if (text.contains("type=ethernet") || text.contains("type=802-3-ethernet")) {
-          steps.add(
-              new RemoveFile(
-                  "network", f, text, "an Ethernet connection of the source (name, MAC, address)"));
-        }
-      }
-      steps.add(
-          new WriteFile(
-              "network",
-              "/etc/NetworkManager/system-connections/liftshift-dhcp.nmconnection",
-              NM_DHCP,
-              "0600",
-              "DHCP on any Ethernet interface, whatever its name"));
-    }
-    if (stacks.contains("ifcfg")) {
-      for (String f : guest.list("/etc/sysconfig/network-scripts")) {
-        if (f.contains("/ifcfg-") && !f.endsWith("/ifcfg-lo")) {
-          steps.add(
-              new RemoveFile(
-                  "network",
-                  f,
-                  guest.read(f).orElse(""),
-                  "binds an interface of the source by name, MAC or static address"));
-        }
-      }
-      if (!stacks.contains("NetworkManager")) {
-        steps.add(
-            new WriteFile(
-                "network",
-                "/etc/sysconfig/network-scripts/ifcfg-eth0",
-                "# Written by liftshift's converter\nDEVICE=eth0\nBOOTPROTO=dhcp\nONBOOT=yes\n"
-                    + "TYPE=Ethernet\n",
-                "0644",
-                "DHCP on the first interface (network-scripts names it eth0 on the target)"));
-      }
-    }
-  }
-
-  private void persistentNetRules(List<ConversionStep> steps) throws IOException {
-    boolean any = false;
-    for (String f : guest.list("/etc/udev/rules.d")) {
-      if (f.contains("persistent-net")) {
-        steps.add(
-            new RemoveFile(
-                "network",
-                f,
-                guest.read(f).orElse(guest.linkTarget(f).orElse("")),
-                "binds interface names to the source's MAC addresses"));
-        any = true;
-      }
-    }
-    if (!any) {
-      steps.add(new Skip("network", "persistent-net rules", "none found"));
-    }
-  }
-
-  // ---- guest tools -----------------------------------------------------------------------------
-
-  private void guestTools(List<ConversionStep> steps) throws IOException {
-    boolean any = false;
-    for (String wants : guest.list("/etc/systemd/system")) {
-      if (!wants.endsWith(".wants")) {
-        continue;
-      }
-      for (String link : guest.list(wants)) {
-        String unit = link.substring(link.lastIndexOf('/') + 1);
-        if (GUEST_TOOLS.stream().anyMatch(t -> unit.equals(t + ".service"))) {
-          steps.add(
-              new RemoveFile(
-                  "guest-tools",
-                  link,
-                  guest.linkTarget(link).orElse(""),
-                  "another hypervisor's guest tools: not on the target"));
-          any = true;
-        }
-      }
-    }
-    for (String rc : guest.list("/etc")) {
-      if (!rc.matches("/etc/rc[0-6S]\\.d")) {
-        continue;
-      }
-      for (String link : guest.list(rc)) {
-        String name = link.substring(link.lastIndexOf('/') + 1);
-        if (name.startsWith("S") && GUEST_TOOLS.contains(name.replaceFirst("^S\\d\\d", ""))) {
-          steps.add(
-              new RemoveFile(
-                  "guest-tools",
-                  link,
-                  guest.linkTarget(link).orElse(""),
-                  "another hypervisor's guest tools: not on the target"));
-          any = true;
-        }
-      }
-    }
-    for (String tool : GUEST_TOOLS) {
-      String unit = tool + ".service";
-      boolean installed =
-          guest.exists("/lib/systemd/system/" + unit)
-              || guest.exists("/usr/lib/systemd/system/" + unit);
-      if (installed && !guest.exists("/etc/systemd/system/" + unit)) {
-        // Masked, not only disabled: udev or a device unit may start it anyway.
-        steps.add(
-            new Symlink(
-                "guest-tools",
-                "/etc/systemd/system/" + unit,
-                "/dev/null",
-                "another hypervisor's guest tools, masked: udev could start it on the target"));
-        any = true;
-      }
-    }
-    if (!any) {
-      steps.add(
-          new Skip("guest-tools", "hypervisor guest tools", "none enabled (VMware, Hyper-V, ...)"));
-    }
-  }
-
-  // ---- first boot ------------------------------------------------------------------------------
-
-  static final String FIRST_BOOT_SCRIPT =
-      """
-      #!/bin/sh
-      # Written by liftshift's converter. Runs at the migrated server's first boot on the target:
-      # says on the serial console that it booted (the launch reads that line), runs each
-      # post-launch action once, then disables itself. An action that reboots the server is not
-      # run again; the actions after it run at the next boot.
-      . /etc/liftshift/first-boot.env 2>/dev/null
-      state=/var/lib/liftshift/first-boot
-      mkdir -p "$state/done"
-      say() {
-        for c in /dev/ttyS0 /dev/console; do
-          if [ -w "$c" ]; then echo "$*" > "$c"; break; fi
-        done
-      }
-      if [ ! -e "$state/reported" ]; then
-        ip=""
-        i=0
-        while [ "$i" -lt 90 ]; do
-          ip=$(hostname -I 2>/dev/null | cut -d' ' -f1)
-          [ -n "$ip" ] && break
-          i=$((i + 1))
-          sleep 1
-        done
-        say "%s job=${LIFTSHIFT_JOB_ID:-none} hostname=$(hostname) ip=${ip:-none}"
-        touch "$state/reported"
-      fi
-      for a in /etc/liftshift/post-launch.d/*; do
-        [ -x "$a" ] || continue
-        id=$(basename "$a")
-        [ -e "$state/done/$id" ] && continue
-        touch "$state/done/$id"
-        echo "== $id $(date -u +%%FT%%TZ)" >>/var/log/liftshift-post-launch.log
-        t=$(cat "/etc/liftshift/post-launch.timeout/$id" 2>/dev/null || echo 600)
-        # SIGTERM at the timeout, SIGKILL 30 s later for a script that ignores it.
-        timeout -k 30 "$t" "$a" >>/var/log/liftshift-post-launch.log 2>&1 </dev/null
-        rc=$?
-        if [ "$rc" -eq 0 ]; then
-          say "liftshift-post-launch: $id SUCCEEDED"
-        elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-          say "liftshift-post-launch: $id TIMED_OUT"
-        else
-          say "liftshift-post-launch: $id FAILED exit=$rc"
-        fi
-      done
-      rm -f /etc/systemd/system/multi-user.target.wants/liftshift-first-boot.service
-      exit 0
-      """
-          .formatted(FIRST_BOOT_MARKER);
-
-  // Type=simple: the boot does not wait for the actions (each has its own timeout), so neither
-  // reaching multi-user nor systemd's start timeout depends on how long they take.
-  static final String FIRST_BOOT_UNIT =
-      """
-      # Written by liftshift's converter: reports the first boot on the target, once.
-      [Unit]
-      Description=liftshift first boot on the target
-      Wants=network-online.target
-      After=network-online.target
-
-      [Service]
-      Type=simple
-      ExecStart=/usr/local/sbin/liftshift-first-boot
-
-      [Install]
-      WantedBy=multi-user.target
-      """;
-
-  private void firstBoot(List<ConversionStep> steps) throws IOException {
-    if (!guest.exists("/etc/systemd/system")) {
-      steps.add(
-          new Skip(
-              "first-boot",
-              "first-boot unit",
-              "the guest has no systemd: the launch cannot see it boot (firstBoot UNKNOWN)"));
-      return;
-    }
-    steps.add(
-        new WriteFile(
-            "first-boot",
-            "/etc/liftshift/first-boot.env",
-            "LIFTSHIFT_JOB_ID=" + jobId.replaceAll("[^A-Za-z0-9-]", "") + "\n",
-            "0644",
-            "which launch this boot reports for"));
-    for (PostLaunchAction a : postLaunch) {
-      // Run in the order of their ids, each under its own timeout.
-      steps.add(
-          new WriteFile(
-              "first-boot",
-              "/etc/liftshift/post-launch.d/" + a.id(),
-              a.script(),
-              "0755",
-              "post-launch action " + a.name()));
-      steps.add(
-          new WriteFile(
-              "first-boot",
-              "/etc/liftshift/post-launch.timeout/" + a.id(),
-              a.timeoutSeconds() + "\n",
-              "0644",
-              "post-launch action " + a.name() + " may run " + a.timeoutSeconds() + " s"));
-    }
-    steps.add(
-        new WriteFile(
-            "first-boot",
-            "/usr/local/sbin/liftshift-first-boot",
-            FIRST_BOOT_SCRIPT,
-            "0755",
-            "reports the first boot on the serial console and runs the post-launch actions"));
-    steps.add(
-        new WriteFile(
-            "first-boot",
-            "/etc/systemd/system/liftshift-first-boot.service",
-            FIRST_BOOT_UNIT,
-            "0644",
-            "a one-shot unit after the network is online"));
-    steps.add(
-        new Symlink(
-            "first-boot",
-            "/etc/systemd/system/multi-user.target.wants/liftshift-first-boot.service",
-            "/etc/systemd/system/liftshift-first-boot.service",
-            "enabled as systemctl enable would, without running the guest's systemctl"));
   }
 }

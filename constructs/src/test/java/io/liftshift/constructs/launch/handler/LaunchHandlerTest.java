@@ -175,7 +175,7 @@ class LaunchHandlerTest {
     // Launches run here, but this server has no replicator and so no snapshot: the job completes
     // with the server FAILED, as a real failed launch does.
     cp.enableLaunches(
-        new io.liftshift.controlplane.launch.LocalLaunchCloud(
+        new io.liftshift.cloud.local.LocalLaunchCloud(
             dir.resolve("launch"),
             List.of("false"),
             URI.create("https://127.0.0.1:" + cp.port()),

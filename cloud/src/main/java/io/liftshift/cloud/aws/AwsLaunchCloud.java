@@ -1,28 +1,23 @@
-package io.liftshift.controlplane.launch;
+package io.liftshift.cloud.aws;
 
+import io.liftshift.cloud.ConversionServers;
 import io.liftshift.cloud.Images;
 import io.liftshift.cloud.Instances;
+import io.liftshift.cloud.LaunchCloud;
 import io.liftshift.cloud.Snapshots;
 import io.liftshift.cloud.StagingVolume;
-import io.liftshift.cloud.aws.AwsImages;
-import io.liftshift.cloud.aws.AwsInstances;
-import io.liftshift.cloud.aws.AwsSnapshots;
 import io.liftshift.trust.CaFingerprint;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
  * Launches on AWS: launch volumes are EBS volumes made from the EBS snapshots; a conversion server
- * is an EC2 instance, through the converter launch template (the CDK's ConversionServer) or else
- * from the converter image in the staging subnet, with the volumes attached and its job's token in
- * its user data, terminated right after; the target starts from an AMI of the converted volumes,
- * through its launch template.
+ * is an EC2 instance ({@link AwsConversionServers}); the target starts from an AMI of the converted
+ * volumes, through its launch template.
  */
 public final class AwsLaunchCloud implements LaunchCloud {
   /** Where the converter image (the CDK's DaemonImage) keeps the launcher. */
@@ -78,13 +73,14 @@ public final class AwsLaunchCloud implements LaunchCloud {
   private final Settings settings;
   private final AwsImages images;
   private final AwsInstances instances;
-  private final Map<String, List<StagingVolume>> attached = new ConcurrentHashMap<>();
+  private final AwsConversionServers conversionServers;
 
   public AwsLaunchCloud(Ec2Client ec2, Settings settings) {
     this.ec2 = ec2;
     this.settings = settings;
     this.images = new AwsImages(ec2, settings.installation(), settings.pollMillis());
     this.instances = new AwsInstances(ec2, settings.installation(), settings.pollMillis());
+    this.conversionServers = new AwsConversionServers(ec2, instances, settings);
   }
 
   @Override
@@ -105,103 +101,16 @@ public final class AwsLaunchCloud implements LaunchCloud {
   }
 
   @Override
+  public ConversionServers conversionServers() {
+    return conversionServers;
+  }
+
+  @Override
   public void deleteVolume(StagingVolume volume) throws IOException {
     try {
       ec2.deleteVolume(b -> b.volumeId(volume.volumeId()));
     } catch (AwsServiceException e) {
       throw new IOException("deleting " + volume.volumeId() + ": " + e.getMessage(), e);
-    }
-  }
-
-  @Override
-  public String startConversionServer(
-      String jobId, String sourceServerId, String jobToken, List<StagingVolume> volumes)
-      throws IOException {
-    String userData =
-        "#!/bin/sh\n"
-            + "# liftshift conversion server for "
-            + sourceServerId
-            + " in "
-            + jobId
-            + ": converts, reports, and is terminated.\n"
-            + "exec "
-            + CONVERTER_COMMAND
-            + " --control-plane "
-            + settings.controlPlane()
-            + " --job-token "
-            + jobToken
-            + " --ca-fingerprint "
-            + settings.ca()
-            + "\n";
-    Instances.Instance server =
-        instances.launch(
-            new Instances.LaunchSpec(
-                "liftshift-conversion-" + jobId,
-                emptyToNull(settings.converterImageId()),
-                emptyToNull(settings.converterInstanceType()),
-                emptyToNull(settings.converterLaunchTemplateId()),
-                CONVERTER_LAUNCH_TEMPLATE_VERSION,
-                emptyToNull(settings.stagingSubnetId()),
-                settings.converterSecurityGroupIds(),
-                volumes,
-                userData,
-                Map.of(
-                    "liftshift:role",
-                    "conversion-server",
-                    "liftshift:job",
-                    jobId,
-                    "liftshift:source-server",
-                    sourceServerId)));
-    attached.put(server.instanceId(), volumes);
-    return server.instanceId();
-  }
-
-  @Override
-  public boolean conversionServerRunning(String conversionServerId) throws IOException {
-    return instances
-        .describe(conversionServerId)
-        .map(i -> i.state().equals("pending") || i.state().equals("running"))
-        .orElse(false);
-  }
-
-  @Override
-  public void stopConversionServer(String conversionServerId, List<StagingVolume> volumes)
-      throws IOException {
-    attached.putIfAbsent(conversionServerId, List.copyOf(volumes));
-    stopConversionServer(conversionServerId);
-  }
-
-  /** Terminated, then its volumes are free again (available) for the image. */
-  @Override
-  public void stopConversionServer(String conversionServerId) throws IOException {
-    instances.terminate(conversionServerId);
-    List<StagingVolume> volumes = attached.remove(conversionServerId);
-    if (volumes == null) {
-      return;
-    }
-    long deadline = System.currentTimeMillis() + 600_000;
-    for (StagingVolume v : volumes) {
-      while (true) {
-        String state;
-        try {
-          state =
-              ec2.describeVolumes(b -> b.volumeIds(v.volumeId())).volumes().get(0).stateAsString();
-        } catch (AwsServiceException e) {
-          throw new IOException("describing " + v.volumeId() + ": " + e.getMessage(), e);
-        }
-        if (state.equals("available")) {
-          break;
-        }
-        if (System.currentTimeMillis() > deadline) {
-          throw new IOException(v.volumeId() + " still " + state + " after the conversion server");
-        }
-        try {
-          Thread.sleep(settings.pollMillis());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted", e);
-        }
-      }
     }
   }
 

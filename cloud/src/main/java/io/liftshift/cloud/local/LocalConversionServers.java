@@ -1,12 +1,7 @@
-package io.liftshift.controlplane.launch;
+package io.liftshift.cloud.local;
 
-import io.liftshift.cloud.Images;
-import io.liftshift.cloud.Instances;
-import io.liftshift.cloud.Snapshots;
+import io.liftshift.cloud.ConversionServers;
 import io.liftshift.cloud.StagingVolume;
-import io.liftshift.cloud.local.LocalImages;
-import io.liftshift.cloud.local.LocalInstances;
-import io.liftshift.cloud.local.LocalSnapshots;
 import io.liftshift.trust.CaFingerprint;
 import java.io.IOException;
 import java.net.URI;
@@ -19,70 +14,32 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The embedded default: launch volumes are files, images directories, instances qemu virtual
- * machines, and a conversion server is a separate {@code liftshift converter} process working on
- * loop devices.
+ * Conversion servers on this machine: each is a separate {@code liftshift converter} process with
+ * its own work directory and log, working on loop devices. Apart from {@link LocalInstances}
+ * because a converter is a process of this machine, not a virtual machine.
  */
-public final class LocalLaunchCloud implements LaunchCloud {
+public final class LocalConversionServers implements ConversionServers {
   private final Path home;
-  private final LocalImages images;
-  private final LocalInstances instances;
   private final List<String> converterCommand;
   private final URI controlPlane;
   private final CaFingerprint ca;
   private final ConcurrentHashMap<String, Process> converters = new ConcurrentHashMap<>();
 
   /**
-   * @param home where launch volumes, images, instances and conversion logs go
+   * @param home where each conversion's work directory and log go ({@code conversions/})
    * @param converterCommand how to start {@code liftshift converter} (the launcher or java -cp)
    * @param controlPlane the endpoint conversion servers fetch their job from
    */
-  public LocalLaunchCloud(
-      Path home,
-      List<String> converterCommand,
-      URI controlPlane,
-      CaFingerprint ca,
-      String qemuAccelerator)
-      throws IOException {
-    this.home = Files.createDirectories(home);
-    this.images = new LocalImages(home.resolve("images"));
-    this.instances =
-        new LocalInstances(
-            home.resolve("instances"), images, "qemu-system-x86_64", qemuAccelerator);
+  public LocalConversionServers(
+      Path home, List<String> converterCommand, URI controlPlane, CaFingerprint ca) {
+    this.home = home;
     this.converterCommand = List.copyOf(converterCommand);
     this.controlPlane = controlPlane;
     this.ca = ca;
   }
 
   @Override
-  public Snapshots snapshots(ReplicatorRef replicator) throws IOException {
-    if (replicator.localSnapshotsDir() == null || replicator.localSnapshotsDir().isEmpty()) {
-      throw new IOException(
-          "replicator "
-              + replicator.replicationServerId()
-              + " reported no local snapshot store (is it running with --cloud aws?)");
-    }
-    return LocalSnapshots.readOnly(
-        Path.of(replicator.localSnapshotsDir()), home.resolve("launch-volumes"));
-  }
-
-  @Override
-  public Images images() {
-    return images;
-  }
-
-  @Override
-  public Instances instances() {
-    return instances;
-  }
-
-  @Override
-  public void deleteVolume(StagingVolume volume) throws IOException {
-    Files.deleteIfExists(volume.devicePath());
-  }
-
-  @Override
-  public String startConversionServer(
+  public String start(
       String jobId, String sourceServerId, String jobToken, List<StagingVolume> volumes)
       throws IOException {
     Path logs = Files.createDirectories(home.resolve("conversions"));
@@ -110,13 +67,13 @@ public final class LocalLaunchCloud implements LaunchCloud {
   }
 
   @Override
-  public boolean conversionServerRunning(String conversionServerId) {
+  public boolean running(String conversionServerId) {
     Process p = converters.get(conversionServerId);
     return p != null && p.isAlive();
   }
 
   @Override
-  public void stopConversionServer(String conversionServerId) throws IOException {
+  public void stop(String conversionServerId) throws IOException {
     Process p = converters.remove(conversionServerId);
     if (p == null) {
       return;
@@ -139,10 +96,10 @@ public final class LocalLaunchCloud implements LaunchCloud {
    * pid and stopped, if it is still a converter (a reused pid is left alone).
    */
   @Override
-  public void stopConversionServer(String conversionServerId, List<StagingVolume> volumes)
+  public void stopLeftBehind(String conversionServerId, List<StagingVolume> volumes)
       throws IOException {
     if (converters.containsKey(conversionServerId)) {
-      stopConversionServer(conversionServerId);
+      stop(conversionServerId);
       return;
     }
     long pid;
@@ -165,10 +122,5 @@ public final class LocalLaunchCloud implements LaunchCloud {
         p.get().destroyForcibly();
       }
     }
-  }
-
-  @Override
-  public Optional<String> unavailable() {
-    return LocalInstances.unavailable();
   }
 }
