@@ -21,8 +21,7 @@ final class BenchReplicator implements AutoCloseable {
   final ServerIdentity identity;
   final Path dataDir;
 
-  private BenchReplicator(
-      Process p, int port, CaFingerprint ca, ServerIdentity id, Path dataDir) {
+  private BenchReplicator(Process p, int port, CaFingerprint ca, ServerIdentity id, Path dataDir) {
     this.process = p;
     this.port = port;
     this.ca = ca;
@@ -103,8 +102,7 @@ final class BenchReplicator implements AutoCloseable {
   }
 
   private long statusKb(String key) throws IOException {
-    for (String l :
-        Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+    for (String l : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
       if (l.startsWith(key)) {
         return Long.parseLong(l.replaceAll("\\D", ""));
       }
