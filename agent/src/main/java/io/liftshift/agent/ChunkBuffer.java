@@ -15,12 +15,11 @@ final class ChunkBuffer {
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FrameHeader.MAX_BLOCK_LENGTH);
 
   /**
-   * The disk is read into direct memory (one copy from the kernel) and only non-zero blocks are
-   * copied on to {@link #raw}: on a mostly empty disk most bytes are never copied twice.
+   * The disk is read into direct memory (one copy from the kernel); non-zero blocks are compressed
+   * (or copied, when LZ4 does not pay) from there straight into {@link #frames}.
    */
   final ByteBuffer direct;
 
-  final byte[] raw;
   final byte[] frames;
   private final BlockingQueue<ChunkBuffer> home;
   DiskProgress disk;
@@ -39,7 +38,6 @@ final class ChunkBuffer {
 
   ChunkBuffer(int chunkBytes, int blockBytes, BlockingQueue<ChunkBuffer> home) {
     this.home = home;
-    raw = new byte[chunkBytes];
     // Aligned, so that block devices can be read with O_DIRECT.
     direct = io.liftshift.agent.tracking.DiskReader.buffer(chunkBytes);
     int blocks = chunkBytes / blockBytes;
@@ -97,7 +95,7 @@ final class ChunkBuffer {
     }
   }
 
-  /** Encodes {@code raw} into frames: zero runs become BLOCK_ZERO, the rest BLOCK_DATA. */
+  /** Encodes the chunk into frames: zero runs become BLOCK_ZERO, the rest BLOCK_DATA. */
   void encode(BlockCodec codec, int blockBytes, long features, CompressionGovernor governor) {
     boolean lz4 = io.liftshift.protocol.Features.has(features, io.liftshift.protocol.Features.LZ4);
     boolean zeroFrames =
@@ -126,10 +124,9 @@ final class ChunkBuffer {
         pos = BlockCodec.writeZeroFrame(diskId, zeroStart, offset + i - zeroStart, frames, pos);
         zeroStart = -1;
       }
-      direct.get(i, raw, i, len);
       boolean tryLz4 = lz4 && governor.shouldTry();
       int start = pos;
-      pos = codec.writeBlockFrame(diskId, offset + i, raw, i, len, frames, pos, tryLz4);
+      pos = codec.writeBlockFrame(diskId, offset + i, direct, i, len, frames, pos, tryLz4);
       if (tryLz4) {
         // Byte 4 of the block fields is the encoding: 1 means LZ4 paid off.
         governor.record(frames[start + FrameHeader.LENGTH + 4] == 1);

@@ -61,12 +61,20 @@ final class InitialSync {
     // disk's FileChannel for every later session.
     java.util.concurrent.atomic.AtomicBoolean stop =
         new java.util.concurrent.atomic.AtomicBoolean();
-    int perDiskChunks = Math.max(2, options.readAheadChunks() / Math.max(1, todo.size())) + 2;
+    // Few disks: larger reads. A loop device or a virtual disk streams several times faster at
+    // 4 MiB per request than at 1 MiB; the buffers stay within what 1 MiB chunks used for more
+    // disks (each disk's pool holds its reads in flight plus two waiting for the sender).
+    int factor = Integer.highestOneBit(Math.max(1, MAX_CHUNK_FACTOR / Math.max(1, todo.size())));
+    chunkBytes = options.readChunkBytes() * factor;
+    int perDiskChunks =
+        factor > 1
+            ? READS_IN_FLIGHT + 2
+            : Math.max(2, options.readAheadChunks() / Math.max(1, todo.size())) + 2;
     try {
       for (DiskProgress d : todo) {
         BlockingQueue<ChunkBuffer> pool = new ArrayBlockingQueue<>(perDiskChunks);
         for (int i = 0; i < perDiskChunks; i++) {
-          pool.add(new ChunkBuffer(options.readChunkBytes(), options.blockBytes(), pool));
+          pool.add(new ChunkBuffer(chunkBytes, options.blockBytes(), pool));
         }
         CompressionGovernor governor = new CompressionGovernor();
         Thread t =
@@ -97,6 +105,12 @@ final class InitialSync {
    * waits for the disk the others keep both cores busy with LZ4 and SHA-256.
    */
   static final int READS_IN_FLIGHT = 4;
+
+  /** A run of one disk reads chunks of up to this many times {@code readChunkBytes}. */
+  static final int MAX_CHUNK_FACTOR = 4;
+
+  /** This run's read size: {@code readChunkBytes} times a power of two (so leaves stay whole). */
+  private int chunkBytes;
 
   /**
    * Hands out the chunks of a disk in offset order: each is read (O_DIRECT on a block device),
@@ -131,7 +145,7 @@ final class InitialSync {
         if (b == null) {
           continue;
         }
-        int len = (int) Math.min(options.readChunkBytes(), size - off);
+        int len = (int) Math.min(chunkBytes, size - off);
         if (d.changes != null) {
           clearMarks(d, off, len);
         }

@@ -81,6 +81,22 @@ public final class BlockCodec {
    */
   public int writeBlockFrame(
       int diskId, long offset, byte[] src, int off, int len, byte[] out, int pos, boolean tryLz4) {
+    return writeBlockFrame(diskId, offset, ByteBuffer.wrap(src), off, len, out, pos, tryLz4);
+  }
+
+  /**
+   * As above, from {@code src[off, off+len)} by absolute index: a direct buffer is compressed and
+   * hashed where it lies, without first being copied to the heap.
+   */
+  public int writeBlockFrame(
+      int diskId,
+      long offset,
+      ByteBuffer src,
+      int off,
+      int len,
+      byte[] out,
+      int pos,
+      boolean tryLz4) {
     if (len <= 0 || len > FrameHeader.MAX_BLOCK_LENGTH) {
       throw new IllegalArgumentException("block length " + len);
     }
@@ -89,14 +105,16 @@ public final class BlockCodec {
     int payloadLength = len;
     if (tryLz4) {
       int limit = (int) (len * MAX_COMPRESSED_RATIO);
-      int compressed = compressor.compress(src, off, len, out, payloadPos, out.length - payloadPos);
+      int compressed =
+          compressor.compress(
+              src, off, len, ByteBuffer.wrap(out), payloadPos, out.length - payloadPos);
       if (compressed < limit) {
         encoding = BlockEncoding.LZ4;
         payloadLength = compressed;
       }
     }
     if (encoding == BlockEncoding.RAW) {
-      System.arraycopy(src, off, out, payloadPos, len);
+      src.get(off, out, payloadPos, len);
     }
     FrameHeader.write(out, pos, Opcode.BLOCK_DATA, 0, BlockData.FIXED_LENGTH + payloadLength);
     ByteBuffer b = ByteBuffer.wrap(out, pos + FrameHeader.LENGTH, BlockData.FIXED_LENGTH);
@@ -105,7 +123,7 @@ public final class BlockCodec {
     b.put((byte) 0).put((byte) 0).put((byte) 0);
     b.putLong(offset);
     b.putInt(len);
-    b.putLong(checksum(src, off, len));
+    b.putLong(hash.hash(src, off, len, 0L));
     return payloadPos + payloadLength;
   }
 

@@ -100,11 +100,29 @@ public final class StreamedLeaves {
 
   /** Records a leaf known to be all zeros (a range sent as zeros without reading it). */
   public boolean recordZero(long leaf, int generationRead) {
-    if (leafLength(leaf) != leafBytes) {
-      return record(
-          leaf, generationRead, leafHash(sha256(), ByteBuffer.allocate(leafLength(leaf))));
+    return record(leaf, generationRead, zeroHash(leaf));
+  }
+
+  /**
+   * Marks the leaves wholly inside {@code [offset, end)} as all zeros without reading them: a
+   * writer calls it for a range it did not write because the volume is known to hold zeros there
+   * (created empty, nothing written since). Leaves only touching the range are invalidated.
+   */
+  public synchronized void knownZero(long offset, long end) {
+    invalidate(offset, end);
+    long first = (offset + leafBytes - 1) / leafBytes;
+    for (long i = first; i < leafCount && i * leafBytes + leafLength(i) <= end; i++) {
+      System.arraycopy(
+          zeroHash(i), 0, leaves, (int) i * VolumeDigest.HASH_BYTES, VolumeDigest.HASH_BYTES);
+      valid[(int) i] = true;
     }
-    return record(leaf, generationRead, zeroLeaf);
+  }
+
+  private byte[] zeroHash(long leaf) {
+    if (leafLength(leaf) != leafBytes) {
+      return leafHash(sha256(), ByteBuffer.allocate(leafLength(leaf)));
+    }
+    return zeroLeaf;
   }
 
   public synchronized boolean isValid(long leaf) {
@@ -176,16 +194,13 @@ public final class StreamedLeaves {
     buf.flip();
   }
 
+  /** Zeros to compare with: {@link ByteBuffer#mismatch} is vectorized, a getLong loop is not. */
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
+
   private static boolean isZero(ByteBuffer b) {
-    int p = b.position();
-    int end = b.limit();
-    for (; p + 8 <= end; p += 8) {
-      if (b.getLong(p) != 0) {
-        return false;
-      }
-    }
-    for (; p < end; p++) {
-      if (b.get(p) != 0) {
+    for (int p = b.position(); p < b.limit(); p += ZEROS.capacity()) {
+      int n = Math.min(ZEROS.capacity(), b.limit() - p);
+      if (b.slice(p, n).mismatch(ZEROS.slice(0, n)) >= 0) {
         return false;
       }
     }
