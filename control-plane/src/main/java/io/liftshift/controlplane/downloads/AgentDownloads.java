@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * Serves the agent's downloads on the control plane's port 443 (docs/agent-install.md):
  *
  * <ul>
- *   <li>{@code GET /agent/v1/installer}: the POSIX sh installer;
+ *   <li>{@code GET /agent/v1/installer}: the POSIX sh installer, and {@code installer.sha256}, to
+ *       check a copy fetched from the CDK's software bucket;
  *   <li>{@code GET /agent/v1/bundle/liftshift-agent-V-linux-ARCH.tar.gz} and its {@code .sha256};
  *   <li>{@code GET /agent/v1/ca.pem}, {@code /agent/v1/ca.der}: the installation CA, whose DER's
  *       SHA-256 is the fingerprint {@code liftshift ca show} prints;
@@ -123,6 +124,7 @@ public final class AgentDownloads {
     }
     String p = req.path();
     return p.equals(PREFIX + "installer")
+        || p.equals(PREFIX + "installer.sha256")
         || p.equals(PREFIX + "ca.pem")
         || p.equals(PREFIX + "ca.der")
         || p.equals(PREFIX + "version")
@@ -185,6 +187,12 @@ public final class AgentDownloads {
       return Files.isRegularFile(f)
           ? new Answer(200, "text/x-shellscript; charset=utf-8", f, null)
           : Answer.text(404, "no " + INSTALLER_FILE + " in the agent bundle directory\n");
+    }
+    if (name.equals("installer.sha256")) {
+      Path f = dir.resolve(INSTALLER_FILE + ".sha256");
+      return Files.isRegularFile(f)
+          ? new Answer(200, "text/plain; charset=utf-8", f, null)
+          : Answer.text(404, "no " + INSTALLER_FILE + ".sha256 in the agent bundle directory\n");
     }
     if (name.equals("version")) {
       return version(dir);
