@@ -170,7 +170,9 @@ final class InstalledAgent implements RunningAgent {
     return rc;
   }
 
-  /** Copies a process's lines to the quickstart's output, indented; progress redraws are dropped. */
+  /**
+   * Copies a process's lines to the quickstart's output, indented; progress redraws are dropped.
+   */
   private Thread pump(Process p, String prefix) {
     Thread t =
         new Thread(

@@ -325,7 +325,11 @@ final class QuickstartCommand implements Callable<Integer> {
 
   /** Step 4: the staging volume against the source, hashed whole, and the control plane's view. */
   private static int verify(
-      Path work, Path source, ControlPlane cp, String sourceServerId, StagingVolume volume,
+      Path work,
+      Path source,
+      ControlPlane cp,
+      String sourceServerId,
+      StagingVolume volume,
       String scope)
       throws Exception {
     System.out.println("[4/8] result");

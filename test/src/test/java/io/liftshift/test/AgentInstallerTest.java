@@ -342,7 +342,9 @@ class AgentInstallerTest {
     // not in a restart loop.
     Run r =
         sh(
-            "timeout 60 " + opt().resolve("current/bin/liftshift-agent") + " --reconnect-timeout-seconds 30",
+            "timeout 60 "
+                + opt().resolve("current/bin/liftshift-agent")
+                + " --reconnect-timeout-seconds 30",
             Map.of());
     assertThat(r.code()).as(r.out()).isZero();
     assertThat(r.out()).contains("disconnected from the service: uninstalling the agent");

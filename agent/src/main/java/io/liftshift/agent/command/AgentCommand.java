@@ -182,8 +182,8 @@ public final class AgentCommand implements Callable<Integer> {
   }
 
   /**
-   * Finalized, disconnected or archived: the agent uninstalls itself the way 'agent uninstall'
-   * does (service, files, identity and change state go; the source disks are never touched).
+   * Finalized, disconnected or archived: the agent uninstalls itself the way 'agent uninstall' does
+   * (service, files, identity and change state go; the source disks are never touched).
    */
   private int uninstallDisconnected() throws java.io.IOException, InterruptedException {
     Path state = stateDir != null ? stateDir : AgentHome.stateDir();

@@ -6,13 +6,13 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * Upgrades the installed agent when a heartbeat's answer names another agent version than this
- * one: the control plane's version is authoritative, so newer or older (a rollback) is installed.
- * The work is the setup script's ({@link Installation#upgrade}), the installer's own path: fetch
- * the version and SHA-256 from the pinned control plane, the bundle from where it was installed
- * from (control plane or S3), verify, unpack beside the running release, switch atomically and
- * restart the service. The change state lives in the state directory, outside the release, so the
- * restarted agent resumes without a resync.
+ * Upgrades the installed agent when a heartbeat's answer names another agent version than this one:
+ * the control plane's version is authoritative, so newer or older (a rollback) is installed. The
+ * work is the setup script's ({@link Installation#upgrade}), the installer's own path: fetch the
+ * version and SHA-256 from the pinned control plane, the bundle from where it was installed from
+ * (control plane or S3), verify, unpack beside the running release, switch atomically and restart
+ * the service. The change state lives in the state directory, outside the release, so the restarted
+ * agent resumes without a resync.
  *
  * <p>Heartbeats come every few seconds: the upgrade runs on a thread of its own, one at a time,
  * once per offered version, and not again for an hour after it failed.
@@ -50,7 +50,8 @@ final class UpgradeOnHeartbeat implements Consumer<String> {
 
   private void upgrade(String offered) {
     try {
-      LOG.info("the control plane serves agent " + offered + " (this is " + running + "): upgrading");
+      LOG.info(
+          "the control plane serves agent " + offered + " (this is " + running + "): upgrading");
       if (Installation.upgrade()) {
         // Under systemd the service restarts into it; elsewhere this process keeps running the
         // old release, and must not install the new one again at every heartbeat.

@@ -270,8 +270,7 @@ public final class AgentDownloads {
     } else if (versions.size() == 1) {
       version = versions.firstKey();
     }
-    return new Listing(
-        versions, version != null && versions.containsKey(version) ? version : null);
+    return new Listing(versions, version != null && versions.containsKey(version) ? version : null);
   }
 
   /** The served version: the LATEST file's, else the only version in the directory. */
