@@ -295,8 +295,8 @@ else
     tar -xzf "$tmp/$bundle" -C "$new_release" --strip-components=1 --no-same-owner ||
     die "cannot unpack the bundle into $opt (disk full?)"
   printf '%s\n' "$want" >"$new_release/BUNDLE_SHA256"
-  "$new_release/bin/liftshift-agent" --version >/dev/null 2>&1 ||
-    die "the agent's runtime does not start on this server ($(uname -srm)); nothing was installed"
+  "$new_release/bin/liftshift-agent" --version >"$tmp/runtime-check" 2>&1 ||
+    die "the agent's runtime does not start on this server ($(uname -srm): $(head -c 400 "$tmp/runtime-check" | tr '\n' ' ')); nothing was installed"
 fi
 [ -n "$new_release" ] || step 4/7 "The liftshift agent $version is in $opt/releases/$version"
 launcher="${new_release:-$release}/bin/liftshift-agent"

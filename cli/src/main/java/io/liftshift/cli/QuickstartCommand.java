@@ -402,10 +402,22 @@ final class QuickstartCommand implements Callable<Integer> {
             + " tracker)");
     var snapshots = r.snapshots().orElseThrow();
     io.liftshift.cloud.PointInTimeSnapshot snap = null;
+    Path exported = work.resolve("snapshot-export.img");
     while (snap == null) {
       for (var s : snapshots.list(sourceServerId)) {
         if (s.takenAt().isAfter(inStepAt)) {
           snap = s;
+        }
+      }
+      if (snap != null) {
+        Files.deleteIfExists(exported);
+        try {
+          snapshots.restore(snap.volumes().get(0), exported);
+          break;
+        } catch (IOException e) {
+          // Snapshots come every 2 s and retention merges old ones: the one listed may be gone
+          // by the time it is read. A later one holds the change too.
+          snap = null;
         }
       }
       if (System.currentTimeMillis() > deadline) {
@@ -414,9 +426,6 @@ final class QuickstartCommand implements Callable<Integer> {
       }
       Thread.sleep(200);
     }
-    Path exported = work.resolve("snapshot-export.img");
-    Files.deleteIfExists(exported);
-    snapshots.restore(snap.volumes().get(0), exported);
     boolean same = sha256(exported).equals(want);
     System.out.println(
         "  point-in-time snapshot "
