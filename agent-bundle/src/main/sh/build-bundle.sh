@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the agent bundle: a jlink runtime holding only the modules the slim jar needs (jdeps),
 # stripped and compressed, with the jar, launcher and setup script, packed reproducibly as
-# liftshift-agent-VERSION-linux-ARCH.tar.gz plus its .sha256, next to the installer script.
+# liftshift-agent-VERSION-linux-ARCH.tar.gz plus its .sha256, next to the installer script and its
+# .sha256: the files the control plane serves and the CDK's SoftwareBucket uploads.
 # Usage: build-bundle.sh JAR VERSION ARCH JDK SRC_DIR DIST_DIR
 set -eu
 jar=$1 version=$2 arch=$3 jdk=$4 src=$5 dist=$6
@@ -37,5 +38,7 @@ tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
   -cf - "$name" | gzip -9n >"$dist/$name.tar.gz"
 (cd "$dist" && sha256sum "$name.tar.gz" >"$name.tar.gz.sha256")
 cp "$src/liftshift-agent-installer.sh" "$dist/liftshift-agent-installer.sh"
+# For copies fetched from S3 (docs/agent-install.md): checked against the control plane's copy.
+(cd "$dist" && sha256sum liftshift-agent-installer.sh >liftshift-agent-installer.sh.sha256)
 printf '%s\n' "$version" >"$dist/LATEST"
 echo "agent bundle: $dist/$name.tar.gz ($(du -k "$dist/$name.tar.gz" | cut -f1) KiB)"

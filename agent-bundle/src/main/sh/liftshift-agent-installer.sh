@@ -2,10 +2,13 @@
 # liftshift agent installer (docs/agent-install.md). Run as root on the source server:
 #   curl -fsS --insecure https://HOST/agent/v1/installer | sh -s -- --endpoint https://HOST \
 #     --install-token T --ca-fingerprint sha256:HEX [--devices /dev/sda,/dev/sdb] [--tags k=v,...]
-#     [--agent-args '--tracker TRACEFS'] [--no-prompt]
+#     [--agent-args '--tracker TRACEFS'] [--s3-bucket B --s3-region R | --bundle-url https://...] [--no-prompt]
 # Needs only sh, coreutils, tar, gzip and curl or wget: no Java, compiler, kernel headers or reboot.
 # Trust comes from the fingerprint alone: the CA certificate is fetched, its SHA-256 checked, and only
 # then used (pinned) for everything else; the bundle's checksum is verified before it is unpacked.
+# The bundle itself may come from the CDK's software bucket in S3 (--s3-bucket/--s3-region or
+# --bundle-url): its version and SHA-256 still come from the pinned control plane, so S3 only
+# carries bytes that are checked against what the control plane vouches for.
 # Re-running it upgrades (or does nothing when current); --uninstall removes everything.
 set -u
 umask 022
@@ -18,6 +21,7 @@ unit=liftshift-agent.service
 
 endpoint="" token="" fingerprint="" devices="" tags="" prompt=1 action=install
 agent_args="" agent_args_set=0
+bundle_url="" s3_bucket="" s3_region=""
 tmp="" new_release="" created_opt=0 created_opt_parent=0 created_state=0 done_ok=0
 
 say() { printf '%s\n' "$*"; }
@@ -30,6 +34,7 @@ usage() {
   cat <<'USAGE'
 usage: sh liftshift-agent-installer.sh --endpoint https://HOST --install-token T --ca-fingerprint sha256:HEX
          [--devices /dev/sda,/dev/sdb] [--tags k=v,...] [--agent-args 'AGENT OPTIONS'] [--no-prompt]
+         [--s3-bucket BUCKET --s3-region REGION | --bundle-url https://HOST/PREFIX/agent/v1]
        sh liftshift-agent-installer.sh --upgrade      (re-install the control plane's current agent)
        sh liftshift-agent-installer.sh --uninstall    (remove the agent, its service and its state)
 USAGE
@@ -62,6 +67,12 @@ while [ $# -gt 0 ]; do
     --tags=*) tags=${1#*=}; shift ;;
     --agent-args) agent_args=${2:-}; agent_args_set=1; shift 2 ;;
     --agent-args=*) agent_args=${1#*=}; agent_args_set=1; shift ;;
+    --bundle-url) bundle_url=${2:-}; shift 2 ;;
+    --bundle-url=*) bundle_url=${1#*=}; shift ;;
+    --s3-bucket) s3_bucket=${2:-}; shift 2 ;;
+    --s3-bucket=*) s3_bucket=${1#*=}; shift ;;
+    --s3-region) s3_region=${2:-}; shift 2 ;;
+    --s3-region=*) s3_region=${1#*=}; shift ;;
     --no-prompt) prompt=0; shift ;;
     --upgrade) action=upgrade; shift ;;
     --uninstall) action=uninstall; shift ;;
@@ -121,7 +132,24 @@ fi
 if [ -f "$state/install.conf" ]; then
   [ -n "$devices" ] || devices=$(sed -n 's/^devices=//p' "$state/install.conf")
   [ "$agent_args_set" -eq 1 ] || agent_args=$(sed -n 's/^agent_args=//p' "$state/install.conf")
+  [ -n "$bundle_url$s3_bucket" ] || bundle_url=$(sed -n 's/^bundle_url=//p' "$state/install.conf")
 fi
+# The software bucket's virtual-hosted address, as the CDK stack's SoftwareBucket publishes it.
+if [ -n "$s3_bucket" ]; then
+  [ -z "$bundle_url" ] || die "give either --bundle-url or --s3-bucket/--s3-region, not both"
+  [ -n "$s3_region" ] || die "--s3-bucket needs --s3-region (the region of the liftshift stack)"
+  printf '%s' "$s3_bucket$s3_region" | grep -Eq '^[a-z0-9][a-z0-9.-]*$' ||
+    die "--s3-bucket/--s3-region: '$s3_bucket' in '$s3_region' is not an S3 bucket name and region"
+  bundle_url="https://$s3_bucket.s3.$s3_region.amazonaws.com/software/agent/v1"
+fi
+bundle_url=${bundle_url%/}
+case "$bundle_url" in
+  ""|https://*) ;;
+  *) die "--bundle-url must be an https:// address (the S3 software bucket's agent/v1 prefix), got '$bundle_url'" ;;
+esac
+case "$bundle_url" in
+  *[!A-Za-z0-9._~:/%+-]*) die "--bundle-url '$bundle_url' holds characters a URL prefix does not need" ;;
+esac
 # They go on the service's ExecStart line, which systemd splits and expands itself ($, %, quotes):
 # only plain option words are let through.
 case "$agent_args" in
@@ -149,9 +177,22 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/liftshift-agent.XXXXXX") || die "cannot create 
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# fetch PATH FILE [pinned]: fails with a message naming the cause.
+# fetch PATH FILE [pinned|public]: fails with a message naming the cause. PATH is under the
+# control plane's address; 'public' takes a whole URL (S3), checked with the system's CAs.
 fetch() {
   url="$endpoint$1"
+  [ "${3:-}" = public ] && url=$1
+  if [ "${3:-}" = public ]; then
+    if [ "$fetcher" = curl ]; then
+      curl -fsS --connect-timeout 10 --max-time 600 -o "$2" "$url" 2>"$tmp/err"
+    else
+      wget -q -T 10 -O "$2" "$url" 2>"$tmp/err"
+    fi
+    rc=$?
+    [ $rc -eq 0 ] && return 0
+    detail=$(head -c 300 "$tmp/err" 2>/dev/null)
+    die "downloading the bundle from $url failed ($detail): check that this server reaches S3 over HTTPS (443) and that the stack published the agent there, or leave out --bundle-url/--s3-bucket to download it from the control plane"
+  fi
   if [ "$fetcher" = curl ]; then
     if [ "${3:-}" = pinned ]; then
       curl -fsS --connect-timeout 10 --max-time 600 --cacert "$tmp/ca.pem" -o "$2" "$url" 2>"$tmp/err"
@@ -234,10 +275,15 @@ current=""
 if [ -f "$release/BUNDLE_SHA256" ] && [ "$(cat "$release/BUNDLE_SHA256")" = "$want" ]; then
   say "    version $version is already installed and verified: nothing to download"
 else
-  fetch "/agent/v1/bundle/$bundle" "$tmp/$bundle" pinned
+  if [ -n "$bundle_url" ]; then
+    say "    from $bundle_url (checked against the control plane's SHA-256)"
+    fetch "$bundle_url/bundle/$bundle" "$tmp/$bundle" public
+  else
+    fetch "/agent/v1/bundle/$bundle" "$tmp/$bundle" pinned
+  fi
   got=$(sha256sum "$tmp/$bundle" | cut -d' ' -f1)
   [ "$got" = "$want" ] ||
-    die "the downloaded bundle $bundle is corrupt or tampered (sha256:$got, expected sha256:$want): nothing was installed; retry, and if it persists check the control plane's agent bundle directory"
+    die "the downloaded bundle $bundle is corrupt or tampered (sha256:$got, expected sha256:$want): nothing was installed; retry, and if it persists check ${bundle_url:-the control plane's agent bundle directory}"
   say "    $bundle: checksum verified"
 
   step 4/7 "Installing the liftshift agent $version into $opt"
@@ -249,8 +295,8 @@ else
     tar -xzf "$tmp/$bundle" -C "$new_release" --strip-components=1 --no-same-owner ||
     die "cannot unpack the bundle into $opt (disk full?)"
   printf '%s\n' "$want" >"$new_release/BUNDLE_SHA256"
-  "$new_release/bin/liftshift-agent" --version >/dev/null 2>&1 ||
-    die "the agent's runtime does not start on this server ($(uname -srm)); nothing was installed"
+  "$new_release/bin/liftshift-agent" --version >"$tmp/runtime-check" 2>&1 ||
+    die "the agent's runtime does not start on this server ($(uname -srm): $(head -c 400 "$tmp/runtime-check" | tr '\n' ' ')); nothing was installed"
 fi
 [ -n "$new_release" ] || step 4/7 "The liftshift agent $version is in $opt/releases/$version"
 launcher="${new_release:-$release}/bin/liftshift-agent"
@@ -273,7 +319,7 @@ if [ -n "$token" ]; then
 else
   say "    already registered as $(sed -n 's/^sourceServerID=//p' "$state/agent.properties")"
 fi
-printf 'devices=%s\nagent_args=%s\n' "$devices" "$agent_args" >"$state/install.conf"
+printf 'devices=%s\nagent_args=%s\nbundle_url=%s\n' "$devices" "$agent_args" "$bundle_url" >"$state/install.conf"
 
 step 6/7 "Writing the liftshift-agent service (starts at boot, restarts on failure)"
 mkdir -p "$unit_dir" || die "cannot write $unit_dir"

@@ -207,6 +207,12 @@ public final class Agent {
         if (link != null) {
           wireBytes += link.wireBytes();
         }
+        if (control.desired() == ReplicationControl.Desired.DISCONNECTED) {
+          // Finalized or disconnected: the replicator dropped this server's staging volumes, so no
+          // reconnect can succeed; the caller uninstalls rather than retrying until the timeout.
+          throw new DisconnectedFromServiceException(
+              "disconnected from the service (" + e.getMessage() + ")");
+        }
         if (e instanceof SourceReadException || !ReplicationLink.isRetryable(e)) {
           throw e;
         }

@@ -40,6 +40,7 @@ public final class ControlPlaneLink {
 
   private final HttpClient http;
   private final Identity identity;
+  private volatile java.util.function.Consumer<String> agentVersions = v -> {};
 
   private ControlPlaneLink(HttpClient http, Identity identity) {
     this.http = http;
@@ -48,6 +49,11 @@ public final class ControlPlaneLink {
 
   public Identity identity() {
     return identity;
+  }
+
+  /** Hears the agent version the control plane serves, from every heartbeat's answer. */
+  public void onAgentVersion(java.util.function.Consumer<String> listener) {
+    agentVersions = listener;
   }
 
   private static HttpClient client(CaFingerprint ca) {
@@ -238,6 +244,7 @@ public final class ControlPlaneLink {
     if (r.statusCode() != 200) {
       throw new IOException("heartbeat refused (" + r.statusCode() + "): " + r.body());
     }
+    optional(r.body(), "agentVersion").ifPresent(agentVersions);
     return Instructions.parse(r.body());
   }
 

@@ -14,6 +14,8 @@ import io.liftshift.constructs.SoftwareBucket;
 import io.liftshift.constructs.SoftwareBucketProps;
 import io.liftshift.constructs.StagingArea;
 import io.liftshift.constructs.StagingAreaProps;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import software.amazon.awscdk.CfnParameter;
@@ -30,6 +32,9 @@ import software.constructs.Construct;
 public final class StagingStack extends Stack {
   /** The parameter naming the source network when the context names none. */
   public static final String SOURCE_CIDR = "SourceCidr";
+
+  /** The build's agent downloads, published to the software bucket when present. */
+  static final String AGENT_DIST = "agent-bundle/target/dist";
 
   /** An IPv4 CIDR block, never /0: the whole internet is no source network. */
   static final String CIDR_PATTERN =
@@ -81,6 +86,15 @@ public final class StagingStack extends Stack {
                 .build());
     SoftwareBucket bucket =
         new SoftwareBucket(this, "Software", SoftwareBucketProps.builder().build());
+    // The agent's downloads for --s3-bucket installs (docs/agent-install.md): named, or the
+    // build's.
+    String agentDist = config.string("agentBundleDir");
+    if (agentDist != null || Files.isDirectory(Path.of(AGENT_DIST))) {
+      bucket.publishAgent(agentDist != null ? agentDist : AGENT_DIST);
+    }
+    if (config.string("agentDownloadVpce") != null) {
+      bucket.allowAgentDownloadsThrough(config.string("agentDownloadVpce"));
+    }
     IMachineImage controlPlaneImage = image(config, DaemonRole.CONTROL_PLANE);
     // Conversion servers come first: the control plane launches them through their template.
     ConversionServer conversion =

@@ -30,8 +30,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Replicate a sample disk on this machine end to end: make a 1 GiB ext4 image, start a",
-      "replicator on 127.0.0.1:1500 (TLS 1.3), run the agent, and prove the staging volume is",
-      "byte-identical to the source."
+      "replicator on 127.0.0.1:1500 (TLS 1.3), install the agent with the installer users run",
+      "(into a directory standing for the server's root) and run it, and prove the staging",
+      "volume is byte-identical to the source."
     })
 final class QuickstartCommand implements Callable<Integer> {
   @Option(
@@ -163,13 +164,30 @@ final class QuickstartCommand implements Callable<Integer> {
             + " --ca-dir "
             + work.resolve("ca")
             + " --listen 127.0.0.1:443");
-    ControlPlaneLink registration =
-        ControlPlaneLink.install(
-            "https://localhost:" + cp.port(),
-            cp.createInstallToken(),
-            cp.caFingerprint(),
-            java.util.List.of(source),
-            work.resolve("agent"));
+    java.util.Optional<String> noInstaller = InstalledAgent.unavailable();
+    InstalledAgent installed = null;
+    ControlPlaneLink registration;
+    if (noInstaller.isEmpty()) {
+      Path root = work.resolve("agent-root");
+      System.out.println(
+          "  installing the agent with the installer users run, into "
+              + root
+              + " (it stands for the server's /; no systemd here, so its service's command"
+              + " runs as a process)");
+      installed =
+          InstalledAgent.install(
+              root, cp, work.resolve("ca").resolve("ca.crt"), source, SERVICE_ARGS, System.out);
+      registration = installed.link();
+    } else {
+      System.out.println("  the agent runs inside this process: " + noInstaller.get());
+      registration =
+          ControlPlaneLink.install(
+              "https://localhost:" + cp.port(),
+              cp.createInstallToken(),
+              cp.caFingerprint(),
+              java.util.List.of(source),
+              work.resolve("agent"));
+    }
     String sourceServerId = registration.identity().sourceServerId();
     System.out.println("  agent installed and registered: source server " + sourceServerId);
     Path replicatorDir = work.resolve("replicator");
@@ -192,7 +210,8 @@ final class QuickstartCommand implements Callable<Integer> {
           "  port " + port + " is not available (" + e.getMessage() + "); using a free port");
       replicator = Replicator.start(ro.port(0));
     }
-    try (Replicator r = replicator) {
+    try (Replicator r = replicator;
+        InstalledAgent closeLast = installed) {
       System.out.println(
           "  listening on 127.0.0.1:" + r.port() + ", TLS 1.3 TLS_AES_256_GCM_SHA384");
       System.out.println("  installation CA " + r.caFingerprint());
@@ -209,6 +228,25 @@ final class QuickstartCommand implements Callable<Integer> {
               + ")");
 
       System.out.println("[3/8] agent: initial sync (change tracking from the first byte)");
+      if (installed != null) {
+        // The sample disk is not mounted, so its bitmaps are final: the file-system-aware sync
+        // is safe here (a mounted source keeps the whole-disk default).
+        int rc = installed.syncOnce("--sync-scope", "used", "--reconnect-timeout-seconds", "60");
+        if (rc != 0) {
+          System.out.println("[4/8] verification FAILED: the agent exited with " + rc);
+          return 3;
+        }
+        java.util.List<StagingVolume> volumes = r.volumes().list();
+        if (volumes.size() != 1) {
+          throw new IOException("expected one staging volume, the replicator has " + volumes);
+        }
+        if (verify(work, source, cp, sourceServerId, volumes.get(0), "USED") != 0) {
+          return 3;
+        }
+        try (RunningAgent replicating = installed.startService()) {
+          return afterSync(work, source, cp, sourceServerId, r, replicating, volumes.get(0));
+        }
+      }
       AgentOptions ao =
           new AgentOptions()
               .replicator(where.replicationServerHost(), where.replicationServerPort())
@@ -238,7 +276,6 @@ final class QuickstartCommand implements Callable<Integer> {
       progress.finishLine();
       io.liftshift.agent.command.AgentCommand.print(report);
 
-      System.out.println("[4/8] result");
       DiskReport disk = report.disks().get(0);
       StagingVolume volume =
           r.volumes().list().stream()
@@ -246,9 +283,60 @@ final class QuickstartCommand implements Callable<Integer> {
               .findFirst()
               .orElseThrow(
                   () -> new IOException("staging volume " + disk.stagingVolumeId() + " not found"));
+      if (verify(work, source, cp, sourceServerId, volume, String.valueOf(disk.syncScope())) != 0) {
+        return 3;
+      }
+      // Replication goes on through the launches, as MGN's does: each launch then gets a fresh,
+      // crash-consistent snapshot (the agent's consistency point) of the latest replicated state.
+      try (RunningAgent replicating =
+          InProcessAgent.start(ao, new HeartbeatReporter(registration, SyncListener.NONE, 1000))) {
+        return afterSync(work, source, cp, sourceServerId, r, replicating, volume);
+      }
+    }
+  }
+
+  /** The agent's command-line options in its service unit (the installer's --agent-args). */
+  static final String SERVICE_ARGS =
+      "--sync-scope used --no-verify --scan-interval-seconds 1 --scan-budget-mbps 0"
+          + " --reconnect-timeout-seconds 60";
+
+  /** Steps 5 to 8, with the agent replicating continuously. */
+  private Integer afterSync(
+      Path work,
+      Path source,
+      ControlPlane cp,
+      String sourceServerId,
+      Replicator r,
+      RunningAgent replicating,
+      StagingVolume volume)
+      throws Exception {
+    int snapshotResult =
+        continuousAndSnapshot(
+            work, source, r, sourceServerId, replicating, volume.devicePath(), bootable);
+    if (snapshotResult != 0) {
+      return snapshotResult;
+    }
+    if (!bootable) {
+      System.out.println("[6/8] launches skipped: " + whyNoLaunch + " (never faked)");
+      return 0;
+    }
+    return QuickstartLaunches.run(work, source, cp, sourceServerId, r, replicating);
+  }
+
+  /** Step 4: the staging volume against the source, hashed whole, and the control plane's view. */
+  private static int verify(
+      Path work,
+      Path source,
+      ControlPlane cp,
+      String sourceServerId,
+      StagingVolume volume,
+      String scope)
+      throws Exception {
+    System.out.println("[4/8] result");
+    {
       // A second, independent check: whole-file SHA-256 of both sides. A file-system-aware sync
       // zeroes the blocks no file system uses, so the source is hashed with those zeroed too.
-      System.out.println("  initial sync read: " + disk.syncScope());
+      System.out.println("  initial sync read: " + scope);
       String a = sha256UsedBlocks(source);
       String b = sha256(volume.devicePath());
       System.out.println("  sha256 source  " + a);
@@ -271,21 +359,7 @@ final class QuickstartCommand implements Callable<Integer> {
           "  control plane: DescribeSourceServers shows "
               + sourceServerId
               + (m.find() ? " with " + m.group(1) + " bytes replicated" : ""));
-      // Replication goes on through the launches, as MGN's does: each launch then gets a fresh,
-      // crash-consistent snapshot (the agent's consistency point) of the latest replicated state.
-      try (ContinuousAgent replicating =
-          ContinuousAgent.start(ao, new HeartbeatReporter(registration, SyncListener.NONE, 1000))) {
-        int snapshotResult =
-            continuousAndSnapshot(work, source, r, ao, replicating, volume.devicePath(), bootable);
-        if (snapshotResult != 0) {
-          return snapshotResult;
-        }
-        if (!bootable) {
-          System.out.println("[6/8] launches skipped: " + whyNoLaunch + " (never faked)");
-          return 0;
-        }
-        return launches(work, source, cp, sourceServerId, r, replicating);
-      }
+      return 0;
     }
   }
 
@@ -297,13 +371,12 @@ final class QuickstartCommand implements Callable<Integer> {
       Path work,
       Path source,
       Replicator r,
-      AgentOptions ao,
-      ContinuousAgent agent,
+      String sourceServerId,
+      RunningAgent agent,
       Path staged,
       boolean bootable)
       throws Exception {
     System.out.println("[5/8] continuous replication and a point-in-time snapshot");
-    java.util.concurrent.CompletableFuture<SyncReport> run = agent.run;
     // A change on the source disk: 64 KiB at its end (on the bootable sample, in the unused
     // gap between GRUB's core image and the first partition, so that it still boots).
     byte[] change = new byte[64 << 10];
@@ -315,7 +388,7 @@ final class QuickstartCommand implements Callable<Integer> {
     String want = sha256(source);
     long deadline = System.currentTimeMillis() + 60_000;
     while (!sha256(staged).equals(want)) {
-      if (run.isDone() || System.currentTimeMillis() > deadline) {
+      if (agent.ended() || System.currentTimeMillis() > deadline) {
         System.out.println("  the change did not reach the staging volume");
         return 3;
       }
@@ -325,14 +398,26 @@ final class QuickstartCommand implements Callable<Integer> {
     java.time.Instant inStepAt = java.time.Instant.now();
     System.out.println(
         "  a 64 KiB change on the source reached the staging volume ("
-            + agent.tracking().kind()
+            + agent.tracker()
             + " tracker)");
     var snapshots = r.snapshots().orElseThrow();
     io.liftshift.cloud.PointInTimeSnapshot snap = null;
+    Path exported = work.resolve("snapshot-export.img");
     while (snap == null) {
-      for (var s : snapshots.list(ao.sourceServerId())) {
+      for (var s : snapshots.list(sourceServerId)) {
         if (s.takenAt().isAfter(inStepAt)) {
           snap = s;
+        }
+      }
+      if (snap != null) {
+        Files.deleteIfExists(exported);
+        try {
+          snapshots.restore(snap.volumes().get(0), exported);
+          break;
+        } catch (IOException e) {
+          // Snapshots come every 2 s and retention merges old ones: the one listed may be gone
+          // by the time it is read. A later one holds the change too.
+          snap = null;
         }
       }
       if (System.currentTimeMillis() > deadline) {
@@ -341,9 +426,6 @@ final class QuickstartCommand implements Callable<Integer> {
       }
       Thread.sleep(200);
     }
-    Path exported = work.resolve("snapshot-export.img");
-    Files.deleteIfExists(exported);
-    snapshots.restore(snap.volumes().get(0), exported);
     boolean same = sha256(exported).equals(want);
     System.out.println(
         "  point-in-time snapshot "
@@ -359,59 +441,8 @@ final class QuickstartCommand implements Callable<Integer> {
         "  list them with: liftshift snapshots list --data-dir "
             + work.resolve("replicator")
             + " "
-            + ao.sourceServerId());
+            + sourceServerId);
     return same ? 0 : 3;
-  }
-
-  /**
-   * The agent in continuous replication from step 5 on, reporting to the control plane (its lag,
-   * and the control plane's answer stops it once the cutover is finalized).
-   */
-  private static final class ContinuousAgent implements AutoCloseable {
-    final Agent agent;
-    final HeartbeatReporter heartbeats;
-    final java.util.concurrent.CompletableFuture<SyncReport> run;
-
-    private ContinuousAgent(Agent agent, HeartbeatReporter heartbeats) {
-      this.agent = agent;
-      this.heartbeats = heartbeats;
-      this.run =
-          java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return agent.run();
-                } catch (Exception e) {
-                  throw new java.util.concurrent.CompletionException(e);
-                }
-              });
-    }
-
-    static ContinuousAgent start(AgentOptions ao, HeartbeatReporter heartbeats) {
-      ao.continuous(true).verify(false).scanPassIntervalMillis(500).scanReadBudgetMBps(0);
-      return new ContinuousAgent(new Agent(ao, heartbeats), heartbeats);
-    }
-
-    io.liftshift.agent.ChangeTracking tracking() {
-      return agent.tracking();
-    }
-
-    private boolean closed;
-
-    @Override
-    public synchronized void close() {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      agent.stop();
-      try {
-        run.get(60, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // reported above if it mattered
-      } finally {
-        heartbeats.close();
-      }
-    }
   }
 
   /** SHA-256 of a disk image with the blocks no recognised file system uses read as zeros. */
@@ -460,138 +491,5 @@ final class QuickstartCommand implements Callable<Integer> {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  /**
-   * Steps 6 to 8: a test launch (converted, booted as an NVMe virtual machine that reports its
-   * first boot), the cutover launch (which replaces the test copy), and finalize (staging volumes
-   * and snapshots deleted). All through the MGN API of the control plane.
-   */
-  private static Integer launches(
-      Path work,
-      Path source,
-      ControlPlane cp,
-      String id,
-      Replicator replicator,
-      ContinuousAgent replicating)
-      throws Exception {
-    Path launchDir = work.resolve("launch");
-    if (Files.isDirectory(launchDir.resolve("instances"))) {
-      // The previous run's migrated server is still running: it goes before its files do.
-      var previous = InstancesCommand.open(launchDir);
-      for (var i : previous.list(java.util.Map.of())) {
-        previous.terminate(i.instanceId());
-      }
-    }
-    SampleDisk.deleteTree(launchDir);
-    String accel = BootableSample.accelerator(source, work.resolve("kvm-probe"));
-    System.out.println(
-        "[6/8] test launch (qemu "
-            + (accel.equals("kvm") ? "with KVM" : "under TCG: KVM cannot boot Linux here")
-            + "; about a minute under TCG)");
-    cp.enableLaunches(
-        new io.liftshift.cloud.local.LocalLaunchCloud(
-            launchDir,
-            ControlPlaneCommand.converterCommand(),
-            java.net.URI.create("https://127.0.0.1:" + cp.port()),
-            cp.caFingerprint(),
-            accel),
-        15 * 60_000L,
-        5_000L);
-    com.fasterxml.jackson.databind.ObjectMapper json = io.liftshift.contract.ContractJson.MAPPER;
-    String servers = "{\"sourceServerIDs\":[\"" + id + "\"]}";
-    if (!followJob(cp, json, json.readTree(cp.call("StartTest", servers)))) {
-      return 3;
-    }
-    System.out.println("[7/8] cutover launch (replaces the test copy)");
-    cp.call(
-        "ChangeServerLifeCycleState",
-        "{\"sourceServerID\":\"" + id + "\",\"lifeCycle\":{\"state\":\"READY_FOR_CUTOVER\"}}");
-    if (!followJob(cp, json, json.readTree(cp.call("StartCutover", servers)))) {
-      return 3;
-    }
-    System.out.println("[8/8] finalize the cutover");
-    var after = json.readTree(cp.call("FinalizeCutover", "{\"sourceServerID\":\"" + id + "\"}"));
-    System.out.println("  " + id + " is " + after.path("lifeCycle").path("state").asText());
-    // Finalizing ends replication, so the agent stops here: left running, it kept its session
-    // (and the staging volume) past the 60 s this step waits.
-    replicating.close();
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (!replicator.volumes().list().isEmpty() && System.currentTimeMillis() < deadline) {
-      Thread.sleep(500);
-    }
-    System.out.println(
-        replicator.volumes().list().isEmpty()
-                && replicator.snapshots().orElseThrow().list(id).isEmpty()
-            ? "  the replicator deleted the staging volume and every snapshot of " + id
-            : "  the staging volume is still there (the replicator deletes it at a heartbeat)");
-    System.out.println(
-        "  the migrated server keeps running; stop it with: liftshift instances terminate"
-            + " --launch-dir "
-            + launchDir
-            + " INSTANCE");
-    System.out.println(
-        "  see the instance: liftshift instances list --launch-dir "
-            + launchDir
-            + "; its console: liftshift instances console --launch-dir "
-            + launchDir
-            + " INSTANCE");
-    return 0;
-  }
-
-  private static boolean followJob(
-      ControlPlane cp,
-      com.fasterxml.jackson.databind.ObjectMapper json,
-      com.fasterxml.jackson.databind.JsonNode started)
-      throws Exception {
-    String jobId = started.path("job").path("jobID").asText();
-    System.out.println("  job " + jobId);
-    int printed = 0;
-    long deadline = System.currentTimeMillis() + 30 * 60_000L;
-    while (System.currentTimeMillis() < deadline) {
-      var log = json.readTree(cp.call("DescribeJobLogItems", "{\"jobID\":\"" + jobId + "\"}"));
-      var items = log.path("items");
-      for (; printed < items.size(); printed++) {
-        var i = items.get(printed);
-        System.out.println(
-            "  "
-                + i.path("logDateTime").asText()
-                + "  "
-                + i.path("event").asText()
-                + "  "
-                + i.path("eventData").path("targetInstanceID").asText("")
-                + i.path("eventData").path("conversionServerID").asText("")
-                + " "
-                + i.path("eventData").path("rawError").asText(""));
-      }
-      var job =
-          json.readTree(cp.call("DescribeJobs", "{\"filters\":{\"jobIDs\":[\"" + jobId + "\"]}}"))
-              .path("items")
-              .get(0);
-      if (job.path("status").asText().equals("COMPLETED")) {
-        var p = job.path("participatingServers").get(0);
-        var server =
-            json.readTree(
-                    cp.call(
-                        "DescribeSourceServers",
-                        "{\"filters\":{\"sourceServerIDs\":[\""
-                            + p.path("sourceServerID").asText()
-                            + "\"]}}"))
-                .path("items")
-                .get(0);
-        String firstBoot = server.path("launchedInstance").path("firstBoot").asText("");
-        System.out.println(
-            "  "
-                + p.path("launchStatus").asText()
-                + " "
-                + p.path("launchedEc2InstanceID").asText("")
-                + ", firstBoot "
-                + firstBoot);
-        return p.path("launchStatus").asText().equals("LAUNCHED") && firstBoot.equals("SUCCEEDED");
-      }
-      Thread.sleep(2000);
-    }
-    System.out.println("  the job did not finish in 30 minutes");
-    return false;
   }
 }

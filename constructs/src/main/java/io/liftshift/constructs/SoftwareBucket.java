@@ -1,14 +1,22 @@
 package io.liftshift.constructs;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.iam.AnyPrincipal;
 import software.amazon.awscdk.services.iam.IGrantable;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
 import software.amazon.awscdk.services.s3.IBucket;
 import software.amazon.awscdk.services.s3.LifecycleRule;
 import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.s3.deployment.BucketDeployment;
+import software.amazon.awscdk.services.s3.deployment.Source;
 import software.constructs.Construct;
 import software.constructs.IConstruct;
 
@@ -23,6 +31,13 @@ public final class SoftwareBucket extends Construct {
 
   /** Key prefix of server state: the only place servers write. */
   public static final String STATE_PREFIX = "state/";
+
+  /**
+   * Where {@link #publishAgent} puts the agent's downloads: {@code bundle/FILE} under it, as the
+   * control plane serves them under {@code /agent/v1/}. The installer's {@code --s3-bucket B
+   * --s3-region R} means {@code https://B.s3.R.amazonaws.com/}{@value}.
+   */
+  public static final String AGENT_PREFIX = SOFTWARE_PREFIX + "agent/v1";
 
   private final Bucket bucket;
   private final IBucket accessLogs;
@@ -73,6 +88,61 @@ public final class SoftwareBucket extends Construct {
 
   public IBucket getAccessLogsBucket() {
     return accessLogs;
+  }
+
+  /**
+   * Uploads the agent's downloads (the build's {@code agent-bundle/target/dist}: installer, bundles
+   * and their {@code .sha256} files) to {@value #AGENT_PREFIX}{@code /bundle/}, the keys the
+   * installer's {@code --s3-bucket}/{@code --bundle-url} read. Older bundles are kept (no prune):
+   * an agent that is mid-upgrade, or a rollback, may still name them.
+   */
+  public BucketDeployment publishAgent(String bundleDir) {
+    Path dir = Path.of(Checks.required(bundleDir, "SoftwareBucket", "bundleDir"));
+    if (!Files.isRegularFile(dir.resolve("liftshift-agent-installer.sh"))) {
+      throw new IllegalArgumentException(
+          "SoftwareBucket: bundleDir "
+              + dir
+              + " holds no liftshift-agent-installer.sh: build it first (mvn -B -pl agent-bundle"
+              + " -am package -DskipTests)");
+    }
+    BucketDeployment upload =
+        BucketDeployment.Builder.create(this, "AgentDownloads")
+            .sources(List.of(Source.asset(dir.toString())))
+            .destinationBucket(bucket)
+            .destinationKeyPrefix(AGENT_PREFIX + "/bundle/")
+            .prune(false)
+            .build();
+    // The copying function is a singleton CDK puts at the stack's root, not under this construct.
+    for (IConstruct c : Stack.of(this).getNode().getChildren()) {
+      if (c.getNode().getId().startsWith("Custom::CDKBucketDeployment")) {
+        for (String rule : List.of("AwsSolutions-IAM4", "AwsSolutions-IAM5", "AwsSolutions-L1")) {
+          Nag.suppress(
+              c,
+              rule,
+              "CDK's BucketDeployment copies the agent's files from the asset bucket with its own"
+                  + " singleton function: its basic-execution managed policy, the wildcard object"
+                  + " actions of its grants and its pinned runtime are CDK's; it runs only while"
+                  + " the stack deploys.");
+        }
+      }
+    }
+    return upload;
+  }
+
+  /**
+   * Lets source servers read the agent's downloads without AWS credentials, but only through this
+   * S3 interface endpoint (their network's VPN or Direct Connect path into AWS): a fixed {@code
+   * aws:SourceVpce} keeps the statement non-public, so Block Public Access still holds.
+   */
+  public void allowAgentDownloadsThrough(String vpcEndpointId) {
+    bucket.addToResourcePolicy(
+        PolicyStatement.Builder.create()
+            .sid("AgentDownloadsThroughVpce")
+            .principals(List.of(new AnyPrincipal()))
+            .actions(List.of("s3:GetObject"))
+            .resources(List.of(bucket.arnForObjects(AGENT_PREFIX + "/bundle/*")))
+            .conditions(Map.of("StringEquals", Map.of("aws:SourceVpce", vpcEndpointId)))
+            .build());
   }
 
   /** Read access to software and configuration. */

@@ -136,6 +136,9 @@ public final class AgentContract {
    * @param replication RUNNING, PAUSED or STOPPED
    * @param instructionsVersion changes whenever any of the wishes change
    * @param replicationServer only in a heartbeat's answer, once the server is placed
+   *     <p>A heartbeat's answer also carries {@code "agentVersion"}, the agent version the control
+   *     plane serves, added by its downloads (the agent's self-upgrade; docs/agent-install.md), and
+   *     absent where no bundle is served.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)

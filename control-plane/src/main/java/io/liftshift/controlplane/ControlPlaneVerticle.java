@@ -429,7 +429,9 @@ public final class ControlPlaneVerticle extends VerticleBase {
     if (req.method() != io.vertx.core.http.HttpMethod.POST || request == null) {
       throw new ApiException("UnknownOperationException", 404, "unknown " + req.path());
     }
-    return new Answer(200, privateApi.handle(req.path(), bearer, request));
+    // A heartbeat's answer names the agent version served, for the agent's self-upgrade.
+    return new Answer(
+        200, downloads.offerTo(req.path(), privateApi.handle(req.path(), bearer, request)));
   }
 
   /**

@@ -287,11 +287,12 @@ class AgentInstallerTest {
     assertThat(made.code()).as(made.out()).isZero();
     publish(next);
     Files.writeString(state().resolve("changes.marker"), "change state survives");
-    // What the installed agent runs when its version check finds 0.1.1-next served.
+    // The installed agent heartbeats while it waits to be placed on a replication server; the
+    // answer names 0.1.1-next, and the agent upgrades itself (no version polling).
     Run r =
         sh(
             opt().resolve("current/bin/liftshift-agent")
-                + " --upgrade-check-seconds 1 --reconnect-timeout-seconds 60 & pid=$!;"
+                + " --reconnect-timeout-seconds 60 & pid=$!;"
                 + " for i in $(seq 1 60); do [ \"$(readlink "
                 + opt().resolve("current")
                 + ")\" = releases/"
@@ -319,6 +320,34 @@ class AgentInstallerTest {
       walk.filter(Files::isRegularFile).forEach(left::add);
     }
     assertThat(left).isEmpty();
+    assertThat(opt()).doesNotExist();
+    assertThat(state()).doesNotExist();
+    assertThat(unit()).doesNotExist();
+  }
+
+  @Test
+  @Order(9)
+  void aDisconnectedAgentUninstallsItselfWhenItStarts() throws Exception {
+    Run installed = install(cp.createInstallToken(), cp.caFingerprint().toString());
+    assertThat(installed.code()).as(installed.out()).isZero();
+    String id =
+        Files.readString(state().resolve("agent.properties"))
+            .lines()
+            .filter(l -> l.startsWith("sourceServerID="))
+            .findFirst()
+            .orElseThrow()
+            .substring("sourceServerID=".length());
+    cp.call("DisconnectFromService", "{\"sourceServerID\":\"" + id + "\"}");
+    // As systemd restarts it after a finalize: the first heartbeat's 410 ends in the uninstall,
+    // not in a restart loop.
+    Run r =
+        sh(
+            "timeout 60 "
+                + opt().resolve("current/bin/liftshift-agent")
+                + " --reconnect-timeout-seconds 30",
+            Map.of());
+    assertThat(r.code()).as(r.out()).isZero();
+    assertThat(r.out()).contains("disconnected from the service: uninstalling the agent");
     assertThat(opt()).doesNotExist();
     assertThat(state()).doesNotExist();
     assertThat(unit()).doesNotExist();

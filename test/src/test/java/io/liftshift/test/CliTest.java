@@ -87,7 +87,18 @@ class CliTest {
       LaunchEndToEndTest.terminateAll(dir.resolve("launch"));
     }
     String out = captured.toString(StandardCharsets.UTF_8);
+    System.out.println(out);
     assertThat(code).as(out).isZero();
+    // With the build's agent bundle (the reactor makes it), the agent comes from the installer.
+    if (Files.isDirectory(AgentInstallerTest.DIST)) {
+      assertThat(out)
+          .contains("installing the agent with the installer users run")
+          .contains("installer| [1/7] Authenticating the control plane")
+          .contains("agent| verification: OK");
+      if (out.contains("[6/8] test launch")) {
+        assertThat(out).contains("uninstalled itself");
+      }
+    }
     if (out.contains("[6/8] test launch")) {
       assertThat(out)
           .contains("CONVERSION_END")

@@ -3,6 +3,7 @@ package io.liftshift.agent.command;
 import io.liftshift.agent.Agent;
 import io.liftshift.agent.AgentOptions;
 import io.liftshift.agent.ControlPlaneLink;
+import io.liftshift.agent.DisconnectedFromServiceException;
 import io.liftshift.agent.DiskReport;
 import io.liftshift.agent.HeartbeatReporter;
 import io.liftshift.agent.ReplicationControl;
@@ -152,12 +153,11 @@ public final class AgentCommand implements Callable<Integer> {
   String cipherSuite;
 
   @Option(
-      names = "--upgrade-check-seconds",
-      defaultValue = "300",
+      names = "--no-self-upgrade",
       description =
-          "An installed agent asks the control plane this often which agent version it serves, and"
-              + " upgrades itself to it; 0 = never (default: ${DEFAULT-VALUE}).")
-  long upgradeCheckSeconds;
+          "An installed agent upgrades itself to the version the control plane's heartbeat answers"
+              + " name; this keeps the installed version.")
+  boolean noSelfUpgrade;
 
   @Override
   public Integer call() throws Exception {
@@ -170,17 +170,26 @@ public final class AgentCommand implements Callable<Integer> {
     }
     java.util.Optional<ControlPlaneLink> registered =
         ControlPlaneLink.load(stateDir != null ? stateDir : AgentHome.stateDir());
-    UpgradeWatcher upgrades =
-        registered.isPresent() && Installation.home().isPresent() && upgradeCheckSeconds > 0
-            ? new UpgradeWatcher(registered.get().identity(), upgradeCheckSeconds * 1000).start()
-            : null;
+    if (registered.isPresent() && Installation.home().isPresent() && !noSelfUpgrade) {
+      registered.get().onAgentVersion(new UpgradeOnHeartbeat(AgentVersion.current()));
+    }
     try {
       return replicate(t, registered);
-    } finally {
-      if (upgrades != null) {
-        upgrades.close();
-      }
+    } catch (DisconnectedFromServiceException e) {
+      // Also when the agent (re)starts after the operator disconnected it: no restart loop.
+      return uninstallDisconnected();
     }
+  }
+
+  /**
+   * Finalized, disconnected or archived: the agent uninstalls itself the way 'agent uninstall' does
+   * (service, files, identity and change state go; the source disks are never touched).
+   */
+  private int uninstallDisconnected() throws java.io.IOException, InterruptedException {
+    Path state = stateDir != null ? stateDir : AgentHome.stateDir();
+    System.out.println("disconnected from the service: uninstalling the agent");
+    System.out.println("removed " + Installation.uninstall(state));
+    return 0;
   }
 
   private Integer replicate(String t, java.util.Optional<ControlPlaneLink> registered)
@@ -261,13 +270,7 @@ public final class AgentCommand implements Callable<Integer> {
       progress.finishLine();
       print(r);
       if (control.desired() == ReplicationControl.Desired.DISCONNECTED) {
-        // Finalized, disconnected or archived: the agent uninstalls itself the way 'agent
-        // uninstall' does (service, files, identity and change state go; the source disks are
-        // never touched).
-        Path state = stateDir != null ? stateDir : AgentHome.stateDir();
-        System.out.println("disconnected from the service: uninstalling the agent");
-        System.out.println("removed " + Installation.uninstall(state));
-        return 0;
+        return uninstallDisconnected();
       }
       if (heartbeats != null) {
         heartbeats.reportComplete(r);

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * Serves the agent's downloads on the control plane's port 443 (docs/agent-install.md):
  *
  * <ul>
- *   <li>{@code GET /agent/v1/installer}: the POSIX sh installer;
+ *   <li>{@code GET /agent/v1/installer}: the POSIX sh installer, and {@code installer.sha256}, to
+ *       check a copy fetched from the CDK's software bucket;
  *   <li>{@code GET /agent/v1/bundle/liftshift-agent-V-linux-ARCH.tar.gz} and its {@code .sha256};
  *   <li>{@code GET /agent/v1/ca.pem}, {@code /agent/v1/ca.der}: the installation CA, whose DER's
  *       SHA-256 is the fingerprint {@code liftshift ca show} prints;
@@ -123,6 +124,7 @@ public final class AgentDownloads {
     }
     String p = req.path();
     return p.equals(PREFIX + "installer")
+        || p.equals(PREFIX + "installer.sha256")
         || p.equals(PREFIX + "ca.pem")
         || p.equals(PREFIX + "ca.der")
         || p.equals(PREFIX + "version")
@@ -186,6 +188,12 @@ public final class AgentDownloads {
           ? new Answer(200, "text/x-shellscript; charset=utf-8", f, null)
           : Answer.text(404, "no " + INSTALLER_FILE + " in the agent bundle directory\n");
     }
+    if (name.equals("installer.sha256")) {
+      Path f = dir.resolve(INSTALLER_FILE + ".sha256");
+      return Files.isRegularFile(f)
+          ? new Answer(200, "text/plain; charset=utf-8", f, null)
+          : Answer.text(404, "no " + INSTALLER_FILE + ".sha256 in the agent bundle directory\n");
+    }
     if (name.equals("version")) {
       return version(dir);
     }
@@ -198,8 +206,54 @@ public final class AgentDownloads {
     return new Answer(200, type, f, null);
   }
 
-  /** The served version: the LATEST file's, else the only version in the directory. */
-  private static Answer version(Path dir) throws IOException {
+  /**
+   * Adds the served agent version to a heartbeat's answer ({@code "agentVersion"}), so that agents
+   * learn of a new version from the heartbeats they send anyway and upgrade themselves (docs/
+   * agent-install.md, "Upgrades"). Other answers, and a control plane serving no bundle, are left
+   * as they are. Blocking (it may read the bundle directory): call it off the event loop.
+   */
+  public com.fasterxml.jackson.databind.JsonNode offerTo(
+      String path, com.fasterxml.jackson.databind.JsonNode answer) {
+    if (path.equals(HEARTBEAT_PATH)
+        && answer instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+      servedVersion().ifPresent(v -> o.put("agentVersion", v));
+    }
+    return answer;
+  }
+
+  /** The agent heartbeat's path, whose answers carry the served version. */
+  static final String HEARTBEAT_PATH = io.liftshift.contract.AgentContract.HEARTBEAT;
+
+  /** Heartbeats are frequent: the directory is read at most this often for them. */
+  private static final long VERSION_CACHE_NANOS = 5_000_000_000L;
+
+  private volatile Served cached;
+
+  /** A version read from the bundle directory, and when. */
+  private record Served(Optional<String> version, long readAtNanos) {}
+
+  /** The agent version this control plane serves, as {@code /agent/v1/version} names it. */
+  public Optional<String> servedVersion() {
+    Served c = cached;
+    if (c != null && System.nanoTime() - c.readAtNanos() < VERSION_CACHE_NANOS) {
+      return c.version();
+    }
+    Optional<String> v = Optional.empty();
+    if (bundleDir.isPresent() && Files.isDirectory(bundleDir.get())) {
+      try {
+        v = Optional.ofNullable(served(bundleDir.get()).version());
+      } catch (IOException e) {
+        LOG.fine("agent bundle directory: " + e);
+      }
+    }
+    cached = new Served(v, System.nanoTime());
+    return v;
+  }
+
+  /** The versions in the directory and the one served (null when none can be). */
+  private record Listing(TreeMap<String, TreeMap<String, String>> versions, String version) {}
+
+  private static Listing served(Path dir) throws IOException {
     TreeMap<String, TreeMap<String, String>> versions = new TreeMap<>();
     try (var files = Files.list(dir)) {
       for (Path f : files.toList()) {
@@ -216,7 +270,15 @@ public final class AgentDownloads {
     } else if (versions.size() == 1) {
       version = versions.firstKey();
     }
-    if (version == null || !versions.containsKey(version)) {
+    return new Listing(versions, version != null && versions.containsKey(version) ? version : null);
+  }
+
+  /** The served version: the LATEST file's, else the only version in the directory. */
+  private static Answer version(Path dir) throws IOException {
+    Listing l = served(dir);
+    TreeMap<String, TreeMap<String, String>> versions = l.versions();
+    String version = l.version();
+    if (version == null) {
       return Answer.text(
           404,
           versions.isEmpty()
