@@ -10,8 +10,11 @@ public final class ControlPlaneProps {
   private final SoftwareBucket softwareBucket;
   private final IMachineImage machineImage;
   private final String instanceType;
-  private final int stateVolumeSizeGiB;
+  private final int minCapacity;
+  private final int maxCapacity;
   private final int backupRetentionDays;
+  private final double databaseMinCapacityAcu;
+  private final double databaseMaxCapacityAcu;
   private final ConversionServer conversionServer;
 
   private ControlPlaneProps(Builder b) {
@@ -20,8 +23,11 @@ public final class ControlPlaneProps {
     softwareBucket = b.softwareBucket;
     machineImage = b.machineImage;
     instanceType = b.instanceType;
-    stateVolumeSizeGiB = b.stateVolumeSizeGiB;
+    minCapacity = b.minCapacity;
+    maxCapacity = b.maxCapacity;
     backupRetentionDays = b.backupRetentionDays;
+    databaseMinCapacityAcu = b.databaseMinCapacityAcu;
+    databaseMaxCapacityAcu = b.databaseMaxCapacityAcu;
   }
 
   public static Builder builder() {
@@ -44,12 +50,24 @@ public final class ControlPlaneProps {
     return instanceType;
   }
 
-  public int getStateVolumeSizeGiB() {
-    return stateVolumeSizeGiB;
+  public int getMinCapacity() {
+    return minCapacity;
+  }
+
+  public int getMaxCapacity() {
+    return maxCapacity;
   }
 
   public int getBackupRetentionDays() {
     return backupRetentionDays;
+  }
+
+  public double getDatabaseMinCapacityAcu() {
+    return databaseMinCapacityAcu;
+  }
+
+  public double getDatabaseMaxCapacityAcu() {
+    return databaseMaxCapacityAcu;
   }
 
   public ConversionServer getConversionServer() {
@@ -62,8 +80,11 @@ public final class ControlPlaneProps {
     private SoftwareBucket softwareBucket;
     private IMachineImage machineImage;
     private String instanceType = "t3.medium";
-    private int stateVolumeSizeGiB = 20;
+    private int minCapacity = 2;
+    private int maxCapacity = 3;
     private int backupRetentionDays = 35;
+    private double databaseMinCapacityAcu = 0.5;
+    private double databaseMaxCapacityAcu = 4;
     private ConversionServer conversionServer;
 
     private Builder() {}
@@ -100,7 +121,7 @@ public final class ControlPlaneProps {
     }
 
     /**
-     * Instance type of the control plane.
+     * Instance type of the control-plane nodes.
      *
      * @default "t3.medium"
      */
@@ -110,22 +131,55 @@ public final class ControlPlaneProps {
     }
 
     /**
-     * Size of the encrypted EBS volume that holds the database and the installation CA.
+     * Nodes that always run, spread over the staging subnets' availability zones; at least 2, so
+     * that one node's loss or replacement leaves the API answering.
      *
-     * @default 20
+     * @default 2
      */
-    public Builder stateVolumeSizeGiB(int value) {
-      stateVolumeSizeGiB = value;
+    public Builder minCapacity(int value) {
+      minCapacity = value;
       return this;
     }
 
     /**
-     * Days AWS Backup keeps the daily backups of the instance and its state volume.
+     * The group's ceiling; more than {@code minCapacity}, because a rolling replacement starts a
+     * new node before it ends an old one.
+     *
+     * @default 3
+     */
+    public Builder maxCapacity(int value) {
+      maxCapacity = value;
+      return this;
+    }
+
+    /**
+     * Days Aurora keeps its automated backups of the state (1 to 35).
      *
      * @default 35
      */
     public Builder backupRetentionDays(int value) {
       backupRetentionDays = value;
+      return this;
+    }
+
+    /**
+     * Aurora Serverless v2 floor in ACUs (0.5 steps, at least 0.5: the control plane never lets the
+     * database pause, as its nodes hold connections open).
+     *
+     * @default 0.5
+     */
+    public Builder databaseMinCapacityAcu(double value) {
+      databaseMinCapacityAcu = value;
+      return this;
+    }
+
+    /**
+     * Aurora Serverless v2 ceiling in ACUs.
+     *
+     * @default 4
+     */
+    public Builder databaseMaxCapacityAcu(double value) {
+      databaseMaxCapacityAcu = value;
       return this;
     }
 
