@@ -18,7 +18,6 @@ import software.amazon.awscdk.services.autoscaling.SignalsOptions;
 import software.amazon.awscdk.services.autoscaling.UpdatePolicy;
 import software.amazon.awscdk.services.ec2.CpuCredits;
 import software.amazon.awscdk.services.ec2.ISecurityGroup;
-import software.amazon.awscdk.services.ec2.InstanceType;
 import software.amazon.awscdk.services.ec2.LaunchTemplate;
 import software.amazon.awscdk.services.ec2.Port;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
@@ -48,17 +47,17 @@ import software.amazon.awscdk.services.ssm.StringParameter;
 import software.constructs.Construct;
 
 /**
- * The control plane: an Auto Scaling group of at least two nodes across availability zones behind
- * a Network Load Balancer that passes TLS through on 443, all serving the MGN API on one Aurora
+ * The control plane: an Auto Scaling group of at least two nodes across availability zones behind a
+ * Network Load Balancer that passes TLS through on 443, all serving the MGN API on one Aurora
  * PostgreSQL (Serverless v2, Multi-AZ) store. No state lives on a node: the database holds it,
- * Secrets Manager holds the installation CA and the database's credentials, and a node replaced
- * by a rolling update or by a health check boots into the same installation.
+ * Secrets Manager holds the installation CA and the database's credentials, and a node replaced by
+ * a rolling update or by a health check boots into the same installation.
  *
  * <p>The nodes are told their store with {@code --store postgresql://...}, the option of the
  * control plane's PostgreSQL store. Every node's TLS certificate is issued by the one installation
- * CA for the balancer's DNS name; the CA's fingerprint, which every client pins, is published to
- * an SSM parameter. The install tokens and an operator access key are written into Secrets
- * Manager secrets by the first node up; the stack's outputs say where, never what.
+ * CA for the balancer's DNS name; the CA's fingerprint, which every client pins, is published to an
+ * SSM parameter. The install tokens and an operator access key are written into Secrets Manager
+ * secrets by the first node up; the stack's outputs say where, never what.
  *
  * <p>Every minute each node publishes the fleet need ({@code trackedDisks} and {@code
  * desiredReplicators} of {@code liftshift admin fleet}) as the CloudWatch metrics {@value
@@ -110,7 +109,7 @@ public final class ControlPlane extends Construct {
     StagingArea staging = Checks.required(props.getStaging(), c, "staging");
     SoftwareBucket bucket = Checks.required(props.getSoftwareBucket(), c, "softwareBucket");
     Checks.required(props.getMachineImage(), c, "machineImage");
-    Checks.instanceType(props.getInstanceType(), c, "instanceType");
+    String instanceType = Checks.instanceType(props.getInstanceType(), c, "instanceType");
     if (props.getMinCapacity() < 2) {
       throw new IllegalArgumentException(
           c
@@ -129,7 +128,8 @@ public final class ControlPlane extends Construct {
     }
     if (props.getBackupRetentionDays() < 1 || props.getBackupRetentionDays() > 35) {
       throw new IllegalArgumentException(
-          c + ": backupRetentionDays must be 1 to 35 (Aurora's range); got "
+          c
+              + ": backupRetentionDays must be 1 to 35 (Aurora's range); got "
               + props.getBackupRetentionDays());
     }
     installation = staging.getInstallation();
@@ -256,7 +256,7 @@ public final class ControlPlane extends Construct {
             .toArray(String[]::new));
     LaunchTemplate.Builder lt =
         LaunchTemplate.Builder.create(this, "LaunchTemplate")
-            .instanceType(new InstanceType(props.getInstanceType()))
+            .instanceType(props.getInstanceType())
             .machineImage(props.getMachineImage())
             .userData(userData)
             .role(role)
@@ -268,7 +268,7 @@ public final class ControlPlane extends Construct {
             // reach AWS APIs. Agents still come in through the balancer.
             .associatePublicIpAddress(staging.isPublicDataPlane())
             .blockDevices(List.of(ServerBoot.encryptedRoot(16)));
-    if (Checks.burstable(props.getInstanceType())) {
+    if (Checks.burstable(instanceType)) {
       // Launch jobs convert and copy for minutes: standard credits would throttle the API then.
       lt.cpuCredits(CpuCredits.UNLIMITED);
     }
@@ -389,9 +389,7 @@ public final class ControlPlane extends Construct {
                 List.of(
                     ClusterInstance.serverlessV2(
                         "Reader",
-                        ServerlessV2ClusterInstanceProps.builder()
-                            .scaleWithWriter(true)
-                            .build())))
+                        ServerlessV2ClusterInstanceProps.builder().scaleWithWriter(true).build())))
             .serverlessV2MinCapacity(props.getDatabaseMinCapacityAcu())
             .serverlessV2MaxCapacity(props.getDatabaseMaxCapacityAcu())
             .vpc(staging.getVpc())
@@ -460,10 +458,14 @@ public final class ControlPlane extends Construct {
     if (conversion == null) {
       return " --no-launches";
     }
+    // Nodes run in every staging zone, but launch volumes must be made where the conversion
+    // servers run: the first staging subnet's zone.
     return " --cloud aws --converter-launch-template "
         + conversion.getLaunchTemplate().getLaunchTemplateId()
         + " --installation "
-        + installation;
+        + installation
+        + " --launch-availability-zone "
+        + conversion.getStaging().getFirstStagingSubnet().getAvailabilityZone();
   }
 
   /** {@code https://BALANCER_DNS_NAME:443}: what agents, servers and operators call. */

@@ -25,10 +25,11 @@ final class ControlPlaneBoot {
 
   // Client request tokens of Secrets Manager: 32 to 64 characters; a second PutSecretValue with
   // the same token and another value is refused, which is what makes the first write win.
-  static final String CA_VERSION = "liftshift-installation-ca-000000000001";
-  static final String INSTALL_TOKEN_VERSION = "liftshift-install-token-0000000000001";
-  static final String REPLICATION_SERVER_TOKEN_VERSION = "liftshift-replication-token-000000001";
-  static final String OPERATOR_KEY_VERSION = "liftshift-operator-key-00000000000001";
+  static final String CA_VERSION = "liftshift-installation-ca-first-write-v1";
+  static final String INSTALL_TOKEN_VERSION = "liftshift-agents-install-token-first-write-v1";
+  static final String REPLICATION_SERVER_TOKEN_VERSION =
+      "liftshift-replication-server-token-first-write-v1";
+  static final String OPERATOR_KEY_VERSION = "liftshift-operator-key-first-write-v1";
 
   static final String CLI = "/usr/local/bin/liftshift";
 
@@ -158,11 +159,17 @@ final class ControlPlaneBoot {
     l.add(
         "missing() { [ \"$(aws secretsmanager describe-secret --secret-id \"$1\" --query"
             + " \"VersionIdsToStages.\\\"$2\\\"\" --output text)\" = None ]; }");
-    l.add("put_once() { aws secretsmanager put-secret-value --secret-id \"$1\" --client-request-token");
+    l.add(
+        "put_once() { aws secretsmanager put-secret-value --secret-id \"$1\" --client-request-token");
     l.add("  \"$2\" --secret-string file:///dev/stdin > /dev/null; }");
     // A token made by a node that then loses the write is never published; it admits no one who
     // does not hold it.
-    l.add("if [ $UP = yes ] && missing " + r.replicationServerTokenArn() + " " + REPLICATION_SERVER_TOKEN_VERSION + "; then");
+    l.add(
+        "if [ $UP = yes ] && missing "
+            + r.replicationServerTokenArn()
+            + " "
+            + REPLICATION_SERVER_TOKEN_VERSION
+            + "; then");
     l.add(
         "  "
             + CLI
@@ -173,7 +180,12 @@ final class ControlPlaneBoot {
             + REPLICATION_SERVER_TOKEN_VERSION
             + " || true");
     l.add("fi");
-    l.add("if [ $UP = yes ] && missing " + r.installTokenArn() + " " + INSTALL_TOKEN_VERSION + "; then");
+    l.add(
+        "if [ $UP = yes ] && missing "
+            + r.installTokenArn()
+            + " "
+            + INSTALL_TOKEN_VERSION
+            + "; then");
     l.add(
         "  "
             + CLI
@@ -183,7 +195,12 @@ final class ControlPlaneBoot {
             + INSTALL_TOKEN_VERSION
             + " || true");
     l.add("fi");
-    l.add("if [ $UP = yes ] && missing " + r.operatorKeyArn() + " " + OPERATOR_KEY_VERSION + "; then");
+    l.add(
+        "if [ $UP = yes ] && missing "
+            + r.operatorKeyArn()
+            + " "
+            + OPERATOR_KEY_VERSION
+            + "; then");
     l.add("  KEY=$(" + CLI + " admin create-access-key --store \"$STORE\")");
     l.add("  KEY_ID=$(echo \"$KEY\" | sed -n 's/^AWS_ACCESS_KEY_ID=//p')");
     l.add("  KEY_SECRET=$(echo \"$KEY\" | sed -n 's/^AWS_SECRET_ACCESS_KEY=//p')");
@@ -209,7 +226,9 @@ final class ControlPlaneBoot {
     return l;
   }
 
-  /** The line that tells CloudFormation whether this node came up, for the group's update policy. */
+  /**
+   * The line that tells CloudFormation whether this node came up, for the group's update policy.
+   */
   static String signal(String groupLogicalId) {
     return "aws cloudformation signal-resource --stack-name "
         + Aws.STACK_NAME

@@ -1,6 +1,7 @@
 package io.liftshift.constructs;
 
 import software.amazon.awscdk.services.ec2.IMachineImage;
+import software.amazon.awscdk.services.ec2.InstanceType;
 
 /** Props of {@link ControlPlane}. */
 // @default is aws-cdk's tag for a prop's default; its readers look for it.
@@ -9,7 +10,7 @@ public final class ControlPlaneProps {
   private final StagingArea staging;
   private final SoftwareBucket softwareBucket;
   private final IMachineImage machineImage;
-  private final String instanceType;
+  private final InstanceType instanceType;
   private final int minCapacity;
   private final int maxCapacity;
   private final int backupRetentionDays;
@@ -46,7 +47,7 @@ public final class ControlPlaneProps {
     return machineImage;
   }
 
-  public String getInstanceType() {
+  public InstanceType getInstanceType() {
     return instanceType;
   }
 
@@ -79,7 +80,7 @@ public final class ControlPlaneProps {
     private StagingArea staging;
     private SoftwareBucket softwareBucket;
     private IMachineImage machineImage;
-    private String instanceType = "t3.medium";
+    private InstanceType instanceType = new InstanceType("t3.medium");
     private int minCapacity = 2;
     private int maxCapacity = 3;
     private int backupRetentionDays = 35;
@@ -125,8 +126,14 @@ public final class ControlPlaneProps {
      *
      * @default "t3.medium"
      */
-    public Builder instanceType(String value) {
+    public Builder instanceType(InstanceType value) {
       instanceType = value;
+      return this;
+    }
+
+    /** {@link #instanceType(InstanceType)} by name, such as {@code "m5.large"}. */
+    public Builder instanceType(String value) {
+      instanceType = value == null ? null : new InstanceType(value);
       return this;
     }
 

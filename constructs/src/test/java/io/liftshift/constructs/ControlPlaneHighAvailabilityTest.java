@@ -130,7 +130,8 @@ class ControlPlaneHighAvailabilityTest {
                 "LaunchTemplate",
                 Match.objectLike(
                     Map.of(
-                        "LaunchTemplateId", Map.of("Ref", id(f.controlPlane.getLaunchTemplate())))))));
+                        "LaunchTemplateId",
+                        Map.of("Ref", id(f.controlPlane.getLaunchTemplate())))))));
     Map<String, Object> group =
         (Map<String, Object>)
             template
@@ -172,8 +173,7 @@ class ControlPlaneHighAvailabilityTest {
   void theBalancerPassesTlsThroughOn443() {
     template.hasResourceProperties(
         "AWS::ElasticLoadBalancingV2::Listener",
-        Match.objectLike(
-            Map.of("Port", 443, "Protocol", "TCP", "Certificates", Match.absent())));
+        Match.objectLike(Map.of("Port", 443, "Protocol", "TCP", "Certificates", Match.absent())));
     template.hasResourceProperties(
         "AWS::ElasticLoadBalancingV2::TargetGroup",
         Match.objectLike(Map.of("Port", 443, "Protocol", "TCP", "TargetType", "instance")));
@@ -211,8 +211,7 @@ class ControlPlaneHighAvailabilityTest {
                     List.of(
                         "https://",
                         Map.of(
-                            "Fn::GetAtt",
-                            List.of(id(f.controlPlane.getLoadBalancer()), "DNSName")),
+                            "Fn::GetAtt", List.of(id(f.controlPlane.getLoadBalancer()), "DNSName")),
                         ":443"))));
   }
 
@@ -230,8 +229,9 @@ class ControlPlaneHighAvailabilityTest {
     int at = -1;
     for (int i = 0; i < parts.size(); i++) {
       if (parts.get(i) instanceof String s
-          && s.endsWith("DB_PASSWORD=$(aws secretsmanager get-secret-value --query SecretString"
-              + " --output text --secret-id ")) {
+          && s.endsWith(
+              "DB_PASSWORD=$(aws secretsmanager get-secret-value --query SecretString"
+                  + " --output text --secret-id ")) {
         at = i;
       }
     }
@@ -251,6 +251,20 @@ class ControlPlaneHighAvailabilityTest {
   }
 
   @Test
+  void everyNodeMakesLaunchVolumesInTheConversionServersZone() {
+    List<Object> parts = ControlPlaneTest.bootScriptParts(f, template);
+    int at = -1;
+    for (int i = 0; i < parts.size(); i++) {
+      if (parts.get(i) instanceof String s && s.endsWith(" --launch-availability-zone ")) {
+        at = i;
+      }
+    }
+    assertThat(at).as("--launch-availability-zone in " + parts).isNotNegative();
+    assertThat(parts.get(at + 1))
+        .isEqualTo(f.stack.resolve(f.staging.getFirstStagingSubnet().getAvailabilityZone()));
+  }
+
+  @Test
   void nothingANodeHoldsOutlivesIt() {
     assertThat(template.findResources("AWS::EC2::Instance")).isEmpty();
     assertThat(template.findResources("AWS::Backup::BackupPlan")).isEmpty();
@@ -262,7 +276,9 @@ class ControlPlaneHighAvailabilityTest {
     Stack stack = new Stack(Fixture.newApp(out.resolve("one")), "S");
     StagingArea staging =
         new StagingArea(
-            stack, "Staging", StagingAreaProps.builder().sourceCidrs(List.of(Fixture.SOURCE_A)).build());
+            stack,
+            "Staging",
+            StagingAreaProps.builder().sourceCidrs(List.of(Fixture.SOURCE_A)).build());
     var props =
         ControlPlaneProps.builder()
             .staging(staging)
@@ -279,7 +295,9 @@ class ControlPlaneHighAvailabilityTest {
     Stack stack = new Stack(Fixture.newApp(out.resolve("full")), "S");
     StagingArea staging =
         new StagingArea(
-            stack, "Staging", StagingAreaProps.builder().sourceCidrs(List.of(Fixture.SOURCE_A)).build());
+            stack,
+            "Staging",
+            StagingAreaProps.builder().sourceCidrs(List.of(Fixture.SOURCE_A)).build());
     var props =
         ControlPlaneProps.builder()
             .staging(staging)
