@@ -1,11 +1,11 @@
 package io.liftshift.cdkapp;
 
+import io.liftshift.constructs.LaunchKind;
 import io.liftshift.constructs.LaunchSettings;
 import io.liftshift.constructs.MigrationLaunch;
 import io.liftshift.constructs.MigrationLaunchProps;
 import io.liftshift.constructs.SourceServerLaunchSettings;
 import io.liftshift.constructs.SourceServerLaunchSettingsProps;
-import io.liftshift.constructs.launch.handler.LaunchKind;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

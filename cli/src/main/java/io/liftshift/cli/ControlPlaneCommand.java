@@ -113,6 +113,15 @@ final class ControlPlaneCommand implements Callable<Integer> {
       description = "aws: the installation's tag value (liftshift:installation).")
   String installation;
 
+  // Several nodes in several zones launch alike only if they all make launch volumes where the
+  // conversion servers run.
+  @Option(
+      names = "--launch-availability-zone",
+      description =
+          "aws: where launch volumes are made, the conversion servers' zone (default: this"
+              + " instance's).")
+  String launchAvailabilityZone;
+
   /** The launch backend for {@code --cloud}. */
   private io.liftshift.cloud.LaunchCloud launchCloud(ControlPlane cp) throws Exception {
     if (cloud.equals("aws")) {
@@ -132,7 +141,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
       return io.liftshift.cloud.aws.AwsCloud.launchCloud(
           new io.liftshift.cloud.aws.AwsLaunchCloud.Settings(
               installation,
-              imds.availabilityZone(),
+              launchAvailabilityZone != null ? launchAvailabilityZone : imds.availabilityZone(),
               converterLaunchTemplate,
               converterAmi,
               converterInstanceType,

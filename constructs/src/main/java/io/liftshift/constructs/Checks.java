@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import software.amazon.awscdk.Token;
+import software.amazon.awscdk.services.ec2.InstanceType;
 
 /** Prop checks shared by the constructs; each failure says what to change. */
 final class Checks {
@@ -19,6 +20,11 @@ final class Checks {
       throw new IllegalArgumentException(construct + ": " + prop + " is required");
     }
     return value;
+  }
+
+  /** The name of {@code value}, checked as {@link #instanceType(String, String, String)} does. */
+  static String instanceType(InstanceType value, String construct, String prop) {
+    return value == null ? null : instanceType(value.toString(), construct, prop);
   }
 
   /** EC2 instance types are FAMILY.SIZE, such as t3.small, m5.2xlarge or c6i.metal. */

@@ -1,6 +1,7 @@
 package io.liftshift.constructs;
 
 import software.amazon.awscdk.services.ec2.IMachineImage;
+import software.amazon.awscdk.services.ec2.InstanceType;
 
 /** Props of {@link ControlPlane}. */
 // @default is aws-cdk's tag for a prop's default; its readers look for it.
@@ -9,9 +10,12 @@ public final class ControlPlaneProps {
   private final StagingArea staging;
   private final SoftwareBucket softwareBucket;
   private final IMachineImage machineImage;
-  private final String instanceType;
-  private final int stateVolumeSizeGiB;
+  private final InstanceType instanceType;
+  private final int minCapacity;
+  private final int maxCapacity;
   private final int backupRetentionDays;
+  private final double databaseMinCapacityAcu;
+  private final double databaseMaxCapacityAcu;
   private final ConversionServer conversionServer;
 
   private ControlPlaneProps(Builder b) {
@@ -20,8 +24,11 @@ public final class ControlPlaneProps {
     softwareBucket = b.softwareBucket;
     machineImage = b.machineImage;
     instanceType = b.instanceType;
-    stateVolumeSizeGiB = b.stateVolumeSizeGiB;
+    minCapacity = b.minCapacity;
+    maxCapacity = b.maxCapacity;
     backupRetentionDays = b.backupRetentionDays;
+    databaseMinCapacityAcu = b.databaseMinCapacityAcu;
+    databaseMaxCapacityAcu = b.databaseMaxCapacityAcu;
   }
 
   public static Builder builder() {
@@ -40,16 +47,28 @@ public final class ControlPlaneProps {
     return machineImage;
   }
 
-  public String getInstanceType() {
+  public InstanceType getInstanceType() {
     return instanceType;
   }
 
-  public int getStateVolumeSizeGiB() {
-    return stateVolumeSizeGiB;
+  public int getMinCapacity() {
+    return minCapacity;
+  }
+
+  public int getMaxCapacity() {
+    return maxCapacity;
   }
 
   public int getBackupRetentionDays() {
     return backupRetentionDays;
+  }
+
+  public double getDatabaseMinCapacityAcu() {
+    return databaseMinCapacityAcu;
+  }
+
+  public double getDatabaseMaxCapacityAcu() {
+    return databaseMaxCapacityAcu;
   }
 
   public ConversionServer getConversionServer() {
@@ -61,9 +80,12 @@ public final class ControlPlaneProps {
     private StagingArea staging;
     private SoftwareBucket softwareBucket;
     private IMachineImage machineImage;
-    private String instanceType = "t3.medium";
-    private int stateVolumeSizeGiB = 20;
+    private InstanceType instanceType = new InstanceType("t3.medium");
+    private int minCapacity = 2;
+    private int maxCapacity = 3;
     private int backupRetentionDays = 35;
+    private double databaseMinCapacityAcu = 0.5;
+    private double databaseMaxCapacityAcu = 4;
     private ConversionServer conversionServer;
 
     private Builder() {}
@@ -100,32 +122,71 @@ public final class ControlPlaneProps {
     }
 
     /**
-     * Instance type of the control plane.
+     * Instance type of the control-plane nodes.
      *
      * @default "t3.medium"
      */
-    public Builder instanceType(String value) {
+    public Builder instanceType(InstanceType value) {
       instanceType = value;
       return this;
     }
 
-    /**
-     * Size of the encrypted EBS volume that holds the database and the installation CA.
-     *
-     * @default 20
-     */
-    public Builder stateVolumeSizeGiB(int value) {
-      stateVolumeSizeGiB = value;
+    /** {@link #instanceType(InstanceType)} by name, such as {@code "m5.large"}. */
+    public Builder instanceType(String value) {
+      instanceType = value == null ? null : new InstanceType(value);
       return this;
     }
 
     /**
-     * Days AWS Backup keeps the daily backups of the instance and its state volume.
+     * Nodes that always run, spread over the staging subnets' availability zones; at least 2, so
+     * that one node's loss or replacement leaves the API answering.
+     *
+     * @default 2
+     */
+    public Builder minCapacity(int value) {
+      minCapacity = value;
+      return this;
+    }
+
+    /**
+     * The group's ceiling; more than {@code minCapacity}, because a rolling replacement starts a
+     * new node before it ends an old one.
+     *
+     * @default 3
+     */
+    public Builder maxCapacity(int value) {
+      maxCapacity = value;
+      return this;
+    }
+
+    /**
+     * Days Aurora keeps its automated backups of the state (1 to 35).
      *
      * @default 35
      */
     public Builder backupRetentionDays(int value) {
       backupRetentionDays = value;
+      return this;
+    }
+
+    /**
+     * Aurora Serverless v2 floor in ACUs (0.5 steps, at least 0.5: the control plane never lets the
+     * database pause, as its nodes hold connections open).
+     *
+     * @default 0.5
+     */
+    public Builder databaseMinCapacityAcu(double value) {
+      databaseMinCapacityAcu = value;
+      return this;
+    }
+
+    /**
+     * Aurora Serverless v2 ceiling in ACUs.
+     *
+     * @default 4
+     */
+    public Builder databaseMaxCapacityAcu(double value) {
+      databaseMaxCapacityAcu = value;
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.liftshift.constructs;
 
 import software.amazon.awscdk.services.ec2.IMachineImage;
+import software.amazon.awscdk.services.ec2.InstanceType;
 
 /** Props of {@link ConversionServer}. */
 // @default is aws-cdk's tag for a prop's default; its readers look for it.
@@ -8,7 +9,7 @@ import software.amazon.awscdk.services.ec2.IMachineImage;
 public final class ConversionServerProps {
   private final StagingArea staging;
   private final IMachineImage machineImage;
-  private final String instanceType;
+  private final InstanceType instanceType;
   private final int rootVolumeSizeGiB;
 
   private ConversionServerProps(Builder b) {
@@ -30,7 +31,7 @@ public final class ConversionServerProps {
     return machineImage;
   }
 
-  public String getInstanceType() {
+  public InstanceType getInstanceType() {
     return instanceType;
   }
 
@@ -42,7 +43,7 @@ public final class ConversionServerProps {
   public static final class Builder {
     private StagingArea staging;
     private IMachineImage machineImage;
-    private String instanceType = "m5.large";
+    private InstanceType instanceType = new InstanceType("m5.large");
     private int rootVolumeSizeGiB = 16;
 
     private Builder() {}
@@ -67,8 +68,14 @@ public final class ConversionServerProps {
      *
      * @default "m5.large": conversion is short and CPU-bound, so no burstable type
      */
-    public Builder instanceType(String value) {
+    public Builder instanceType(InstanceType value) {
       instanceType = value;
+      return this;
+    }
+
+    /** {@link #instanceType(InstanceType)} by name, such as {@code "m5.large"}. */
+    public Builder instanceType(String value) {
+      instanceType = value == null ? null : new InstanceType(value);
       return this;
     }
 

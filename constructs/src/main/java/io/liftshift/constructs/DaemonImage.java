@@ -43,7 +43,8 @@ public final class DaemonImage extends Construct {
     DaemonRole role = Checks.required(props.getRole(), c, "role");
     String jar = Checks.required(props.getLiftshiftJar(), c, "liftshiftJar");
     StagingArea staging = Checks.required(props.getStaging(), c, "staging");
-    Checks.instanceType(props.getBuildInstanceType(), c, "buildInstanceType");
+    String buildInstanceType =
+        Checks.instanceType(props.getBuildInstanceType(), c, "buildInstanceType");
     if (!Files.isRegularFile(Path.of(jar))) {
       throw new IllegalArgumentException(
           c
@@ -131,7 +132,7 @@ public final class DaemonImage extends Construct {
         CfnInfrastructureConfiguration.Builder.create(this, "Infrastructure")
             .name(name)
             .instanceProfileName(profile.getRef())
-            .instanceTypes(List.of(props.getBuildInstanceType()))
+            .instanceTypes(List.of(buildInstanceType))
             .subnetId(staging.getFirstStagingSubnet().getSubnetId())
             .securityGroupIds(List.of(buildGroup.getSecurityGroupId()))
             .terminateInstanceOnFailure(true)

@@ -1,5 +1,7 @@
 package io.liftshift.constructs;
 
+import software.amazon.awscdk.services.ec2.InstanceType;
+
 /** Props of {@link DaemonImage}. */
 // @default is aws-cdk's tag for a prop's default; its readers look for it.
 @SuppressWarnings("InvalidBlockTag")
@@ -8,7 +10,7 @@ public final class DaemonImageProps {
   private final String liftshiftJar;
   private final StagingArea staging;
   private final String parentImage;
-  private final String buildInstanceType;
+  private final InstanceType buildInstanceType;
 
   private DaemonImageProps(Builder b) {
     role = b.role;
@@ -38,7 +40,7 @@ public final class DaemonImageProps {
     return parentImage;
   }
 
-  public String getBuildInstanceType() {
+  public InstanceType getBuildInstanceType() {
     return buildInstanceType;
   }
 
@@ -49,7 +51,7 @@ public final class DaemonImageProps {
     private StagingArea staging;
     private String parentImage =
         "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
-    private String buildInstanceType = "t3.medium";
+    private InstanceType buildInstanceType = new InstanceType("t3.medium");
 
     private Builder() {}
 
@@ -90,8 +92,14 @@ public final class DaemonImageProps {
      *
      * @default "t3.medium"
      */
-    public Builder buildInstanceType(String value) {
+    public Builder buildInstanceType(InstanceType value) {
       buildInstanceType = value;
+      return this;
+    }
+
+    /** {@link #buildInstanceType(InstanceType)} by name, such as {@code "m5.large"}. */
+    public Builder buildInstanceType(String value) {
+      buildInstanceType = value == null ? null : new InstanceType(value);
       return this;
     }
 

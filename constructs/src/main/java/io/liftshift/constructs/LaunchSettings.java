@@ -2,6 +2,7 @@ package io.liftshift.constructs;
 
 import java.util.Map;
 import software.amazon.awscdk.services.ec2.EbsDeviceVolumeType;
+import software.amazon.awscdk.services.ec2.InstanceType;
 
 /**
  * How launched instances look: the defaults of {@link SourceServerLaunchSettings}, or one source
@@ -10,7 +11,7 @@ import software.amazon.awscdk.services.ec2.EbsDeviceVolumeType;
 // @default is aws-cdk's tag for a prop's default; its readers look for it.
 @SuppressWarnings("InvalidBlockTag")
 public final class LaunchSettings {
-  private final String instanceType;
+  private final InstanceType instanceType;
   private final EbsDeviceVolumeType volumeType;
   private final Map<String, String> tags;
 
@@ -24,7 +25,7 @@ public final class LaunchSettings {
     return new Builder();
   }
 
-  public String getInstanceType() {
+  public InstanceType getInstanceType() {
     return instanceType;
   }
 
@@ -38,7 +39,7 @@ public final class LaunchSettings {
 
   /** Builds {@link LaunchSettings}. */
   public static final class Builder {
-    private String instanceType;
+    private InstanceType instanceType;
     private EbsDeviceVolumeType volumeType;
     private Map<String, String> tags;
 
@@ -49,8 +50,14 @@ public final class LaunchSettings {
      *
      * @default the defaults' instance type, and "t3.medium" for the defaults
      */
-    public Builder instanceType(String value) {
+    public Builder instanceType(InstanceType value) {
       instanceType = value;
+      return this;
+    }
+
+    /** {@link #instanceType(InstanceType)} by name, such as {@code "m5.large"}. */
+    public Builder instanceType(String value) {
+      instanceType = value == null ? null : new InstanceType(value);
       return this;
     }
 

@@ -1,7 +1,5 @@
 package io.liftshift.constructs;
 
-import io.liftshift.constructs.launch.handler.LaunchHandler;
-import io.liftshift.constructs.launch.handler.LaunchKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -50,6 +48,14 @@ public final class MigrationLaunch extends Construct {
   public static final String RESOURCE_TYPE = "Custom::LiftshiftLaunch";
 
   private static final String ASSET_RESOURCE = "io/liftshift/constructs/launch/lambda";
+
+  /**
+   * The handler's class, by name: it lives in the Lambda asset only (module
+   * liftshift-launch-handler, a provided dependency), never on the classpath of an app that uses
+   * these constructs.
+   */
+  static final String HANDLER_CLASS = "io.liftshift.constructs.launch.handler.LaunchHandler";
+
   private static final Pattern SOURCE_SERVER_ID = Pattern.compile("s-[0-9a-zA-Z]{17}");
   private static final Duration MAX_TIMEOUT = Duration.hours(2);
 
@@ -200,7 +206,7 @@ public final class MigrationLaunch extends Construct {
         Function.Builder.create(this, id)
             .runtime(Runtime.JAVA_17)
             .architecture(Architecture.X86_64)
-            .handler(LaunchHandler.class.getName() + "::" + method)
+            .handler(HANDLER_CLASS + "::" + method)
             .code(code)
             .memorySize(512)
             .timeout(timeout)

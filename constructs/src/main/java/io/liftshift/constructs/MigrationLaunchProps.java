@@ -1,6 +1,5 @@
 package io.liftshift.constructs;
 
-import io.liftshift.constructs.launch.handler.LaunchKind;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.Duration;

@@ -1,6 +1,7 @@
 package io.liftshift.constructs;
 
 import software.amazon.awscdk.services.ec2.IMachineImage;
+import software.amazon.awscdk.services.ec2.InstanceType;
 
 /** Props of {@link ReplicationServerFleet}. */
 // @default is aws-cdk's tag for a prop's default; its readers look for it.
@@ -10,7 +11,7 @@ public final class ReplicationServerFleetProps {
   private final ControlPlane controlPlane;
   private final SoftwareBucket softwareBucket;
   private final IMachineImage machineImage;
-  private final String instanceType;
+  private final InstanceType instanceType;
   private final int minCapacity;
   private final int maxCapacity;
   private final int rootVolumeSizeGiB;
@@ -48,7 +49,7 @@ public final class ReplicationServerFleetProps {
     return machineImage;
   }
 
-  public String getInstanceType() {
+  public InstanceType getInstanceType() {
     return instanceType;
   }
 
@@ -74,7 +75,7 @@ public final class ReplicationServerFleetProps {
     private ControlPlane controlPlane;
     private SoftwareBucket softwareBucket;
     private IMachineImage machineImage;
-    private String instanceType = "t3.small";
+    private InstanceType instanceType = new InstanceType("t3.small");
     private int minCapacity;
     private int maxCapacity = 10;
     private int rootVolumeSizeGiB = 16;
@@ -111,8 +112,14 @@ public final class ReplicationServerFleetProps {
      *
      * @default "t3.small", MGN's default, sized for the default 15 {@code maxDisks}
      */
-    public Builder instanceType(String value) {
+    public Builder instanceType(InstanceType value) {
       instanceType = value;
+      return this;
+    }
+
+    /** {@link #instanceType(InstanceType)} by name, such as {@code "m5.large"}. */
+    public Builder instanceType(String value) {
+      instanceType = value == null ? null : new InstanceType(value);
       return this;
     }
 

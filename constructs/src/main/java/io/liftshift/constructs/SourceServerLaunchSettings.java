@@ -41,7 +41,7 @@ public final class SourceServerLaunchSettings extends Construct {
     LaunchSettings defaults =
         props.getDefaults() == null ? LaunchSettings.builder().build() : props.getDefaults();
     String defaultType =
-        defaults.getInstanceType() == null ? "t3.medium" : defaults.getInstanceType();
+        defaults.getInstanceType() == null ? "t3.medium" : defaults.getInstanceType().toString();
     Checks.instanceType(defaultType, c, "defaults.instanceType");
     EbsDeviceVolumeType defaultVolume =
         defaults.getVolumeType() == null ? EbsDeviceVolumeType.GP3 : defaults.getVolumeType();
@@ -74,7 +74,7 @@ public final class SourceServerLaunchSettings extends Construct {
                 + "' is not a source server id (s- and 17 characters)");
       }
       LaunchSettings s = e.getValue() == null ? LaunchSettings.builder().build() : e.getValue();
-      String type = s.getInstanceType() == null ? defaultType : s.getInstanceType();
+      String type = s.getInstanceType() == null ? defaultType : s.getInstanceType().toString();
       Checks.instanceType(type, c, "sourceServers." + server + ".instanceType");
       Map<String, String> tags = new LinkedHashMap<>(defaultTags);
       if (s.getTags() != null) {

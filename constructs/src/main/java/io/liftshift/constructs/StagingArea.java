@@ -338,7 +338,7 @@ public final class StagingArea extends Construct {
     return stagingSubnets;
   }
 
-  /** The first staging subnet: where the single control-plane instance runs. */
+  /** The first staging subnet: where conversion servers and image builds run. */
   public ISubnet getFirstStagingSubnet() {
     return vpc.selectSubnets(stagingSubnets).getSubnets().get(0);
   }

@@ -62,17 +62,8 @@ class ControlPlaneTest {
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void itPublishesTheTrackedDisksTheFleetScalesOn() {
-    Map<String, Object> instance =
-        template.findResources("AWS::EC2::Instance").values().iterator().next();
-    Map<String, Object> userData =
-        (Map<String, Object>) ((Map<String, Object>) instance.get("Properties")).get("UserData");
-    String script =
-        ((List<Object>) ((Map<String, Object>) userData.get("Fn::Base64")).get("Fn::Join"))
-            .get(1)
-            .toString();
-    assertThat(script)
+    assertThat(bootScriptParts().toString())
         .contains(
             "\"MetricName=TrackedDisks,Dimensions=[{Name=Installation,Value=acme}],"
                 + "Value=$$(echo \"$$NEED\" | grep -o \"trackedDisks[^0-9]*[0-9]*\"")
@@ -80,16 +71,8 @@ class ControlPlaneTest {
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void itLaunchesConversionServersThroughTheirLaunchTemplate() {
-    Map<String, Object> instance =
-        template.findResources("AWS::EC2::Instance").values().iterator().next();
-    Map<String, Object> userData =
-        (Map<String, Object>) ((Map<String, Object>) instance.get("Properties")).get("UserData");
-    List<Object> parts =
-        (List<Object>)
-            ((List<Object>) ((Map<String, Object>) userData.get("Fn::Base64")).get("Fn::Join"))
-                .get(1);
+    List<Object> parts = bootScriptParts();
     int at = -1;
     for (int i = 0; i < parts.size(); i++) {
       if (parts.get(i) instanceof String s
@@ -104,38 +87,46 @@ class ControlPlaneTest {
         .doesNotContain("--staging-subnet");
   }
 
-  @SuppressWarnings("unchecked")
   private static List<Object> bootScriptParts() {
-    Map<String, Object> instance =
-        template.findResources("AWS::EC2::Instance").values().iterator().next();
-    Map<String, Object> userData =
-        (Map<String, Object>) ((Map<String, Object>) instance.get("Properties")).get("UserData");
+    return bootScriptParts(f, template);
+  }
+
+  /** The pieces of the control-plane nodes' boot script, as CloudFormation joins them. */
+  @SuppressWarnings("unchecked")
+  static List<Object> bootScriptParts(Fixture f, Template template) {
+    String lt =
+        f.stack.getLogicalId(
+            (CfnElement) f.controlPlane.getLaunchTemplate().getNode().getDefaultChild());
+    Map<String, Object> data =
+        (Map<String, Object>)
+            ((Map<String, Object>)
+                    template.findResources("AWS::EC2::LaunchTemplate").get(lt).get("Properties"))
+                .get("LaunchTemplateData");
+    Map<String, Object> userData = (Map<String, Object>) data.get("UserData");
     return (List<Object>)
         ((List<Object>) ((Map<String, Object>) userData.get("Fn::Base64")).get("Fn::Join")).get(1);
   }
 
-  /** The secret the boot script stores the output of {@code command} in. */
+  /** The secret the boot script stores the output of {@code command} in, once. */
   private static Object secretWritten(String command) {
     List<Object> parts = bootScriptParts();
     for (int i = 0; i < parts.size(); i++) {
-      if (parts.get(i) instanceof String s
-          && s.contains(command)
-          && s.endsWith("aws secretsmanager put-secret-value --secret-id ")) {
+      if (parts.get(i) instanceof String s && s.contains(command) && s.endsWith("| put_once ")) {
         return parts.get(i + 1);
       }
     }
-    throw new AssertionError("no '" + command + " ... put-secret-value' in " + parts);
+    throw new AssertionError("no '" + command + " ... put_once' in " + parts);
   }
 
   @Test
   void itStoresAnAgentsInstallTokenInTheInstallTokenSecret() {
-    assertThat(secretWritten("admin create-install-token --data-dir "))
+    assertThat(secretWritten("admin create-install-token --store "))
         .isEqualTo(ref(f.controlPlane.getInstallTokenSecret()));
   }
 
   @Test
   void itStoresAReplicationServersInstallTokenInASecretOfItsOwn() {
-    assertThat(secretWritten("admin create-install-token --for replication-servers --data-dir "))
+    assertThat(secretWritten("admin create-install-token --for replication-servers --store "))
         .isEqualTo(ref(f.controlPlane.getReplicationServerTokenSecret()))
         .isNotEqualTo(ref(f.controlPlane.getInstallTokenSecret()));
   }

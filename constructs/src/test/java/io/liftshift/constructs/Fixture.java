@@ -1,6 +1,5 @@
 package io.liftshift.constructs;
 
-import io.liftshift.constructs.launch.handler.LaunchKind;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

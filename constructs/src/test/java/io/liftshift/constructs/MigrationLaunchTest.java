@@ -3,7 +3,6 @@ package io.liftshift.constructs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.liftshift.constructs.launch.handler.LaunchKind;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -137,6 +137,9 @@ class ReplicationServerFleetTest {
                 "LaunchTemplateData",
                 Match.objectLike(
                     Map.of(
+                        // The fleet's, not the control plane's (t3.medium).
+                        "InstanceType",
+                        "t3.small",
                         "UserData",
                         Map.of("Fn::Base64", Map.of("Fn::Join", List.of("", parts))))))));
     assertThat(parts.asArray())
@@ -259,6 +262,9 @@ class ReplicationServerFleetTest {
                 "LaunchTemplateData",
                 Match.objectLike(
                     Map.of(
+                        // The fleet's, not the control plane's (t3.medium).
+                        "InstanceType",
+                        "t3.small",
                         "UserData",
                         Map.of("Fn::Base64", Map.of("Fn::Join", List.of("", parts))))))));
     assertThat(parts.asArray().toString())
@@ -459,15 +465,11 @@ class ReplicationServerFleetTest {
                             Match.objectLike(
                                 Map.of("AssociatePublicIpAddress", true, "DeviceIndex", 0))))))));
     t.resourceCountIs("AWS::EC2::NatGateway", 0);
-    // Without a NAT the control plane needs its own address too; agents use it.
+    // Without a NAT the control-plane nodes need their own addresses to reach AWS; agents reach
+    // them through an internet-facing balancer.
     t.hasResourceProperties(
-        "AWS::EC2::Instance",
-        Match.objectLike(
-            Map.of(
-                "NetworkInterfaces",
-                List.of(Match.objectLike(Map.of("AssociatePublicIpAddress", true))))));
-    t.hasOutput(
-        "*", Match.objectLike(Map.of("Description", Match.stringLikeRegexp(".*PUBLIC_IP.*"))));
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        Match.objectLike(Map.of("Scheme", "internet-facing", "Type", "network")));
   }
 
   @Test

@@ -26,7 +26,7 @@ public record LaunchRequest(
     String caFingerprint,
     String signingRegion,
     String operatorKeySecretArn,
-    LaunchKind launch,
+    LaunchStep launch,
     List<String> sourceServerIds,
     String waveId,
     Map<String, String> launchTemplates,
@@ -65,7 +65,7 @@ public record LaunchRequest(
           "CaFingerprint must be sha256: and 64 hex digits (liftshift ca show prints it); got "
               + fingerprint);
     }
-    LaunchKind launch = LaunchKind.parse(required(properties, "Launch"));
+    LaunchStep launch = LaunchStep.parse(required(properties, "Launch"));
     List<String> servers = stringList(properties.get("SourceServerIDs"), "SourceServerIDs");
     Object wave = properties.get("WaveID");
     String waveId = wave == null || wave.toString().isBlank() ? null : wave.toString();

@@ -119,7 +119,7 @@ public final class LaunchHandler {
         }
         default -> throw new IllegalStateException("unhandled launch " + request.launch());
       }
-      if (request.launch() != LaunchKind.FINALIZE) {
+      if (request.launch() != LaunchStep.FINALIZE) {
         data.put("JobID", physicalId);
       }
       Map<String, Object> out = new LinkedHashMap<>();
@@ -139,7 +139,7 @@ public final class LaunchHandler {
     }
     LaunchRequest request = LaunchRequest.parse(properties(event));
     Map<?, ?> data = event.get("Data") instanceof Map<?, ?> m ? m : Map.of();
-    if (request.launch() == LaunchKind.FINALIZE || "true".equals(data.get("Unchanged"))) {
+    if (request.launch() == LaunchStep.FINALIZE || "true".equals(data.get("Unchanged"))) {
       out.put("IsComplete", true);
       return out;
     }

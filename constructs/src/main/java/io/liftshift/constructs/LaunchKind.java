@@ -1,8 +1,11 @@
-package io.liftshift.constructs.launch.handler;
+package io.liftshift.constructs;
 
 import java.util.Locale;
 
-/** The migration step a launch performs, as written in the {@code Launch} property. */
+/**
+ * The migration step a {@link MigrationLaunch} performs, as written in the custom resource's {@code
+ * Launch} property.
+ */
 public enum LaunchKind {
   /** StartTest: launch test instances from the latest snapshots. */
   TEST,
