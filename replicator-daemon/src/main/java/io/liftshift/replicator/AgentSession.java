@@ -2,14 +2,12 @@ package io.liftshift.replicator;
 
 import io.liftshift.protocol.BlockData;
 import io.liftshift.protocol.ErrorCode;
-import io.liftshift.protocol.Features;
 import io.liftshift.protocol.Frame;
 import io.liftshift.protocol.FrameDecoder;
 import io.liftshift.protocol.FrameHeader;
 import io.liftshift.protocol.Message;
 import io.liftshift.protocol.Opcode;
 import io.liftshift.protocol.ProtocolException;
-import io.liftshift.protocol.VolumeDigest;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -18,17 +16,17 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetSocket;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One agent connection. Frames are split and checked on the event loop; block work goes to the
  * staging volume's queue. Any violation ends this session with an ERROR frame and leaves every
- * other session alone.
+ * other session alone. This class owns the connection: its states, the admission of HELLO, the
+ * opening of disks, and how the session ends; {@link DiskRequests} serves what an admitted agent
+ * asks of its disks, {@link VolumeWork} queues that work with backpressure, {@link SessionDisks}
+ * keeps the open disks, {@link HelloNegotiation} sets the session's terms and {@link
+ * SessionWatchdog} its deadlines.
  */
 final class AgentSession {
   private static final Logger LOG = Logger.getLogger(AgentSession.class.getName());
@@ -41,12 +39,9 @@ final class AgentSession {
     CLOSED
   }
 
-  private record OpenDisk(StagingWriter writer, long sizeBytes, String diskKey) {}
-
   private final NetSocket socket;
   private final Context context;
   private final StagingRegistry registry;
-  private final ReplicatorOptions options;
   private final ReplicatorStats stats;
   private final AgentAdmission admission;
   private final PointInTimeCoordinator pointInTime;
@@ -58,15 +53,15 @@ final class AgentSession {
 
   private final FrameDecoder decoder = new FrameDecoder();
   private final String remote;
-  private final Map<Integer, OpenDisk> disks = new ConcurrentHashMap<>();
-  private final Map<Integer, VolumeDigest> digests = new ConcurrentHashMap<>();
-  private final java.util.Set<Integer> opening = new java.util.HashSet<>();
-  private final AtomicLong queuedBytes = new AtomicLong();
+  private final SessionDisks disks = new SessionDisks();
+  private final SessionWatchdog watchdog;
+  private final VolumeWork work;
+
+  /** Made at WELCOME, with the terms agreed; null before. */
+  private DiskRequests requests;
+
   private State state = State.AWAIT_HELLO;
   private String sourceServerId = "?";
-  private long features;
-  private boolean paused;
-  private long lastFrameNanos = System.nanoTime();
   private long watchdogTimer = -1;
 
   /** Set when the session is failed: queued work from it is dropped, nothing more is written. */
@@ -89,9 +84,19 @@ final class AgentSession {
     this.socket = socket;
     this.context = context;
     this.registry = registry;
-    this.options = options;
     this.stats = stats;
     this.remote = String.valueOf(socket.remoteAddress());
+    this.watchdog = new SessionWatchdog(options);
+    this.work =
+        new VolumeWork(
+            socket,
+            context,
+            options,
+            remote,
+            watchdog,
+            () -> state == State.CLOSED,
+            w -> !failed && w.owner == this,
+            this::failFromWorker);
   }
 
   void start() {
@@ -111,41 +116,18 @@ final class AgentSession {
             LOG.log(
                 state == State.READY ? Level.WARNING : Level.FINE,
                 remote + " (" + sourceServerId + "): I/O error: " + e));
-    watchdogTimer = context.owner().setPeriodic(250, id -> watchdog());
+    watchdogTimer =
+        context.owner().setPeriodic(SessionWatchdog.PERIOD_MILLIS, id -> checkDeadlines());
   }
 
-  private long lastWatchdogNanos = System.nanoTime();
-
-  private void watchdog() {
-    long now = System.nanoTime();
-    long lateMillis = (now - lastWatchdogNanos) / 1_000_000 - 250;
-    lastWatchdogNanos = now;
-    if (lateMillis > 2000) {
-      // This side stalled (event loop or GC), not the agent: its silence is not counted.
-      LOG.warning(
-          remote
-              + " ("
-              + sourceServerId
-              + "): this replicator's event loop stalled for "
-              + lateMillis
-              + " ms; the agent's idle time restarts");
-      lastFrameNanos = now;
-    }
-    long idleMillis = (System.nanoTime() - lastFrameNanos) / 1_000_000;
-    if (state == State.AWAIT_HELLO && idleMillis > options.handshakeTimeoutMillis()) {
-      fail(
-          ErrorCode.TIMEOUT,
-          "no HELLO within " + options.handshakeTimeoutMillis() + " ms of connecting");
-    } else if (state == State.READY
-        && !paused
-        && idleMillis > options.idleTimeoutSeconds() * 1000L) {
-      // The replicator was reading (not paused by its own backlog): the agent or the network
-      // between stopped sending.
-      fail(
-          ErrorCode.TIMEOUT,
-          "nothing received from the agent for "
-              + options.idleTimeoutSeconds()
-              + " s while this replicator was ready to read: the agent or the network stalled");
+  private void checkDeadlines() {
+    String overdue =
+        watchdog.overdue(
+            remote + " (" + sourceServerId + ")",
+            state == State.AWAIT_HELLO,
+            state == State.READY && !work.paused());
+    if (overdue != null) {
+      fail(ErrorCode.TIMEOUT, overdue);
     }
   }
 
@@ -155,24 +137,7 @@ final class AgentSession {
     }
     ByteBuf buf = ((BufferInternal) buffer).getByteBuf();
     try {
-      decoder.feed(
-          new FrameDecoder.ByteSource() {
-            @Override
-            public int remaining() {
-              return buf.readableBytes();
-            }
-
-            @Override
-            public void read(byte[] dst, int off, int len) {
-              buf.readBytes(dst, off, len);
-            }
-
-            @Override
-            public void skip(int len) {
-              buf.skipBytes(len);
-            }
-          },
-          this::onFrame);
+      decoder.feed(new ByteBufSource(buf), this::onFrame);
     } catch (ProtocolException e) {
       fail(e.code(), e.detail());
     } catch (RuntimeException e) {
@@ -185,7 +150,7 @@ final class AgentSession {
     if (state == State.CLOSED) {
       return;
     }
-    lastFrameNanos = System.nanoTime();
+    watchdog.heard();
     stats.framesReceived.incrementAndGet();
     stats.frameBytesReceived.addAndGet(FrameHeader.LENGTH + (long) frame.body().length);
     if (state == State.ADMITTING) {
@@ -201,15 +166,15 @@ final class AgentSession {
       return;
     }
     switch (frame.opcode()) {
-      case BLOCK_DATA -> onBlock(BlockData.parse(frame), frame.body().length);
-      case BLOCK_ZERO -> onZero((Message.BlockZero) Message.decode(frame));
+      case BLOCK_DATA -> requests.block(BlockData.parse(frame), frame.body().length);
+      case BLOCK_ZERO -> requests.zero((Message.BlockZero) Message.decode(frame));
       case DISK_OPEN -> onDiskOpen((Message.DiskOpen) Message.decode(frame));
-      case FLUSH -> onFlush((Message.Flush) Message.decode(frame));
-      case BARRIER -> onBarrier((Message.Barrier) Message.decode(frame));
+      case FLUSH -> requests.flush((Message.Flush) Message.decode(frame));
+      case BARRIER -> requests.barrier((Message.Barrier) Message.decode(frame));
       case CONSISTENCY_POINT ->
-          onConsistencyPoint((Message.ConsistencyPoint) Message.decode(frame));
-      case VERIFY_REQUEST -> onVerify((Message.VerifyRequest) Message.decode(frame));
-      case MERKLE_QUERY -> onMerkleQuery((Message.MerkleQuery) Message.decode(frame));
+          requests.consistencyPoint((Message.ConsistencyPoint) Message.decode(frame));
+      case VERIFY_REQUEST -> requests.verify((Message.VerifyRequest) Message.decode(frame));
+      case MERKLE_QUERY -> requests.merkleQuery((Message.MerkleQuery) Message.decode(frame));
       case PING -> send(new Message.Pong(((Message.Ping) Message.decode(frame)).nonce()));
       case PONG -> Message.decode(frame);
       case GOODBYE -> {
@@ -273,27 +238,10 @@ final class AgentSession {
   }
 
   private void welcome(Message.Hello hello) throws ProtocolException {
-    int version = Math.min(hello.maxVersion(), FrameHeader.MAX_VERSION);
-    if (version < hello.minVersion() || version < FrameHeader.MIN_VERSION) {
-      throw new ProtocolException(
-          ErrorCode.UNSUPPORTED_VERSION,
-          "agent speaks versions "
-              + hello.minVersion()
-              + ".."
-              + hello.maxVersion()
-              + ", this replicator "
-              + FrameHeader.MIN_VERSION
-              + ".."
-              + FrameHeader.MAX_VERSION);
-    }
-    if (hello.sourceServerId().isBlank()) {
-      throw new ProtocolException(ErrorCode.MALFORMED_FRAME, "HELLO without a source server id");
-    }
+    Message.Welcome welcome = HelloNegotiation.welcome(hello, pointInTime != null);
     sourceServerId = hello.sourceServerId();
-    features = hello.features() & Features.SUPPORTED;
-    if (pointInTime == null) {
-      features &= ~Features.POINT_IN_TIME;
-    }
+    requests =
+        new DiskRequests(disks, work, pointInTime, this::send, welcome.features(), sourceServerId);
     state = State.READY;
     leavePreAuth();
     stats.sessionsAccepted.incrementAndGet();
@@ -304,26 +252,11 @@ final class AgentSession {
             + " ("
             + hello.agentVersion()
             + ")");
-    send(
-        new Message.Welcome(
-            version, features, FrameHeader.MAX_BODY_LENGTH, UUID.randomUUID().toString()));
+    send(welcome);
   }
 
   private void onDiskOpen(Message.DiskOpen open) throws ProtocolException {
-    if (open.sizeBytes() <= 0) {
-      throw new ProtocolException(
-          ErrorCode.MALFORMED_FRAME, "disk " + open.diskKey() + " has size " + open.sizeBytes());
-    }
-    if (disks.containsKey(open.diskId()) || !opening.add(open.diskId())) {
-      throw new ProtocolException(
-          ErrorCode.PROTOCOL_VIOLATION, "disk id " + open.diskId() + " is already open");
-    }
-    for (OpenDisk d : disks.values()) {
-      if (d.diskKey().equals(open.diskKey())) {
-        throw new ProtocolException(
-            ErrorCode.PROTOCOL_VIOLATION, "disk " + open.diskKey() + " is already open");
-      }
-    }
+    disks.beginOpen(open);
     registry
         .openers()
         .execute(
@@ -356,9 +289,7 @@ final class AgentSession {
                             registry.detach(this, w);
                             return;
                           }
-                          opening.remove(open.diskId());
-                          disks.put(
-                              open.diskId(), new OpenDisk(w, open.sizeBytes(), open.diskKey()));
+                          disks.opened(open, w);
                           w.listener(durabilityListener(open.diskId(), w));
                           send(
                               new Message.DiskReady(open.diskId(), durable, w.volume().volumeId()));
@@ -387,215 +318,12 @@ final class AgentSession {
     };
   }
 
-  private OpenDisk disk(int diskId) throws ProtocolException {
-    OpenDisk d = disks.get(diskId);
-    if (d == null) {
-      throw new ProtocolException(
-          ErrorCode.UNKNOWN_DISK, "disk id " + diskId + " was not opened (or not yet ready)");
-    }
-    return d;
-  }
-
-  private static void checkRange(OpenDisk d, long offset, long length) throws ProtocolException {
-    if (offset < 0 || length <= 0 || offset > d.sizeBytes() - length) {
-      throw new ProtocolException(
-          ErrorCode.OUT_OF_RANGE,
-          "range ["
-              + offset
-              + ", +"
-              + length
-              + ") is outside the disk's "
-              + d.sizeBytes()
-              + " bytes");
-    }
-  }
-
-  private void requireFeature(long bit, String what) throws ProtocolException {
-    if (!Features.has(features, bit)) {
-      throw new ProtocolException(
-          ErrorCode.PROTOCOL_VIOLATION, what + " was not negotiated in HELLO/WELCOME");
-    }
-  }
-
-  private void onBlock(BlockData block, int bodyBytes) throws ProtocolException {
-    if (block.encoding() == io.liftshift.protocol.BlockEncoding.LZ4) {
-      requireFeature(Features.LZ4, "LZ4");
-    }
-    OpenDisk d = disk(block.diskId());
-    checkRange(d, block.offset(), block.length());
-    StagingWriter w = d.writer();
-    enqueue(
-        w,
-        bodyBytes,
-        () -> {
-          w.applyBlock(block);
-          return true;
-        });
-  }
-
-  private void onZero(Message.BlockZero zero) throws ProtocolException {
-    requireFeature(Features.ZERO_BLOCKS, "BLOCK_ZERO");
-    OpenDisk d = disk(zero.diskId());
-    checkRange(d, zero.offset(), zero.length());
-    StagingWriter w = d.writer();
-    enqueue(
-        w,
-        Message.BlockZero.BODY_LENGTH,
-        () -> {
-          w.applyZero(zero.offset(), zero.length());
-          return true;
-        });
-  }
-
-  /**
-   * Continuous replication's consistency point: queued behind every block of the disk received
-   * before it, then fsynced, then confirmed with the agent's epoch.
-   */
-  private void onBarrier(Message.Barrier barrier) throws ProtocolException {
-    if (!Features.has(features, Features.CHANGED_BLOCKS)) {
-      throw new ProtocolException(
-          ErrorCode.PROTOCOL_VIOLATION, "BARRIER without the CHANGED_BLOCKS feature");
-    }
-    StagingWriter w = disk(barrier.diskId()).writer();
-    enqueue(
-        w,
-        0,
-        () -> {
-          w.sync();
-          send(new Message.BarrierAck(barrier.diskId(), barrier.epoch()));
-          return false;
-        });
-  }
-
-  private void onFlush(Message.Flush flush) throws ProtocolException {
-    List<Integer> ids =
-        flush.diskId() == Message.ALL_DISKS ? List.copyOf(disks.keySet()) : List.of(flush.diskId());
-    for (int id : ids) {
-      StagingWriter w = disk(id).writer();
-      enqueue(
-          w,
-          0,
-          () -> {
-            long before = w.durableOffset();
-            long durable = w.sync();
-            if (durable == before) {
-              // Nothing new became durable, so the listener sent nothing: answer the FLUSH.
-              send(new Message.Ack(List.of(new Message.AckEntry(id, durable))));
-            }
-            return false;
-          });
-    }
-  }
-
-  private void onVerify(Message.VerifyRequest req) throws ProtocolException {
-    requireFeature(Features.MERKLE_VERIFY, "VERIFY_REQUEST");
-    VolumeDigest.checkLeafBytes(req.leafBytes());
-    StagingWriter w = disk(req.diskId()).writer();
-    enqueue(
-        w,
-        0,
-        () -> {
-          VolumeDigest d = w.digest(req.leafBytes());
-          digests.put(req.diskId(), d);
-          send(new Message.VerifyResult(req.diskId(), d.leafBytes(), d.leafCount(), d.root()));
-          return false;
-        });
-  }
-
-  private void onMerkleQuery(Message.MerkleQuery q) throws ProtocolException {
-    VolumeDigest d = digests.get(q.diskId());
-    if (d == null) {
-      throw new ProtocolException(
-          ErrorCode.PROTOCOL_VIOLATION,
-          "MERKLE_QUERY before VERIFY_REQUEST for disk " + q.diskId());
-    }
-    send(
-        new Message.MerkleNodes(
-            q.diskId(), q.level(), q.first(), d.nodes(q.level(), q.first(), q.count())));
-  }
-
-  /** Work on a staging volume; returns true when it counts as written data for the ACK cadence. */
-  @FunctionalInterface
-  private interface VolumeTask {
-    boolean run() throws ProtocolException, IOException;
-  }
-
-  private void enqueue(StagingWriter w, int bytes, VolumeTask task) {
-    long queued = queuedBytes.addAndGet(bytes);
-    if (queued > options.maxQueuedBytesPerConnection() && !paused) {
-      paused = true;
-      socket.pause();
-    }
-    w.queue.execute(
-        () -> {
-          try {
-            if (failed || w.owner != this) {
-              return;
-            }
-            task.run();
-          } catch (ProtocolException e) {
-            failFromWorker(e.code(), e.detail());
-          } catch (IOException e) {
-            failFromWorker(
-                ErrorCode.STAGING_IO_ERROR,
-                "writing staging volume " + w.volume().name() + " failed: " + e.getMessage());
-          } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, remote + ": internal error", e);
-            failFromWorker(ErrorCode.INTERNAL, "internal error: " + e);
-          } finally {
-            long left = queuedBytes.addAndGet(-bytes);
-            if (left < options.maxQueuedBytesPerConnection() / 2) {
-              context.runOnContext(v -> resumeReading());
-            }
-          }
-        });
-  }
-
-  private void resumeReading() {
-    if (paused && state != State.CLOSED) {
-      paused = false;
-      lastFrameNanos = System.nanoTime();
-      socket.resume();
-    }
-  }
-
-  private void onConsistencyPoint(Message.ConsistencyPoint point) throws ProtocolException {
-    if (!Features.has(features, Features.POINT_IN_TIME)) {
-      throw new ProtocolException(
-          ErrorCode.PROTOCOL_VIOLATION, "CONSISTENCY_POINT without the POINT_IN_TIME feature");
-    }
-    List<StagingWriter> writers = new java.util.ArrayList<>();
-    for (OpenDisk d : disks.values()) {
-      writers.add(d.writer());
-    }
-    pointInTime.onConsistencyPoint(sourceServerId, point, writers, this::send);
-  }
-
-  /** Asks the agent for a consistency point when the server's next snapshot is due. */
-  private void requestSnapshotIfDue() {
-    if (state != State.READY
-        || !Features.has(features, Features.POINT_IN_TIME)
-        || disks.isEmpty()
-        || !opening.isEmpty()) {
-      return;
-    }
-    List<StagingWriter> writers = new java.util.ArrayList<>();
-    for (OpenDisk d : disks.values()) {
-      if (d.writer().durableOffset() < d.sizeBytes()) {
-        return; // initial sync first: a snapshot of half a disk is of no use
-      }
-      writers.add(d.writer());
-    }
-    long point = pointInTime.requestIfDue(sourceServerId, writers);
-    if (point >= 0) {
-      send(new Message.SnapshotRequest(point));
-    }
-  }
-
   /** Called every fsync interval: flushes volumes written to since, so the agent gets its ACK. */
   void syncIfDue() {
-    requestSnapshotIfDue();
-    for (OpenDisk d : disks.values()) {
+    if (state == State.READY) {
+      requests.requestSnapshotIfDue();
+    }
+    for (SessionDisks.OpenDisk d : disks.all()) {
       StagingWriter w = d.writer();
       if (w.syncDue()) {
         w.queue.execute(
@@ -687,7 +415,7 @@ final class AgentSession {
     if (watchdogTimer >= 0) {
       context.owner().cancelTimer(watchdogTimer);
     }
-    for (OpenDisk d : disks.values()) {
+    for (SessionDisks.OpenDisk d : disks.all()) {
       registry.detach(this, d.writer());
     }
     disks.clear();
