@@ -101,9 +101,7 @@ final class WindowsVolumes {
         placeholder(mnt, "Windows/System32/ntoskrnl.exe");
         placeholder(mnt, uefi ? "Windows/System32/winload.efi" : "Windows/System32/winload.exe");
         placeholder(mnt, "Windows/System32/drivers/pvscsi.sys");
-        Path config = Files.createDirectories(mnt.resolve("Windows/System32/config"));
-        hive(work, config.resolve("SYSTEM"), "SYSTEM", systemReg(era));
-        hive(work, config.resolve("SOFTWARE"), "SOFTWARE", softwareReg(era));
+        hives(work, Files.createDirectories(mnt.resolve("Windows/System32/config")), era);
       } finally {
         Commands.run(30, "umount", mnt.toString());
       }
@@ -198,6 +196,12 @@ final class WindowsVolumes {
     Files.writeString(p, "placeholder " + path + " (test data, not from Windows)\n");
   }
 
+  /** The era's SYSTEM and SOFTWARE hives, made with the hive tools, into {@code configDir}. */
+  static void hives(Path work, Path configDir, Era era) throws IOException {
+    hive(work, configDir.resolve("SYSTEM"), "SYSTEM", systemReg(era));
+    hive(work, configDir.resolve("SOFTWARE"), "SOFTWARE", softwareReg(era));
+  }
+
   /** An empty hive, then the era's keys merged in with hivexregedit; written to {@code dest}. */
   private static void hive(Path work, Path dest, String name, String reg) throws IOException {
     Path h = work.resolve(name + ".fixture");
@@ -205,7 +209,7 @@ final class WindowsVolumes {
     Path r = work.resolve(name + ".fixture.reg");
     Files.writeString(r, "Windows Registry Editor Version 5.00\n\n" + reg, StandardCharsets.UTF_8);
     HiveTool.merge(h, name, r);
-    Files.copy(h, dest);
+    Files.copy(h, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static String systemReg(Era era) {
@@ -269,6 +273,9 @@ final class WindowsVolumes {
     } else {
       keys.add(p + "ControlSet001\\Services\\vmicheartbeat]\n\"Start\"=dword:00000003");
       keys.add(p + "ControlSet001\\Services\\QEMU-GA]\n\"Start\"=dword:00000002");
+      // A server that once ran on KVM and on Xen too: their drivers are reported, and left.
+      keys.add(p + "ControlSet001\\Services\\viostor]\n\"Start\"=dword:00000000");
+      keys.add(p + "ControlSet001\\Services\\xenvbd]\n\"Start\"=dword:00000000");
       keys.add(p + "DriverDatabase]");
       keys.add(p + "DriverDatabase\\DeviceIds]");
       keys.add(p + "DriverDatabase\\DeviceIds\\PCI]");

@@ -2,6 +2,7 @@ package io.liftshift.converter.inspect.windows;
 
 import io.liftshift.converter.plan.RegistryValue;
 import io.liftshift.converter.plan.UnsupportedGuestException;
+import io.liftshift.converter.plan.windows.HypervisorTools;
 import io.liftshift.converter.plan.windows.WindowsConversionPlanner;
 import io.liftshift.converter.plan.windows.WindowsFacts;
 import java.io.IOException;
@@ -15,7 +16,8 @@ import java.util.Optional;
 /**
  * Reads a Windows system volume's facts from its hives (never the live registry of anything): the
  * edition and version from SOFTWARE, the current control set, services, static addresses and Remote
- * Desktop settings from SYSTEM. A hive the tools cannot open fails the inspection.
+ * Desktop settings, other hypervisors' tools (by their service keys) and whether Plug and Play uses
+ * the DriverDatabase from SYSTEM. A hive the tools cannot open fails the inspection.
  */
 public final class WindowsInspector {
   static final String CURRENT_VERSION = "Microsoft\\Windows NT\\CurrentVersion";
@@ -112,7 +114,9 @@ public final class WindowsInspector {
         starts,
         statics,
         rdpDenied,
-        rules);
+        rules,
+        HypervisorTools.found(services),
+        HiveTool.subkeys(system, "DriverDatabase").isPresent());
   }
 
   private static Optional<String> text(Map<String, RegistryValue> values, String name) {

@@ -55,21 +55,6 @@ public final class WindowsConversionPlanner {
           "QEMU-GA",
           "BalloonService");
 
-  /**
-   * Hyper-V's integration services are part of Windows and start only when Hyper-V triggers them:
-   * reported, left as they are.
-   */
-  public static final List<String> HYPERV_SERVICES =
-      List.of(
-          "vmicheartbeat",
-          "vmickvpexchange",
-          "vmicshutdown",
-          "vmictimesync",
-          "vmicvss",
-          "vmicguestinterface",
-          "vmicrdv",
-          "vmicvmsession");
-
   /** The inbox Remote Desktop firewall rules opened when the launch asks for RDP. */
   public static final List<String> RDP_FIREWALL_RULES =
       List.of("RemoteDesktop-UserMode-In-TCP", "RemoteDesktop-UserMode-In-UDP");
@@ -214,8 +199,8 @@ public final class WindowsConversionPlanner {
                 + "\\Control\\CriticalDeviceDatabase\\"
                 + id.toLowerCase(Locale.ROOT).replace('\\', '#'),
             cdd,
-            "Windows before 8 binds a boot device to its service through the"
-                + " CriticalDeviceDatabase");
+            "SYSTEM has no DriverDatabase (Windows before 8): the boot device is bound to its"
+                + " service through the CriticalDeviceDatabase");
       }
     }
   }
@@ -240,6 +225,9 @@ public final class WindowsConversionPlanner {
         area, "SYSTEM", "DriverDatabase\\DriverInfFiles\\" + inf, infFiles, "the INF's package");
     Map<String, RegistryValue> pk = new LinkedHashMap<>();
     pk.put("", RegistryValue.sz(inf));
+    // virt-v2v (windows_virtio.ml, ddb_regedits): "Version is necessary for Windows-Kernel-Pnp in
+    // w10/w2k16"; its bytes 8-23 are the device setup class GUID.
+    pk.put("Version", RegistryValue.binary(packageVersion(p.classGuid())));
     pk.put("Provider", RegistryValue.sz("Amazon Web Services, Inc."));
     pk.put("SignerScore", RegistryValue.dword(0x0d000005L));
     registry(area, "SYSTEM", "DriverDatabase\\DriverPackages\\" + pkg, pk, "the package itself");
@@ -263,15 +251,19 @@ public final class WindowsConversionPlanner {
   }
 
   private void guestTools(String cs) {
+    facts
+        .hypervisorTools()
+        .forEach(
+            (family, services) ->
+                steps.add(
+                    new Skip(
+                        "guest-tools",
+                        family + " found: " + String.join(", ", services),
+                        family.startsWith("Hyper-V")
+                            ? "part of Windows, started only by Hyper-V: left as they are"
+                            : "kernel drivers left (they find no device on Nitro and do not"
+                                + " start); the user-mode agents among them are disabled below")));
     for (String name : facts.serviceNames()) {
-      if (HYPERV_SERVICES.stream().anyMatch(h -> h.equalsIgnoreCase(name))) {
-        steps.add(
-            new Skip(
-                "guest-tools",
-                "Hyper-V integration service " + name,
-                "part of Windows and started only by Hyper-V: harmless on Nitro"));
-        continue;
-      }
       if (GUEST_TOOL_SERVICES.stream().noneMatch(t -> t.equalsIgnoreCase(name))) {
         continue;
       }
@@ -372,6 +364,21 @@ public final class WindowsConversionPlanner {
                 "powershell.exe -NoProfile -ExecutionPolicy Bypass -File"
                     + " \"%ProgramData%\\liftshift\\first-boot.ps1\"")),
         "runs the first-boot script once, at the first logon (RunOnce)");
+  }
+
+  /**
+   * A DriverPackages Version value as virt-v2v writes it: a fixed 8-byte header, the class GUID in
+   * its binary layout (first three fields little-endian), 24 zero bytes (date and version unset).
+   */
+  static byte[] packageVersion(String classGuid) {
+    String[] g = classGuid.replaceAll("[{}]", "").split("-");
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(48).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put(new byte[] {0, (byte) 0xff, 9, 0, 0, 0, 0, 0});
+    b.putInt((int) Long.parseLong(g[0], 16));
+    b.putShort((short) Integer.parseInt(g[1], 16));
+    b.putShort((short) Integer.parseInt(g[2], 16));
+    b.put(java.util.HexFormat.of().parseHex(g[3] + g[4]));
+    return b.array();
   }
 
   private void registry(

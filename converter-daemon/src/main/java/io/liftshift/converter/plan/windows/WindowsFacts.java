@@ -22,6 +22,11 @@ import java.util.Map;
  * @param staticInterfaces TCP/IP interfaces with EnableDHCP 0
  * @param rdpDenied Terminal Server fDenyTSConnections (1: RDP refused), or null when absent
  * @param firewallRules the Remote Desktop firewall rules (name to rule string) that exist
+ * @param hypervisorTools other hypervisors' tools and drivers found by their service keys: family
+ *     (VMware Tools, Hyper-V integration services, Xen PV drivers, virtio drivers, VirtualBox) to
+ *     the services present
+ * @param hasDriverDatabase SYSTEM has a DriverDatabase key: Plug and Play matches devices there
+ *     (Windows 8 / Server 2012 and later), else through the control set's CriticalDeviceDatabase
  */
 public record WindowsFacts(
     String productName,
@@ -37,8 +42,11 @@ public record WindowsFacts(
     Map<String, Long> serviceStarts,
     List<StaticInterface> staticInterfaces,
     Long rdpDenied,
-    Map<String, String> firewallRules) {
+    Map<String, String> firewallRules,
+    Map<String, List<String>> hypervisorTools,
+    boolean hasDriverDatabase) {
   public WindowsFacts {
+    hypervisorTools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hypervisorTools));
     serviceNames = List.copyOf(serviceNames);
     serviceStarts = Map.copyOf(serviceStarts);
     staticInterfaces = List.copyOf(staticInterfaces);
@@ -53,12 +61,13 @@ public record WindowsFacts(
     }
   }
 
-  /** Windows 8 / Server 2012 (NT 6.2) and later match devices through the DriverDatabase. */
+  /**
+   * Whether devices are matched through the DriverDatabase: decided by the hive itself, as virt-v2v
+   * does (a SYSTEM\DriverDatabase key exists from Windows 8 / Server 2012, NT 6.2, on), not by the
+   * version read from SOFTWARE.
+   */
   public boolean usesDriverDatabase() {
-    String[] v = ntVersion.split("\\.");
-    int major = Integer.parseInt(v[0]);
-    int minor = v.length > 1 ? Integer.parseInt(v[1]) : 0;
-    return major > 6 || (major == 6 && minor >= 2);
+    return hasDriverDatabase;
   }
 
   /** The same facts in the shape every conversion report carries. */
