@@ -102,8 +102,9 @@ class WindowsHiveConversionTest {
         .contains(
             "\"Version\"=hex(3):00,ff,09,00,00,00,00,00,7b,e9,36,4d,25,e3,ce,11,bf,c1,08,00,2b,e1,03,18,"
                 + "00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00")
-        .contains("[HKEY_LOCAL_MACHINE\\SYSTEM\\DriverDatabase\\DriverPackages\\"
-            + "awsnvme.inf_amd64_liftshift\\Configurations\\AWSNVMe_Inst]")
+        .contains(
+            "[HKEY_LOCAL_MACHINE\\SYSTEM\\DriverDatabase\\DriverPackages\\"
+                + "awsnvme.inf_amd64_liftshift\\Configurations\\AWSNVMe_Inst]")
         .contains("\"ConfigFlags\"=dword:00000000");
     assertThat(
             hivexget(
@@ -150,7 +151,11 @@ class WindowsHiveConversionTest {
                 .toLowerCase())
         .contains("criticaldevicedatabase\\pci#ven_1d0f&dev_8061]")
         .contains("criticaldevicedatabase\\pci#ven_1d0f&dev_ec20]");
-    assertThat(hivexget(system, "ControlSet001\\Control\\CriticalDeviceDatabase\\pci#ven_1d0f&dev_8061", "Service"))
+    assertThat(
+            hivexget(
+                system,
+                "ControlSet001\\Control\\CriticalDeviceDatabase\\pci#ven_1d0f&dev_8061",
+                "Service"))
         .isEqualTo("AWSNVMe");
     assertThat(HiveTool.subkeys(system, "DriverDatabase")).isEmpty();
   }

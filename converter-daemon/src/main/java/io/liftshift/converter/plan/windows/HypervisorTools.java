@@ -83,7 +83,9 @@ public final class HypervisorTools {
     return java.util.Collections.unmodifiableMap(f);
   }
 
-  /** The families whose services are among {@code services}, with the names as the hive has them. */
+  /**
+   * The families whose services are among {@code services}, with the names as the hive has them.
+   */
   public static Map<String, List<String>> found(List<String> services) {
     Map<String, List<String>> out = new LinkedHashMap<>();
     FAMILIES.forEach(

@@ -372,7 +372,8 @@ public final class WindowsConversionPlanner {
    */
   static byte[] packageVersion(String classGuid) {
     String[] g = classGuid.replaceAll("[{}]", "").split("-");
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(48).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(48).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     b.put(new byte[] {0, (byte) 0xff, 9, 0, 0, 0, 0, 0});
     b.putInt((int) Long.parseLong(g[0], 16));
     b.putShort((short) Integer.parseInt(g[1], 16));

@@ -46,7 +46,8 @@ public record WindowsFacts(
     Map<String, List<String>> hypervisorTools,
     boolean hasDriverDatabase) {
   public WindowsFacts {
-    hypervisorTools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hypervisorTools));
+    hypervisorTools =
+        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hypervisorTools));
     serviceNames = List.copyOf(serviceNames);
     serviceStarts = Map.copyOf(serviceStarts);
     staticInterfaces = List.copyOf(staticInterfaces);
