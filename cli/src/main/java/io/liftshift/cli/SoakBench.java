@@ -226,12 +226,14 @@ final class SoakBench implements Callable<Integer> {
         }
         long blk = rnd.nextLong(blocks);
         rnd.nextBytes(data);
+        // Stamped before the write: stamped after, a batch that took the block in between would
+        // look older than the write, and the write would wait for the block's next change.
+        written.putIfAbsent(blk, System.nanoTime());
         f.seek(blk * BLOCK);
         f.write(data);
         if (n % 32 == 31) {
           f.getFD().sync();
         }
-        written.putIfAbsent(blk, System.nanoTime());
         n++;
         minuteWrites++;
         long now = System.nanoTime();
