@@ -228,7 +228,8 @@ final class FloodBench implements Callable<Integer> {
   private void floodWaves(
       BenchReplicator r, AtomicBoolean running, AtomicInteger held, AtomicInteger refused) {
     while (running.get()) {
-      try (PortFlood half = PortFlood.open(PortFlood.Kind.HALF_TLS_HANDSHAKE, connections, r.port, r.ca);
+      try (PortFlood half =
+              PortFlood.open(PortFlood.Kind.HALF_TLS_HANDSHAKE, connections, r.port, r.ca);
           PortFlood silent =
               PortFlood.open(PortFlood.Kind.TLS_THEN_SILENCE, connections, r.port, r.ca)) {
         held.addAndGet(half.held() + silent.held());

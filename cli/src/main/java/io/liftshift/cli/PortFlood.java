@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Connections to port 1500 that never authenticate, as the issue's probes opened them: each kind
- * is held open until closed, so that the replicator carries them while agents replicate. Refused
+ * Connections to port 1500 that never authenticate, as the issue's probes opened them: each kind is
+ * held open until closed, so that the replicator carries them while agents replicate. Refused
  * connections (the replicator's caps) count as refused, not as failures of the bench.
  */
 final class PortFlood implements AutoCloseable {

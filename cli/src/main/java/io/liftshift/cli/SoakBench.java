@@ -96,7 +96,8 @@ final class SoakBench implements Callable<Integer> {
     boolean root = SystemTools.isRoot();
     Path disk =
         root
-            ? Path.of(SystemTools.run(List.of("losetup", "-f", "--show", image.toString()), 30).trim())
+            ? Path.of(
+                SystemTools.run(List.of("losetup", "-f", "--show", image.toString()), 30).trim())
             : image;
     AgentOptions.TrackerMode tracker =
         root ? AgentOptions.TrackerMode.TRACEFS : AgentOptions.TrackerMode.SCANNING;
@@ -181,7 +182,8 @@ final class SoakBench implements Callable<Integer> {
     }
   }
 
-  private void durable(String diskKey, io.liftshift.agent.tracking.ChangeMap.Batch batch, long ackNanos) {
+  private void durable(
+      String diskKey, io.liftshift.agent.tracking.ChangeMap.Batch batch, long ackNanos) {
     for (BlockRun run : batch.runs()) {
       for (long blk = run.firstBlock(); blk < run.endBlock(); blk++) {
         Long at = written.get(blk);

@@ -177,8 +177,23 @@ final class NamespaceLink implements AutoCloseable {
   void rateLimit(int kbit) throws Exception {
     for (String[] end : new String[][] {{nsAgent, vethAgent}, {nsReplicator, vethReplicator}}) {
       run(
-          "ip", "netns", "exec", end[0], "tc", "qdisc", "replace", "dev", end[1], "root", "tbf",
-          "rate", kbit + "kbit", "burst", "32kbit", "latency", "400ms");
+          "ip",
+          "netns",
+          "exec",
+          end[0],
+          "tc",
+          "qdisc",
+          "replace",
+          "dev",
+          end[1],
+          "root",
+          "tbf",
+          "rate",
+          kbit + "kbit",
+          "burst",
+          "32kbit",
+          "latency",
+          "400ms");
     }
   }
 
@@ -211,10 +226,8 @@ final class NamespaceLink implements AutoCloseable {
         connections.incrementAndGet();
         open.add(agent);
         open.add(toNamespace);
-        relay(
-            agent.getInputStream(), out(toNamespace), true, agent, toNamespace);
-        relay(
-            in(toNamespace), agent.getOutputStream(), true, agent, toNamespace);
+        relay(agent.getInputStream(), out(toNamespace), true, agent, toNamespace);
+        relay(in(toNamespace), agent.getOutputStream(), true, agent, toNamespace);
       } catch (IOException e) {
         // closed
       }
@@ -228,18 +241,8 @@ final class NamespaceLink implements AutoCloseable {
         Socket replicator = new Socket(InetAddress.getLoopbackAddress(), replicatorPort);
         open.add(fromNamespace);
         open.add(replicator);
-        relay(
-            in(fromNamespace),
-            replicator.getOutputStream(),
-            false,
-            fromNamespace,
-            replicator);
-        relay(
-            replicator.getInputStream(),
-            out(fromNamespace),
-            false,
-            fromNamespace,
-            replicator);
+        relay(in(fromNamespace), replicator.getOutputStream(), false, fromNamespace, replicator);
+        relay(replicator.getInputStream(), out(fromNamespace), false, fromNamespace, replicator);
       } catch (IOException e) {
         // closed
       }

@@ -213,17 +213,21 @@ class NetworkFaultTest {
     }
   }
 
-  private static void await(BooleanSupplier condition, long millis, String what)
-      throws Exception {
+  private static void await(BooleanSupplier condition, long millis, String what) throws Exception {
     long deadline = System.currentTimeMillis() + millis;
     while (!condition.getAsBoolean()) {
-      assertThat(System.currentTimeMillis()).as(what + " within " + millis + " ms").isLessThan(deadline);
+      assertThat(System.currentTimeMillis())
+          .as(what + " within " + millis + " ms")
+          .isLessThan(deadline);
       Thread.sleep(100);
     }
   }
 
   private static void report(String what, long sinceNanos) {
     System.out.printf(
-        Locale.ROOT, "network faults: %s in %.2f s%n", what, (System.nanoTime() - sinceNanos) / 1e9);
+        Locale.ROOT,
+        "network faults: %s in %.2f s%n",
+        what,
+        (System.nanoTime() - sinceNanos) / 1e9);
   }
 }
