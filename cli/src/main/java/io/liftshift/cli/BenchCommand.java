@@ -7,5 +7,11 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks against baselines measured in the same run.",
-    subcommands = {InitialSyncBench.class, DeltaBench.class, SnapshotBench.class})
+    subcommands = {
+      InitialSyncBench.class,
+      DeltaBench.class,
+      SnapshotBench.class,
+      FloodBench.class,
+      SoakBench.class
+    })
 final class BenchCommand {}

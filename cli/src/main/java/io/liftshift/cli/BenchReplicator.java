@@ -38,28 +38,35 @@ final class BenchReplicator implements AutoCloseable {
 
   static BenchReplicator start(Path dataDir, Path caDir, String token, int heapMib)
       throws IOException {
+    return start(dataDir, caDir, token, heapMib, List.of());
+  }
+
+  /** {@code jvmOptions} come after the launcher's defaults (native memory tracking, say). */
+  static BenchReplicator start(
+      Path dataDir, Path caDir, String token, int heapMib, List<String> jvmOptions)
+      throws IOException {
     Files.createDirectories(dataDir);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String jar = jar();
-    Process p =
-        new ProcessBuilder(
-                java,
-                "-Xmx" + heapMib + "m",
-                "-XX:+UseSerialGC",
-                "-cp",
-                jar,
-                "io.liftshift.cli.Liftshift",
-                "replicator",
-                "--listen",
-                "127.0.0.1:0",
-                "--data-dir",
-                dataDir.toString(),
-                "--ca-dir",
-                caDir.toString(),
-                "--agent-token",
-                token)
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    List<String> command = new java.util.ArrayList<>();
+    command.add(java);
+    command.add("-Xmx" + heapMib + "m");
+    command.add("-XX:+UseSerialGC");
+    command.addAll(jvmOptions);
+    command.addAll(
+        List.of(
+            "-cp",
+            jar(),
+            "io.liftshift.cli.Liftshift",
+            "replicator",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            dataDir.toString(),
+            "--ca-dir",
+            caDir.toString(),
+            "--agent-token",
+            token));
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     BufferedReader r =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line;
